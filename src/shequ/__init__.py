@@ -1,0 +1,1 @@
+"""Shequ (社区): the information services of a Chinese urban sub-district."""

@@ -1,0 +1,57 @@
+"""The ``shequ`` command: every sub-command is a Django management command of one of the apps.
+
+    shequ init                       generate encryption keys into var/secrets (once)
+    shequ demo [--reset] [--residents N]   build the demo sub-district
+    shequ serve                      migrate and serve on http://127.0.0.1:8000
+    shequ worker                     run background tasks (reminders, imports)
+    shequ import-people FILE         import residents from .xlsx/.csv (all-or-nothing)
+    shequ export-people FILE         export residents to .xlsx
+    shequ createuser                 create a staff or resident account
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def init_keys() -> None:
+    """Generate the secret key, field-encryption key and blind-index key once; never overwrite them."""
+    import base64
+    import secrets
+    from pathlib import Path
+
+    data_dir = Path(os.environ.get("SHEQU_DATA_DIR", Path(__file__).resolve().parents[2] / "var"))
+    secrets_dir = data_dir / "secrets"
+    secrets_dir.mkdir(parents=True, exist_ok=True)
+    secrets_dir.chmod(0o700)
+    makers = {
+        "SHEQU_SECRET_KEY": lambda: secrets.token_urlsafe(50),
+        "SHEQU_FIELD_KEYS": lambda: base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+        "SHEQU_BLIND_INDEX_KEY": lambda: secrets.token_urlsafe(32),
+    }
+    for name, make in makers.items():
+        path = secrets_dir / name
+        if os.environ.get(name) or os.environ.get(f"{name}_FILE") or path.exists():
+            continue
+        path.write_text(make(), encoding="utf-8")
+        path.chmod(0o600)
+        print(f"generated {path} (back it up: encrypted data cannot be read without it)")
+
+
+def main(argv: list[str] | None = None) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shequ.settings")
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["init"]:
+        init_keys()
+        return
+    from django.core.management import execute_from_command_line
+
+    if not args or args[0] in {"-h", "--help"}:
+        print(__doc__)
+        args = args or ["help"]
+    execute_from_command_line(["shequ", *args])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,79 @@
+"""Domain errors raised by actions and queries, and the one place that maps them to HTTP."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions as drf_exceptions
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+
+class DomainError(Exception):
+    """A request the platform understood but will not carry out; the message is for the user."""
+
+    status_code = 400
+    code = "invalid"
+    default_message = _("The request cannot be carried out.")
+
+    def __init__(self, message: Any = None, *, field: str | None = None, details: Any = None) -> None:
+        self.message = message or self.default_message
+        self.field = field
+        self.details = details
+        super().__init__(str(self.message))
+
+
+class NotFound(DomainError):
+    """Missing, or outside what the user may see: the two are never told apart."""
+
+    status_code = 404
+    code = "not_found"
+    default_message = _("Not found.")
+
+
+class Forbidden(DomainError):
+    """The user may see the object but not do this to it."""
+
+    status_code = 403
+    code = "forbidden"
+    default_message = _("You are not allowed to do this.")
+
+
+class Conflict(DomainError):
+    status_code = 409
+    code = "conflict"
+    default_message = _("This conflicts with the current state of the record.")
+
+
+class Invalid(DomainError):
+    status_code = 400
+    code = "invalid"
+
+
+def error_body(exc: DomainError) -> dict[str, Any]:
+    body: dict[str, Any] = {"detail": str(exc.message), "code": exc.code}
+    if exc.field:
+        body["field"] = exc.field
+    if exc.details is not None:
+        body["errors"] = exc.details
+    return body
+
+
+def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """DRF handler: domain errors and Django validation errors become 4xx with a message."""
+    if isinstance(exc, DomainError):
+        return Response(error_body(exc), status=exc.status_code)
+    if isinstance(exc, DjangoValidationError):
+        return Response({"detail": exc.messages, "code": "invalid"}, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, (Http404, DjangoPermissionDenied)):
+        exc = drf_exceptions.NotFound()
+    response = exception_handler(exc, context)
+    if response is not None and isinstance(exc, drf_exceptions.APIException):
+        if isinstance(response.data, dict) and "code" not in response.data:
+            response.data["code"] = exc.get_codes() if isinstance(exc.get_codes(), str) else "invalid"
+    return response

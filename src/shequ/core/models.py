@@ -1,0 +1,220 @@
+"""The organisation tree (街道 → 居民区 → 小区 → 楼 → 室), accounts, the audit log and login codes."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from shequ.core import crypto
+from shequ.core.fields import BlindIndexField, EncryptedTextField
+from shequ.core.roles import Role
+from shequ.core.scopes import ScopePaths
+
+
+class Subdistrict(models.Model):
+    """街道: the sub-district office and the area it runs."""
+
+    code = models.CharField(_("division code"), max_length=12, unique=True, help_text=_("GB/T 2260 + township code"))
+    name = models.CharField(_("name"), max_length=50)
+    district = models.CharField(_("district"), max_length=50)
+    city = models.CharField(_("city"), max_length=50)
+
+    SCOPE: ClassVar[ScopePaths] = ScopePaths(subdistrict="pk", neighborhood=None)
+
+    class Meta:
+        verbose_name = _("sub-district")
+        verbose_name_plural = _("sub-districts")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Neighborhood(models.Model):
+    """居民区, run by a residents' committee (居委会)."""
+
+    subdistrict = models.ForeignKey(Subdistrict, on_delete=models.PROTECT, related_name="neighborhoods")
+    code = models.CharField(_("division code"), max_length=12, unique=True)
+    name = models.CharField(_("name"), max_length=50)
+
+    SCOPE: ClassVar[ScopePaths] = ScopePaths(subdistrict="subdistrict", neighborhood="pk")
+
+    class Meta:
+        verbose_name = _("neighborhood")
+        verbose_name_plural = _("neighborhoods")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Compound(models.Model):
+    """小区: a gated compound or lane (弄) with its own buildings."""
+
+    neighborhood = models.ForeignKey(Neighborhood, on_delete=models.PROTECT, related_name="compounds")
+    name = models.CharField(_("name"), max_length=50)
+    address = models.CharField(_("address"), max_length=100)
+
+    SCOPE: ClassVar[ScopePaths] = ScopePaths(
+        subdistrict="neighborhood__subdistrict", neighborhood="neighborhood", compound="pk"
+    )
+
+    class Meta:
+        verbose_name = _("compound")
+        verbose_name_plural = _("compounds")
+        ordering = ["neighborhood__code", "name"]
+        constraints = [models.UniqueConstraint(fields=["neighborhood", "name"], name="compound_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Building(models.Model):
+    """楼/幢."""
+
+    compound = models.ForeignKey(Compound, on_delete=models.PROTECT, related_name="buildings")
+    number = models.CharField(_("number"), max_length=20, help_text=_("as on the door, e.g. 12号"))
+
+    class Meta:
+        verbose_name = _("building")
+        verbose_name_plural = _("buildings")
+        constraints = [models.UniqueConstraint(fields=["compound", "number"], name="building_unique_number")]
+
+    def __str__(self) -> str:
+        return f"{self.compound.name}{self.number}"
+
+
+class Dwelling(models.Model):
+    """室: one flat. ``label`` is the full address, kept for display and address search."""
+
+    building = models.ForeignKey(Building, on_delete=models.PROTECT, related_name="dwellings")
+    room = models.CharField(_("room"), max_length=20)
+    label = models.CharField(_("address"), max_length=150, db_index=True)
+
+    class Meta:
+        verbose_name = _("dwelling")
+        verbose_name_plural = _("dwellings")
+        constraints = [models.UniqueConstraint(fields=["building", "room"], name="dwelling_unique_room")]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @staticmethod
+    def make_label(compound: Compound, building_number: str, room: str) -> str:
+        return f"{compound.address}{building_number}{room}室"
+
+
+class ShequUserManager(UserManager["User"]):
+    pass
+
+
+class User(AbstractUser):
+    """A member of staff (by role, at a level of the tree) or a resident (linked from a Person)."""
+
+    role = models.CharField(_("role"), max_length=30, choices=Role.choices)
+    full_name = models.CharField(_("full name"), max_length=50, blank=True)
+    subdistrict = models.ForeignKey(Subdistrict, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    neighborhood = models.ForeignKey(
+        Neighborhood, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        help_text=_("Set for staff who work for one neighborhood only."),
+    )
+    compound = models.ForeignKey(
+        Compound, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        help_text=_("Set for property companies and owners' committees of one compound."),
+    )
+    phone = EncryptedTextField(_("mobile phone"), blank=True)
+    phone_index = BlindIndexField(source="phone", kind="phone", normalizer="shequ.core.crypto.normalize_phone",
+                                  db_index=True)
+    large_text = models.BooleanField(_("large text"), default=False)
+
+    objects = ShequUserManager()
+
+    SCOPE: ClassVar[ScopePaths] = ScopePaths(
+        subdistrict="subdistrict", neighborhood="neighborhood", compound="compound", resident="pk"
+    )
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(role__in=Role.values), name="user_role_known"),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name or self.username
+
+    @property
+    def is_resident(self) -> bool:
+        return self.role == Role.RESIDENT
+
+    @property
+    def phone_masked(self) -> str:
+        return crypto.mask_phone(self.phone or "")
+
+
+class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
+    def update(self, **kwargs: Any) -> int:
+        raise PermissionError("the audit log is append-only")
+
+    def delete(self) -> Any:
+        raise PermissionError("the audit log is append-only")
+
+
+class AuditEntry(models.Model):
+    """One write or one sensitive read: who, when, what, on which object, why.
+
+    Append-only in Python (save of an existing row, update and delete raise) and in the
+    database (triggers added by migration refuse UPDATE and DELETE on both SQLite and PostgreSQL).
+    """
+
+    at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                              db_constraint=False)
+    actor_label = models.CharField(_("by"), max_length=150, blank=True)
+    event = models.CharField(_("event"), max_length=80, db_index=True)
+    object_type = models.CharField(_("object type"), max_length=80, blank=True)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True, db_index=True)
+    object_repr = models.CharField(_("object"), max_length=200, blank=True)
+    before = models.JSONField(_("before"), null=True, blank=True)
+    after = models.JSONField(_("after"), null=True, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    subdistrict = models.ForeignKey(Subdistrict, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+", db_constraint=False)
+
+    objects = AuditEntryQuerySet.as_manager()
+
+    SCOPE: ClassVar[ScopePaths] = ScopePaths(subdistrict="subdistrict", neighborhood=None)
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.event} {self.object_repr}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise PermissionError("the audit log is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise PermissionError("the audit log is append-only")
+
+
+class LoginCode(models.Model):
+    """A one-time code sent by SMS to a resident's phone; stored only as a keyed hash."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "-created_at"], name="logincode_latest")]

@@ -1,0 +1,58 @@
+"""Reads of the core app, scoped to the user."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import QuerySet
+
+from shequ.core.models import AuditEntry, Compound, Dwelling, Neighborhood, User
+from shequ.core.scopes import restrict
+
+
+def audit_entries(
+    user: User, *, action: str = "view", event: str = "", actor: str = "", object_type: str = "",
+    since: dt.date | None = None, until: dt.date | None = None,
+) -> QuerySet[AuditEntry]:
+    entries = restrict(AuditEntry.objects.all(), user, action)
+    if event:
+        entries = entries.filter(event__icontains=event)
+    if actor:
+        entries = entries.filter(actor_label__icontains=actor)
+    if object_type:
+        entries = entries.filter(object_type=object_type)
+    if since:
+        entries = entries.filter(at__date__gte=since)
+    if until:
+        entries = entries.filter(at__date__lte=until)
+    return entries
+
+
+def neighborhoods(user: User) -> QuerySet[Neighborhood]:
+    """Neighborhoods a staff member works in (all of her sub-district, or her own one)."""
+    qs = Neighborhood.objects.select_related("subdistrict")
+    if user.neighborhood_id:
+        return qs.filter(pk=user.neighborhood_id)
+    if user.subdistrict_id:
+        return qs.filter(subdistrict_id=user.subdistrict_id)
+    return qs.none()
+
+
+def compounds(user: User) -> QuerySet[Compound]:
+    if user.compound_id:
+        return Compound.objects.filter(pk=user.compound_id)
+    return Compound.objects.filter(neighborhood__in=neighborhoods(user)).select_related("neighborhood")
+
+
+def dwellings(user: User) -> QuerySet[Dwelling]:
+    return Dwelling.objects.filter(building__compound__in=compounds(user)).select_related("building__compound")
+
+
+def find_dwelling(user: User, *, compound: Compound | str, building: str, room: str) -> Dwelling | None:
+    lookup: dict[str, Any] = {"building__number": building, "room": room}
+    if isinstance(compound, Compound):
+        lookup["building__compound"] = compound
+    else:
+        lookup["building__compound__name"] = compound
+    return dwellings(user).filter(**lookup).first()

@@ -1,0 +1,65 @@
+"""Roles, what each may do to which model, and at which level of the organisation tree.
+
+This table is the one place that grants permissions; :func:`shequ.core.scopes.restrict` applies it.
+Actions: view, add, change, reveal (see an ID number or phone unmasked), export, import.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("Sub-district administrator")
+    COMMITTEE = "committee", _("Committee worker")
+    CLERK = "clerk", _("Service-centre clerk")
+    HEALTH = "health", _("Health worker")
+    POLICE = "police", _("Police officer")
+    CANTEEN = "canteen", _("Canteen operator")
+    LIBRARIAN = "librarian", _("Librarian")
+    VOLUNTEER_COORDINATOR = "volunteer_coordinator", _("Volunteer coordinator")
+    CHARITY_CLERK = "charity_clerk", _("Charity-shop clerk")
+    PROPERTY = "property", _("Property company")
+    OWNERS_COMMITTEE = "owners_committee", _("Owners' committee")
+    RESIDENT = "resident", _("Resident")
+
+
+STAFF_ROLES = frozenset(Role) - {Role.RESIDENT}
+
+_ALL = frozenset({"view", "add", "change", "reveal", "export", "import"})
+_REGISTRY_MODELS = (
+    "population.person",
+    "population.household",
+    "population.residence",
+    "population.residencepermit",
+    "population.lifeevent",
+)
+
+
+def _grant(models_: tuple[str, ...], actions: set[str] | frozenset[str]) -> dict[str, frozenset[str]]:
+    return {label: frozenset(actions) for label in models_}
+
+
+PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
+    Role.ADMIN: {
+        **_grant(_REGISTRY_MODELS, _ALL),
+        "core.auditentry": frozenset({"view", "export"}),
+        "core.user": frozenset({"view", "add", "change"}),
+    },
+    Role.COMMITTEE: _grant(_REGISTRY_MODELS, {"view", "add", "change", "reveal", "export", "import"}),
+    Role.CLERK: _grant(_REGISTRY_MODELS, {"view", "add", "change", "reveal", "export"}),
+    Role.POLICE: _grant(_REGISTRY_MODELS, {"view", "reveal", "export"}),
+    Role.HEALTH: _grant(("population.person", "population.household"), {"view"}),
+    Role.CANTEEN: {},
+    Role.LIBRARIAN: {},
+    Role.VOLUNTEER_COORDINATOR: {},
+    Role.CHARITY_CLERK: {},
+    Role.PROPERTY: {},
+    Role.OWNERS_COMMITTEE: {},
+    Role.RESIDENT: _grant(("population.person", "population.household", "population.residencepermit"), {"view"}),
+}
+
+
+def allowed(role: str, model_label: str, action: str) -> bool:
+    return action in PERMISSIONS.get(role, {}).get(model_label, frozenset())

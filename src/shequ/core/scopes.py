@@ -1,0 +1,98 @@
+"""Data scope: the single entry point that decides which rows a user may see or touch.
+
+Every model that holds data declares ``SCOPE = ScopePaths(...)``: the lookup path from the model to
+the sub-district, neighborhood and compound it belongs to, and to the user account of a resident
+who may see it. :func:`restrict` combines that with the role table in :mod:`shequ.core.roles`.
+A model without ``SCOPE``, or without a path for the level a permitted user works at, raises
+:class:`ScopeMissing`: a missing scope is an error, never a leak.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from django.db.models import Model, Q, QuerySet
+
+from shequ.core import roles
+from shequ.core.errors import NotFound
+
+if TYPE_CHECKING:
+    from shequ.core.models import User
+
+M = TypeVar("M", bound=Model)
+
+
+class ScopeMissing(RuntimeError):
+    """A permitted user works at a level the model has declared no scope path for."""
+
+
+@dataclass(frozen=True)
+class ScopePaths:
+    subdistrict: str | None = None
+    neighborhood: str | None = None
+    compound: str | None = None
+    # Paths to the resident's own User; several are OR'd ("herself, or someone in her household").
+    resident: str | tuple[str, ...] | None = None
+
+
+def level_of(user: Any) -> str | None:
+    """The level of the tree a user works at: resident, compound, neighborhood or subdistrict."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    if user.role == roles.Role.RESIDENT:
+        return "resident"
+    if user.compound_id:
+        return "compound"
+    if user.neighborhood_id:
+        return "neighborhood"
+    if user.subdistrict_id:
+        return "subdistrict"
+    return None
+
+
+def can(user: Any, model: type[Model] | Model, action: str = "view") -> bool:
+    """Whether the user's role may do ``action`` to some rows of ``model`` (row scope aside)."""
+    if level_of(user) is None:
+        return False
+    return roles.allowed(user.role, model._meta.label_lower, action)
+
+
+def scope_q(model: type[Model], user: User) -> Q:
+    paths: ScopePaths | None = getattr(model, "SCOPE", None)
+    if paths is None:
+        raise ScopeMissing(f"{model._meta.label} declares no SCOPE")
+    level = level_of(user)
+    if level == "resident":
+        resident_paths = (paths.resident,) if isinstance(paths.resident, str) else paths.resident
+        if not resident_paths:
+            raise ScopeMissing(f"{model._meta.label} has no resident scope path")
+        condition = Q()
+        for path in resident_paths:
+            condition |= Q(**{path: user.pk})
+        # A subquery, not a join, so that paths through many-valued relations never repeat rows.
+        return Q(pk__in=model._default_manager.filter(condition).values("pk"))
+    unit_id = {
+        "compound": user.compound_id,
+        "neighborhood": user.neighborhood_id,
+        "subdistrict": user.subdistrict_id,
+    }[level or ""]
+    path = getattr(paths, level or "")
+    if path is None:
+        raise ScopeMissing(f"{model._meta.label} has no {level} scope path")
+    return Q(**{path: unit_id})
+
+
+def restrict(queryset: QuerySet[M], user: Any, action: str = "view") -> QuerySet[M]:
+    """The rows of ``queryset`` that ``user`` may ``action``; none at all if the role may not."""
+    if not can(user, queryset.model, action):
+        return queryset.none()
+    return queryset.filter(scope_q(queryset.model, user))
+
+
+def get_visible(queryset: QuerySet[M], user: Any, action: str = "view", **lookup: Any) -> M:
+    """One row the user may ``action``; forbidden and missing both raise the same :class:`NotFound`."""
+    try:
+        return restrict(queryset, user, action).get(**lookup)
+    except queryset.model.DoesNotExist as exc:
+        raise NotFound() from exc

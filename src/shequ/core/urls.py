@@ -1,0 +1,14 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from shequ.core import views
+
+app_name = "core"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", views.StaffLoginView.as_view(), name="login"),
+    path("login/resident/", views.resident_login, name="resident_login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("preferences/large-text/", views.toggle_large_text, name="toggle_large_text"),
+    path("audit/", views.audit_log, name="audit_log"),
+]

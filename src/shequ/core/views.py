@@ -1,0 +1,101 @@
+"""Sign-in, the home page, preferences and the audit log."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_ratelimit.decorators import ratelimit
+
+from shequ.core import actions, queries
+from shequ.core.errors import NotFound
+from shequ.core.excel import xlsx_response
+from shequ.core.forms import AuditFilterForm, PhoneCodeForm, PhoneForm, StaffLoginForm
+from shequ.core.models import AuditEntry
+from shequ.core.scopes import can
+
+
+def rate_limited(request: HttpRequest, exception: Exception) -> HttpResponse:
+    return render(request, "core/error.html", {"message": _("Too many attempts. Please wait a minute and try again.")},
+                  status=429)
+
+
+@method_decorator(ratelimit(key="ip", rate=settings.LOGIN_RATE, method="POST", block=True), name="post")
+@method_decorator(ratelimit(key="post:username", rate=settings.LOGIN_RATE, method="POST", block=True), name="post")
+class StaffLoginView(auth_views.LoginView):
+    form_class = StaffLoginForm
+    template_name = "core/login.html"
+    redirect_authenticated_user = True
+
+
+@ratelimit(key="ip", rate=settings.LOGIN_RATE, method="POST", block=True)
+@ratelimit(key="post:phone", rate="5/m", method="POST", block=True)
+def resident_login(request: HttpRequest) -> HttpResponse:
+    """Phone number, then the six-digit code sent to it."""
+    step = request.POST.get("step", "phone")
+    phone_form = PhoneForm(request.POST if step == "phone" else None)
+    code_form = PhoneCodeForm(request.POST if step == "code" else None)
+    if request.method == "POST" and step == "phone" and phone_form.is_valid():
+        actions.send_login_code(phone=phone_form.cleaned_data["phone"])
+        # The same answer whether or not the number is registered, so numbers cannot be probed.
+        messages.info(request, _("If this number belongs to a registered resident, a code has been sent to it."))
+        code_form = PhoneCodeForm(initial={"phone": phone_form.cleaned_data["phone"]})
+        step = "code"
+    elif request.method == "POST" and step == "code" and code_form.is_valid():
+        user = actions.use_login_code(phone=code_form.cleaned_data["phone"], code=code_form.cleaned_data["code"])
+        if user is not None:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            return redirect("core:home")
+        code_form.add_error("code", _("The code is wrong or has expired."))
+    return render(request, "core/resident_login.html", {"phone_form": phone_form, "code_form": code_form,
+                                                        "step": step})
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/home.html", {})
+
+
+@require_POST
+def toggle_large_text(request: HttpRequest) -> HttpResponse:
+    """Large text for elders; kept on the account, or in a cookie before login."""
+    target = request.POST.get("next") or reverse("core:home")
+    if not target.startswith("/"):
+        target = reverse("core:home")
+    response = HttpResponseRedirect(target)
+    if request.user.is_authenticated:
+        actions.set_preferences(actor=request.user, large_text=not request.user.large_text)  # type: ignore[arg-type]
+    else:
+        turned_on = request.COOKIES.get("large_text") != "1"
+        response.set_cookie("large_text", "1" if turned_on else "0", max_age=365 * 86400, samesite="Lax")
+    return response
+
+
+@login_required
+def audit_log(request: HttpRequest) -> HttpResponse:
+    if not can(request.user, AuditEntry, "view"):
+        raise NotFound()
+    form = AuditFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    entries = queries.audit_entries(request.user, **filters)  # type: ignore[arg-type]
+    if request.GET.get("format") == "xlsx":
+        entries = queries.audit_entries(request.user, action="export", **filters)  # type: ignore[arg-type]
+        rows = (
+            (e.at.astimezone().strftime("%Y-%m-%d %H:%M:%S"), e.actor_label, e.event, e.object_type, e.object_id,
+             e.object_repr, str(e.before or ""), str(e.after or ""), e.reason, e.ip_address or "")
+            for e in entries.iterator()
+        )
+        headers = [_("Time"), _("By"), _("Event"), _("Object type"), _("Object id"), _("Object"),
+                   _("Before"), _("After"), _("Reason"), _("IP address")]
+        return xlsx_response("audit-log.xlsx", title=_("Audit log"), headers=headers, rows=rows)
+    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    return render(request, "core/audit_log.html", {"form": form, "page": page})

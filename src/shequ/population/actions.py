@@ -1,0 +1,515 @@
+"""Every write to the resident registry. Views, API, CLI, importer and demo all call these.
+
+Each public action takes keyword arguments and an ``actor``, runs in one transaction, writes its
+own audit entry, and checks that what it wrote is inside the actor's scope (else it rolls back
+with the same NotFound a forbidden read gets).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from shequ.core import actions as core_actions
+from shequ.core import audit, idnumbers
+from shequ.core.crypto import normalize_phone
+from shequ.core.errors import Conflict, Invalid, NotFound
+from shequ.core.models import Dwelling, User
+from shequ.core.queries import dwellings
+from shequ.core.roles import Role
+from shequ.core.scopes import can, get_visible, restrict
+from shequ.core.text import normalize_name
+from shequ.population.choices import (
+    IdType,
+    LifeEventKind,
+    PermitStatus,
+    PersonStatus,
+    Relationship,
+    ResidenceType,
+    Sex,
+)
+from shequ.population.models import Household, LifeEvent, Person, Residence, ResidencePermit, Tag
+
+PERSON_REGISTERED = "population.person_registered"
+PERSON_CHANGED = "population.person_changed"
+PERSON_MOVED = "population.person_moved"
+PERSON_MOVED_OUT = "population.person_moved_out"
+PERSON_DIED = "population.person_died"
+PERSON_TAGS_CHANGED = "population.person_tags_changed"
+PERSON_FIELD_REVEALED = "population.person_field_revealed"
+RESIDENT_ACCOUNT_CREATED = "population.resident_account_created"
+HOUSEHOLD_CREATED = "population.household_created"
+PERMIT_APPLIED = "population.permit_applied"
+PERMIT_ISSUED = "population.permit_issued"
+PERMIT_REFUSED = "population.permit_refused"
+PERMIT_RENEWED = "population.permit_renewed"
+PERMIT_EXPIRED = "population.permit_expired"
+PERMIT_REMINDED = "population.permit_reminded"
+PEOPLE_IMPORTED = "population.people_imported"
+
+REVEALABLE_FIELDS = ("id_number", "phone")
+PERMIT_VALIDITY_YEARS = 1  # Shanghai's residence permit is valid one year and renewed each year.
+
+
+def _require(actor: User, model: type, action: str) -> None:
+    if not can(actor, model, action):
+        raise NotFound()
+
+
+def _dwelling_in_scope(actor: User, dwelling: Dwelling) -> Dwelling:
+    found = dwellings(actor).filter(pk=dwelling.pk).first()
+    if found is None:
+        raise NotFound(_("That address is not in your area."))
+    return found
+
+
+def _ensure_visible(actor: User, obj: Any, action: str = "view") -> None:
+    """After a write: the actor must still be able to see what she wrote, or the write is undone."""
+    get_visible(type(obj)._default_manager.all(), actor, action, pk=obj.pk)
+
+
+def clean_phone(raw: str) -> str:
+    phone = normalize_phone(raw)
+    if not phone:
+        return ""
+    mobile = len(phone) == 11 and phone.startswith("1")
+    landline = len(phone) == 8 or (phone.startswith("0") and 10 <= len(phone) <= 12)
+    if not (mobile or landline):
+        raise Invalid(_("%(phone)s is not a mobile (11 digits) or landline number.") % {"phone": raw}, field="phone")
+    return phone
+
+
+def clean_identity(
+    *, id_type: str, id_number: str, sex: str | None, birth_date: dt.date | None
+) -> tuple[str, str, dt.date]:
+    """Validates the ID number; for a resident ID card, sex and birth date come from it and must agree."""
+    if id_type not in IdType.values:
+        raise Invalid(_("Unknown ID type."), field="id_type")
+    if id_type == IdType.RESIDENT_ID and id_number:
+        try:
+            parsed = idnumbers.parse(id_number)
+        except idnumbers.InvalidIdNumber as exc:
+            raise Invalid(str(exc), field="id_number") from exc
+        if sex and sex != parsed.sex:
+            raise Invalid(_("The sex does not match the ID number."), field="sex")
+        if birth_date and birth_date != parsed.birth_date:
+            raise Invalid(_("The date of birth does not match the ID number."), field="birth_date")
+        return parsed.value, parsed.sex, parsed.birth_date
+    if not sex or sex not in Sex.values:
+        raise Invalid(_("Sex is required."), field="sex")
+    if birth_date is None:
+        raise Invalid(_("Date of birth is required."), field="birth_date")
+    return id_number.strip().upper(), sex, birth_date
+
+
+def _check_unique_id(id_type: str, id_number: str, exclude_pk: int | None = None) -> None:
+    if not id_number:
+        return
+    index = Person._meta.get_field("id_number_index").index_for(id_number)  # type: ignore[attr-defined]
+    clash = Person.objects.filter(id_type=id_type, id_number_index=index)
+    if exclude_pk is not None:
+        clash = clash.exclude(pk=exclude_pk)
+    if clash.exists():
+        raise Conflict(_("A person with this ID number is already registered."), field="id_number")
+
+
+def snapshot(person: Person) -> dict[str, Any]:
+    """What the audit log keeps of a person: never the ID number or phone in plain text."""
+    return {
+        "name": person.name, "sex": person.sex, "birth_date": person.birth_date, "id_type": person.id_type,
+        "id_number": person.id_number_masked, "phone": person.phone_masked, "ethnicity": person.ethnicity,
+        "hukou_address": person.hukou_address, "status": person.status, "residence_type": person.residence_type,
+        "dwelling": person.dwelling_id, "household": person.household_id, "relationship": person.relationship,
+    }
+
+
+def _new_household(*, actor: User | None, dwelling: Dwelling) -> Household:
+    neighborhood = dwelling.building.compound.neighborhood
+    number = f"{neighborhood.code}-{Household.objects.count() + 1:07d}"
+    while Household.objects.filter(number=number).exists():
+        number = f"{neighborhood.code}-{int(number.rsplit('-', 1)[1]) + 1:07d}"
+    household = Household.objects.create(
+        number=number, dwelling=dwelling, neighborhood=neighborhood, subdistrict=neighborhood.subdistrict
+    )
+    audit.record(actor=actor, event=HOUSEHOLD_CREATED, obj=household, after={"dwelling": dwelling.pk},
+                 subdistrict_id=neighborhood.subdistrict_id)
+    return household
+
+
+@transaction.atomic
+def register_person(
+    *,
+    actor: User,
+    name: str,
+    residence_type: str,
+    dwelling: Dwelling,
+    id_type: str = IdType.RESIDENT_ID,
+    id_number: str = "",
+    sex: str | None = None,
+    birth_date: dt.date | None = None,
+    phone: str = "",
+    ethnicity: str = "",
+    hukou_address: str = "",
+    household: Household | None = None,
+    new_household: bool = False,
+    relationship: str = "",
+    tags: Iterable[Tag] = (),
+    started_on: dt.date | None = None,
+    event_kind: str = LifeEventKind.REGISTERED,
+    reason: str = "",
+) -> Person:
+    """Put a person on the registry, living at ``dwelling`` from ``started_on`` (today by default)."""
+    _require(actor, Person, "add")
+    dwelling = _dwelling_in_scope(actor, dwelling)
+    name = normalize_name(name)
+    if not name:
+        raise Invalid(_("Name is required."), field="name")
+    if residence_type not in ResidenceType.values:
+        raise Invalid(_("Unknown residence type."), field="residence_type")
+    if relationship and relationship not in Relationship.values:
+        raise Invalid(_("Unknown relationship."), field="relationship")
+    id_number, sex, birth_date = clean_identity(id_type=id_type, id_number=id_number, sex=sex, birth_date=birth_date)
+    phone = clean_phone(phone)
+    _check_unique_id(id_type, id_number)
+    started_on = started_on or timezone.localdate()
+    if started_on < birth_date:
+        raise Invalid(_("Living here cannot start before the date of birth."), field="started_on")
+    if new_household:
+        household = _new_household(actor=actor, dwelling=dwelling)
+        relationship = relationship or Relationship.HEAD
+    elif household is not None:
+        household = get_visible(Household.objects.all(), actor, "change", pk=household.pk)
+    neighborhood = dwelling.building.compound.neighborhood
+    person = Person(
+        name=name, sex=sex, birth_date=birth_date, id_type=id_type, id_number=id_number, phone=phone,
+        ethnicity=ethnicity.strip(), hukou_address=hukou_address.strip(), status=PersonStatus.ACTIVE,
+        residence_type=residence_type, subdistrict_id=neighborhood.subdistrict_id, neighborhood=neighborhood,
+        dwelling=dwelling, household=household, relationship=relationship,
+    )
+    try:
+        with transaction.atomic():
+            person.save()
+    except IntegrityError as exc:
+        raise Conflict(_("A person with this ID number is already registered."), field="id_number") from exc
+    person.tags.set(list(tags))
+    Residence.objects.create(
+        person=person, dwelling=dwelling, residence_type=residence_type, started_on=started_on,
+        neighborhood=neighborhood, subdistrict_id=neighborhood.subdistrict_id,
+    )
+    LifeEvent.objects.create(
+        person=person, kind=event_kind, occurred_on=started_on, dwelling=dwelling, recorded_by=actor,
+        neighborhood=neighborhood, subdistrict_id=neighborhood.subdistrict_id, note=reason,
+    )
+    audit.record(actor=actor, event=PERSON_REGISTERED, obj=person,
+                 after={**snapshot(person), "tags": [t.code for t in tags]}, reason=reason)
+    _ensure_visible(actor, person)
+    return person
+
+
+EDITABLE_FIELDS = ("name", "sex", "birth_date", "id_type", "id_number", "phone", "ethnicity", "hukou_address",
+                   "residence_type", "relationship")
+
+
+@transaction.atomic
+def update_person(*, actor: User, person: Person, reason: str = "", **changes: Any) -> Person:
+    """Correct or update a person's particulars; where she lives changes only through moves."""
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise Invalid(_("These fields cannot be changed here: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    person = get_visible(Person.objects.select_for_update(), actor, "change", pk=person.pk)
+    before = snapshot(person)
+    merged = {field: getattr(person, field) for field in EDITABLE_FIELDS} | changes
+    merged["name"] = normalize_name(merged["name"])
+    if not merged["name"]:
+        raise Invalid(_("Name is required."), field="name")
+    identity_changed = any(key in changes for key in ("id_type", "id_number", "sex", "birth_date"))
+    if identity_changed:
+        # With an ID card, sex and birth date follow from the number; any given alongside must agree.
+        from_card = merged["id_type"] == IdType.RESIDENT_ID and bool(merged["id_number"])
+        merged["id_number"], merged["sex"], merged["birth_date"] = clean_identity(
+            id_type=merged["id_type"], id_number=merged["id_number"],
+            sex=changes.get("sex") if from_card else merged["sex"],
+            birth_date=changes.get("birth_date") if from_card else merged["birth_date"],
+        )
+        _check_unique_id(merged["id_type"], merged["id_number"], exclude_pk=person.pk)
+    if "phone" in changes:
+        merged["phone"] = clean_phone(merged["phone"])
+    if merged["residence_type"] not in ResidenceType.values:
+        raise Invalid(_("Unknown residence type."), field="residence_type")
+    for field, value in merged.items():
+        setattr(person, field, value)
+    try:
+        with transaction.atomic():
+            person.save()
+    except IntegrityError as exc:
+        raise Conflict(_("A person with this ID number is already registered."), field="id_number") from exc
+    if "residence_type" in changes and person.dwelling_id:
+        Residence.objects.filter(person=person, ended_on__isnull=True).update(residence_type=person.residence_type)
+    old, new = audit.changes(before, snapshot(person))
+    audit.record(actor=actor, event=PERSON_CHANGED, obj=person, before=old, after=new, reason=reason)
+    return person
+
+
+@transaction.atomic
+def move_person(
+    *, actor: User, person: Person, dwelling: Dwelling, moved_on: dt.date | None = None,
+    residence_type: str | None = None, household: Household | None = None, new_household: bool = False,
+    reason: str = "",
+) -> Person:
+    """Move someone to another dwelling inside the sub-district; the old residence is closed, not lost."""
+    person = get_visible(Person.objects.select_for_update(), actor, "change", pk=person.pk)
+    if person.status != PersonStatus.ACTIVE:
+        raise Conflict(_("Only a person living here can move within the sub-district."))
+    dwelling = _dwelling_in_scope(actor, dwelling)
+    if dwelling.pk == person.dwelling_id:
+        raise Invalid(_("The person already lives at this address."), field="dwelling")
+    moved_on = moved_on or timezone.localdate()
+    current = Residence.objects.filter(person=person, ended_on__isnull=True).first()
+    if current is not None:
+        if moved_on < current.started_on:
+            raise Invalid(_("The move cannot be before the person moved to the current address."), field="moved_on")
+        current.ended_on = moved_on
+        current.save(update_fields=["ended_on"])
+    before = snapshot(person)
+    from_dwelling_id = person.dwelling_id
+    neighborhood = dwelling.building.compound.neighborhood
+    if new_household:
+        household = _new_household(actor=actor, dwelling=dwelling)
+        person.relationship = Relationship.HEAD
+    elif household is not None:
+        household = get_visible(Household.objects.all(), actor, "change", pk=household.pk)
+    if household is not None or new_household:
+        person.household = household
+    person.dwelling = dwelling
+    person.neighborhood = neighborhood
+    person.subdistrict_id = neighborhood.subdistrict_id
+    if residence_type:
+        person.residence_type = residence_type
+    person.save()
+    Residence.objects.create(
+        person=person, dwelling=dwelling, residence_type=person.residence_type, started_on=moved_on,
+        neighborhood=neighborhood, subdistrict_id=neighborhood.subdistrict_id,
+    )
+    LifeEvent.objects.create(
+        person=person, kind=LifeEventKind.MOVE_WITHIN, occurred_on=moved_on, dwelling=dwelling,
+        from_dwelling_id=from_dwelling_id, recorded_by=actor, neighborhood=neighborhood,
+        subdistrict_id=neighborhood.subdistrict_id, note=reason,
+    )
+    old, new = audit.changes(before, snapshot(person))
+    audit.record(actor=actor, event=PERSON_MOVED, obj=person, before=old, after=new, reason=reason)
+    return person
+
+
+def _leave(*, actor: User, person: Person, on: dt.date, status: str, kind: str, event: str,
+           destination: str = "", reason: str = "") -> Person:
+    person = get_visible(Person.objects.select_for_update(), actor, "change", pk=person.pk)
+    if person.status != PersonStatus.ACTIVE:
+        raise Conflict(_("This person is no longer living here."))
+    current = Residence.objects.filter(person=person, ended_on__isnull=True).first()
+    if current is not None:
+        if on < current.started_on:
+            raise Invalid(_("The date cannot be before the person moved to the current address."))
+        current.ended_on = on
+        current.save(update_fields=["ended_on"])
+    before = snapshot(person)
+    LifeEvent.objects.create(
+        person=person, kind=kind, occurred_on=on, from_dwelling_id=person.dwelling_id, destination=destination,
+        recorded_by=actor, neighborhood=person.neighborhood, subdistrict_id=person.subdistrict_id, note=reason,
+    )
+    person.status = status
+    person.dwelling = None
+    person.save()
+    if person.user_id:
+        User.objects.filter(pk=person.user_id).update(is_active=False)
+    old, new = audit.changes(before, snapshot(person))
+    audit.record(actor=actor, event=event, obj=person, before=old, after=new, reason=reason)
+    return person
+
+
+@transaction.atomic
+def move_out(*, actor: User, person: Person, moved_on: dt.date | None = None, destination: str = "",
+             reason: str = "") -> Person:
+    """The person has left the sub-district; the record and its history stay."""
+    return _leave(actor=actor, person=person, on=moved_on or timezone.localdate(), status=PersonStatus.MOVED_OUT,
+                  kind=LifeEventKind.MOVE_OUT, event=PERSON_MOVED_OUT, destination=destination, reason=reason)
+
+
+@transaction.atomic
+def record_death(*, actor: User, person: Person, died_on: dt.date, reason: str = "") -> Person:
+    if died_on > timezone.localdate():
+        raise Invalid(_("The date of death cannot be in the future."), field="died_on")
+    return _leave(actor=actor, person=person, on=died_on, status=PersonStatus.DECEASED,
+                  kind=LifeEventKind.DEATH, event=PERSON_DIED, reason=reason)
+
+
+@transaction.atomic
+def record_birth(
+    *, actor: User, name: str, sex: str, birth_date: dt.date, household: Household, id_number: str = "",
+    residence_type: str = ResidenceType.REGISTERED, reason: str = "",
+) -> Person:
+    """A baby joins a household at its dwelling."""
+    household = get_visible(Household.objects.select_related("dwelling"), actor, "change", pk=household.pk)
+    return register_person(
+        actor=actor, name=name, sex=sex, birth_date=birth_date, id_number=id_number,
+        residence_type=residence_type, dwelling=household.dwelling, household=household,
+        relationship=Relationship.CHILD, started_on=birth_date, event_kind=LifeEventKind.BIRTH, reason=reason,
+    )
+
+
+@transaction.atomic
+def set_tags(*, actor: User, person: Person, tags: Iterable[Tag], reason: str = "") -> Person:
+    person = get_visible(Person.objects.all(), actor, "change", pk=person.pk)
+    before = sorted(person.tags.values_list("code", flat=True))
+    tags = list(tags)
+    person.tags.set(tags)
+    after = sorted(tag.code for tag in tags)
+    if before != after:
+        audit.record(actor=actor, event=PERSON_TAGS_CHANGED, obj=person, before={"tags": before},
+                     after={"tags": after}, reason=reason)
+    return person
+
+
+@transaction.atomic
+def reveal_person_field(*, actor: User, person: Person, field: str, reason: str) -> str:
+    """The unmasked ID number or phone, for a permitted user who gives a reason; always audited."""
+    if field not in REVEALABLE_FIELDS:
+        raise Invalid(_("This field cannot be revealed."), field="field")
+    if not reason.strip():
+        raise Invalid(_("Say why you need to see it."), field="reason")
+    person = get_visible(Person.objects.all(), actor, "reveal", pk=person.pk)
+    audit.record(actor=actor, event=PERSON_FIELD_REVEALED, obj=person, after={"field": field}, reason=reason.strip())
+    return getattr(person, field) or ""
+
+
+@transaction.atomic
+def create_resident_account(*, actor: User, person: Person) -> User:
+    """A portal account for a resident, who signs in with the phone on her record and a texted code."""
+    person = get_visible(Person.objects.select_for_update(), actor, "change", pk=person.pk)
+    if person.user_id:
+        raise Conflict(_("This person already has an account."))
+    if not person.phone:
+        raise Invalid(_("Record a mobile phone number first: residents sign in with a texted code."), field="phone")
+    user = core_actions.create_user(
+        actor=actor, username=f"resident-{person.pk}", role=Role.RESIDENT, full_name=person.name,
+        phone=person.phone, subdistrict=person.subdistrict,
+    )
+    person.user = user
+    person.save(update_fields=["user"])
+    audit.record(actor=actor, event=RESIDENT_ACCOUNT_CREATED, obj=person, after={"user": user.pk})
+    return user
+
+
+# Residence permits (居住证) -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def apply_permit(*, actor: User, person: Person, applied_on: dt.date | None = None) -> ResidencePermit:
+    person = get_visible(Person.objects.all(), actor, "change", pk=person.pk)
+    _require(actor, ResidencePermit, "add")
+    if person.residence_type != ResidenceType.MIGRANT or person.status != PersonStatus.ACTIVE:
+        raise Invalid(_("Residence permits are for migrants living here."))
+    if restrict(ResidencePermit.objects.filter(person=person, status=PermitStatus.APPLIED), actor).exists():
+        raise Conflict(_("An application is already waiting."))
+    permit = ResidencePermit.objects.create(
+        person=person, applied_on=applied_on or timezone.localdate(), neighborhood=person.neighborhood,
+        subdistrict=person.subdistrict,
+    )
+    audit.record(actor=actor, event=PERMIT_APPLIED, obj=permit, after={"person": person.pk})
+    return permit
+
+
+@transaction.atomic
+def issue_permit(*, actor: User, permit: ResidencePermit, number: str, issued_on: dt.date | None = None) -> ResidencePermit:
+    permit = get_visible(ResidencePermit.objects.select_for_update(), actor, "change", pk=permit.pk)
+    if permit.status != PermitStatus.APPLIED:
+        raise Conflict(_("Only an application can be issued."))
+    number = number.strip()
+    if not number:
+        raise Invalid(_("The permit number is required."), field="number")
+    if ResidencePermit.objects.filter(number=number).exists():
+        raise Conflict(_("This permit number is already in use."), field="number")
+    issued_on = issued_on or timezone.localdate()
+    permit.number, permit.issued_on = number, issued_on
+    permit.expires_on = issued_on.replace(year=issued_on.year + PERMIT_VALIDITY_YEARS) if not (
+        issued_on.month == 2 and issued_on.day == 29) else dt.date(issued_on.year + PERMIT_VALIDITY_YEARS, 2, 28)
+    permit.status = PermitStatus.ISSUED
+    permit.save()
+    audit.record(actor=actor, event=PERMIT_ISSUED, obj=permit,
+                 after={"number": number, "issued_on": issued_on, "expires_on": permit.expires_on})
+    return permit
+
+
+@transaction.atomic
+def refuse_permit(*, actor: User, permit: ResidencePermit, reason: str) -> ResidencePermit:
+    permit = get_visible(ResidencePermit.objects.select_for_update(), actor, "change", pk=permit.pk)
+    if permit.status != PermitStatus.APPLIED:
+        raise Conflict(_("Only an application can be refused."))
+    if not reason.strip():
+        raise Invalid(_("Say why the application is refused."), field="reason")
+    permit.status = PermitStatus.REFUSED
+    permit.save(update_fields=["status"])
+    audit.record(actor=actor, event=PERMIT_REFUSED, obj=permit, reason=reason)
+    return permit
+
+
+@transaction.atomic
+def renew_permit(*, actor: User, permit: ResidencePermit, applied_on: dt.date | None = None) -> ResidencePermit:
+    """Start a renewal: a new application linked to the old permit, which is marked renewed when issued."""
+    permit = get_visible(ResidencePermit.objects.select_for_update(), actor, "change", pk=permit.pk)
+    if permit.status not in (PermitStatus.ISSUED, PermitStatus.EXPIRED):
+        raise Conflict(_("Only an issued or expired permit can be renewed."))
+    if hasattr(permit, "renewal"):
+        raise Conflict(_("A renewal has already been started."))
+    renewal = ResidencePermit.objects.create(
+        person=permit.person, applied_on=applied_on or timezone.localdate(), renewal_of=permit,
+        neighborhood=permit.neighborhood, subdistrict=permit.subdistrict,
+    )
+    permit.status = PermitStatus.RENEWED
+    permit.save(update_fields=["status"])
+    audit.record(actor=actor, event=PERMIT_RENEWED, obj=permit, after={"renewal": renewal.pk})
+    return renewal
+
+
+@transaction.atomic
+def expire_permits(*, today: dt.date | None = None) -> int:
+    """System task: issued permits past their date become expired."""
+    today = today or timezone.localdate()
+    expired = 0
+    for permit in ResidencePermit.objects.select_for_update().filter(status=PermitStatus.ISSUED, expires_on__lt=today):
+        permit.status = PermitStatus.EXPIRED
+        permit.save(update_fields=["status"])
+        audit.record(actor=None, event=PERMIT_EXPIRED, obj=permit, subdistrict_id=permit.subdistrict_id)
+        expired += 1
+    return expired
+
+
+@transaction.atomic
+def remind_expiring_permits(*, today: dt.date | None = None, days: int | None = None) -> int:
+    """System task: text each holder whose permit expires within ``days``, once per permit."""
+    from django.conf import settings
+
+    from shequ.core.sms import send_sms
+
+    today = today or timezone.localdate()
+    days = settings.PERMIT_REMINDER_DAYS if days is None else days
+    due = ResidencePermit.objects.select_for_update().select_related("person").filter(
+        status=PermitStatus.ISSUED, expires_on__gte=today, expires_on__lte=today + dt.timedelta(days=days),
+        reminded_on__isnull=True,
+    )
+    reminded = 0
+    for permit in due:
+        permit.reminded_on = today
+        permit.save(update_fields=["reminded_on"])
+        audit.record(actor=None, event=PERMIT_REMINDED, obj=permit, subdistrict_id=permit.subdistrict_id)
+        if permit.person.phone:
+            text = _("Your residence permit %(number)s expires on %(date)s. Please apply to renew it at the "
+                     "service centre.") % {"number": permit.number, "date": permit.expires_on}
+            phone = permit.person.phone
+            transaction.on_commit(lambda phone=phone, text=text: send_sms(phone, text))
+        reminded += 1
+    return reminded

@@ -1,0 +1,156 @@
+"""One test base with fixed personas, as in Healthchecks:
+
+- ``alice``: committee worker of 华山居民区 (in scope for people living there)
+- ``bob``: committee worker of 愚园居民区 (out of scope for alice's residents)
+- ``admin``: sub-district administrator of 江苏路街道
+- ``resident``: 王秀英, a resident of 华山 with a portal account
+- ``client`` (pytest-django): an anonymous visitor
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from shequ.core import actions as core_actions
+from shequ.core import idnumbers
+from shequ.core.models import Building, Compound, Dwelling, Neighborhood, Subdistrict, User
+from shequ.core.roles import Role
+from shequ.population import actions as population_actions
+from shequ.population.choices import ResidenceType
+from shequ.population.models import Person
+
+IN_CI = os.environ.get("CI") == "true"
+PASSWORD = "correct-horse-battery-staple"
+
+
+def require_service(available: bool, reason: str) -> None:
+    """Skip with a clear reason on a developer machine; fail in CI, where every service must be there."""
+    if available:
+        return
+    if IN_CI:
+        pytest.fail(f"CI=true but {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def postgres_only(db: Any) -> None:
+    require_service(connection.vendor == "postgresql",
+                    "needs PostgreSQL: run with DATABASE_URL=postgres://... (scripts/test does)")
+
+
+@pytest.fixture
+def chromium_path() -> str:
+    path = shutil.which("chromium") or "/usr/bin/chromium"
+    require_service(os.path.exists(path), "Debian's chromium is not installed (apt-get install chromium)")
+    return path
+
+
+def id_number(birth: dt.date, sex: str = "F", sequence: int = 12, division: str = "310105") -> str:
+    return idnumbers.make(division, birth, sequence, sex)
+
+
+class Org:
+    """The organisation tree every test starts from."""
+
+    def __init__(self) -> None:
+        self.subdistrict = Subdistrict.objects.create(code="310105002", name="江苏路街道", district="长宁区",
+                                                      city="上海市")
+        self.huashan = Neighborhood.objects.create(subdistrict=self.subdistrict, code="310105002001", name="华山居民区")
+        self.yuyuan = Neighborhood.objects.create(subdistrict=self.subdistrict, code="310105002002", name="愚园居民区")
+        self.huashan_compound = Compound.objects.create(neighborhood=self.huashan, name="华山小区",
+                                                        address="华山路1088弄")
+        self.yuyuan_compound = Compound.objects.create(neighborhood=self.yuyuan, name="愚园新村",
+                                                       address="愚园路1032弄")
+        self.huashan_dwellings = self._dwellings(self.huashan_compound)
+        self.yuyuan_dwellings = self._dwellings(self.yuyuan_compound)
+
+    @staticmethod
+    def _dwellings(compound: Compound) -> list[Dwelling]:
+        made = []
+        for number in ("1号", "2号"):
+            building = Building.objects.create(compound=compound, number=number)
+            for room in ("101", "102", "201", "202"):
+                made.append(Dwelling.objects.create(
+                    building=building, room=room, label=Dwelling.make_label(compound, number, room)))
+        return made
+
+
+@pytest.fixture
+def org(db: Any) -> Org:
+    return Org()
+
+
+def _staff(org: Org, username: str, role: str, **unit: Any) -> User:
+    return core_actions.create_user(actor=None, username=username, role=role, full_name=username.title(),
+                                    password=PASSWORD, subdistrict=org.subdistrict, **unit)
+
+
+@pytest.fixture
+def admin(org: Org) -> User:
+    return _staff(org, "admin", Role.ADMIN)
+
+
+@pytest.fixture
+def alice(org: Org) -> User:
+    return _staff(org, "alice", Role.COMMITTEE, neighborhood=org.huashan)
+
+
+@pytest.fixture
+def bob(org: Org) -> User:
+    return _staff(org, "bob", Role.COMMITTEE, neighborhood=org.yuyuan)
+
+
+@pytest.fixture
+def make_staff(org: Org) -> Callable[..., User]:
+    def make(role: str, username: str | None = None, **unit: Any) -> User:
+        return _staff(org, username or f"{role}-user", role, **unit)
+
+    return make
+
+
+@pytest.fixture
+def make_person(admin: User, org: Org) -> Callable[..., Person]:
+    counter = iter(range(100, 999))
+
+    def make(name: str = "王秀英", *, dwelling: Dwelling | None = None, birth: dt.date = dt.date(1950, 3, 8),
+             sex: str = "F", residence_type: str = ResidenceType.REGISTERED, phone: str = "", **extra: Any) -> Person:
+        return population_actions.register_person(
+            actor=admin, name=name, id_number=id_number(birth, sex, next(counter)),
+            residence_type=residence_type, dwelling=dwelling or org.huashan_dwellings[0], phone=phone,
+            new_household=extra.pop("new_household", True), **extra,
+        )
+
+    return make
+
+
+@pytest.fixture
+def resident_person(make_person: Callable[..., Person]) -> Person:
+    return make_person("王秀英", phone="13812345678")
+
+
+@pytest.fixture
+def resident(resident_person: Person, admin: User) -> User:
+    return population_actions.create_resident_account(actor=admin, person=resident_person)
+
+
+def login(client: Client, user: User) -> Client:
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Any:
+    """Rate-limit counters live in the cache; each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -1,0 +1,79 @@
+from django.test import override_settings
+
+from shequ.core.models import AuditEntry, User
+from shequ.core.sms import MemorySmsBackend
+from tests.conftest import PASSWORD
+
+
+def test_staff_passwords_are_hashed_with_argon2(alice):
+    assert User.objects.get(pk=alice.pk).password.startswith("argon2")
+
+
+def test_staff_sign_in_with_user_name_and_password(client, alice):
+    response = client.post("/login/", {"username": "alice", "password": PASSWORD})
+    assert response.status_code == 302
+    assert client.get("/").status_code == 200
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(client, org):
+    response = client.get("/population/people/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/")
+
+
+def test_repeated_wrong_passwords_are_rate_limited(client, alice):
+    statuses = [client.post("/login/", {"username": "alice", "password": "wrong"}).status_code for _ in range(12)]
+    assert 429 in statuses
+    assert statuses[0] == 200
+
+
+@override_settings(SMS_BACKEND="shequ.core.sms.MemorySmsBackend")
+def test_a_resident_signs_in_with_a_code_texted_to_her_phone(client, resident, django_capture_on_commit_callbacks):
+    MemorySmsBackend.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/login/resident/", {"step": "phone", "phone": "138 1234 5678"})
+    (phone, text), = MemorySmsBackend.outbox
+    assert phone == "13812345678"
+    code = next(word for word in text.replace(",", " ").replace("，", " ").split() if word.isdigit() and len(word) == 6)
+    response = client.post("/login/resident/", {"step": "code", "phone": "13812345678", "code": code})
+    assert response.status_code == 302
+    assert AuditEntry.objects.filter(event="core.login_code_used", object_id=str(resident.pk)).exists()
+
+
+@override_settings(SMS_BACKEND="shequ.core.sms.MemorySmsBackend")
+def test_an_unknown_number_gets_the_same_answer_and_no_text(client, org):
+    MemorySmsBackend.outbox.clear()
+    response = client.post("/login/resident/", {"step": "phone", "phone": "13900000000"})
+    assert response.status_code == 200
+    assert MemorySmsBackend.outbox == []
+
+
+def _texted_code() -> str:
+    _phone, text = MemorySmsBackend.outbox[-1]
+    return next(word for word in text.replace(",", " ").replace("，", " ").split() if word.isdigit() and len(word) == 6)
+
+
+@override_settings(SMS_BACKEND="shequ.core.sms.MemorySmsBackend")
+def test_a_code_stops_working_after_five_wrong_guesses(resident, django_capture_on_commit_callbacks):
+    from shequ.core import actions
+
+    MemorySmsBackend.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.send_login_code(phone="13812345678")
+    code = _texted_code()
+    wrong = "000000" if code != "000000" else "111111"
+    for _ in range(5):
+        assert actions.use_login_code(phone="13812345678", code=wrong) is None
+    assert actions.use_login_code(phone="13812345678", code=code) is None
+
+
+@override_settings(SMS_BACKEND="shequ.core.sms.MemorySmsBackend")
+def test_a_code_works_only_once(resident, django_capture_on_commit_callbacks):
+    from shequ.core import actions
+
+    MemorySmsBackend.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.send_login_code(phone="13812345678")
+    code = _texted_code()
+    assert actions.use_login_code(phone="13812345678", code=code) == resident
+    assert actions.use_login_code(phone="13812345678", code=code) is None
