@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import os
 import shutil
 from collections.abc import Callable
@@ -133,7 +134,7 @@ def make_person(admin: User, org: Org) -> Callable[..., Person]:
 
 @pytest.fixture
 def resident_person(make_person: Callable[..., Person]) -> Person:
-    return make_person("王秀英", phone="13812345678")
+    return make_person("王秀英", phone="13812345678", started_on=dt.date(2000, 1, 1))
 
 
 @pytest.fixture
@@ -154,3 +155,30 @@ def _fresh_cache() -> Any:
     cache.clear()
     yield
     cache.clear()
+
+
+_append_only = importlib.import_module("shequ.core.migrations.0002_audit_append_only")
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
+    """Tests that commit for real must be able to empty the tables afterwards, which the audit log's
+    append-only triggers forbid; they are removed here and put back by ``audit_triggers`` for the tests
+    that check them (inside the test's transaction, so they vanish again on rollback)."""
+    with django_db_blocker.unblock():
+        _append_only.backwards(None, _RawSql())
+
+
+@pytest.fixture
+def audit_triggers(db: Any) -> None:
+    _append_only.forwards(None, _RawSql())
+
+
+class _RawSql:
+    """Runs the migration's own SQL on the test connection (SQLite's schema editor refuses inside a test)."""
+
+    connection = connection
+
+    def execute(self, sql: str) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(sql)

@@ -19,7 +19,7 @@ def test_the_audit_log_cannot_be_changed_through_the_orm(make_person):
 
 
 @pytest.mark.parametrize("statement", ["UPDATE core_auditentry SET reason = 'x'", "DELETE FROM core_auditentry"])
-def test_the_database_refuses_to_change_or_delete_audit_rows(make_person, statement):
+def test_the_database_refuses_to_change_or_delete_audit_rows(make_person, audit_triggers, statement):
     make_person()
     before = AuditEntry.objects.count()
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:

@@ -73,7 +73,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     if isinstance(exc, (Http404, DjangoPermissionDenied)):
         exc = drf_exceptions.NotFound()
     response = exception_handler(exc, context)
-    if response is not None and isinstance(exc, drf_exceptions.APIException):
-        if isinstance(response.data, dict) and "code" not in response.data:
-            response.data["code"] = exc.get_codes() if isinstance(exc.get_codes(), str) else "invalid"
+    api_error = response is not None and isinstance(exc, drf_exceptions.APIException)
+    if api_error and isinstance(response.data, dict) and "code" not in response.data:
+        response.data["code"] = exc.get_codes() if isinstance(exc.get_codes(), str) else "invalid"
     return response

@@ -218,3 +218,6 @@ class LoginCode(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["user", "-created_at"], name="logincode_latest")]
+
+    def __str__(self) -> str:
+        return f"login code for {self.user_id} at {self.created_at:%Y-%m-%d %H:%M}"

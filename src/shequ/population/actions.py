@@ -8,6 +8,7 @@ with the same NotFound a forbidden read gets).
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Iterable
 from typing import Any
 
@@ -18,6 +19,7 @@ from django.utils.translation import gettext as _
 from shequ.core import actions as core_actions
 from shequ.core import audit, idnumbers
 from shequ.core.crypto import normalize_phone
+from shequ.core.dates import add_years
 from shequ.core.errors import Conflict, Invalid, NotFound
 from shequ.core.models import Dwelling, User
 from shequ.core.queries import dwellings
@@ -130,12 +132,13 @@ def snapshot(person: Person) -> dict[str, Any]:
 
 def _new_household(*, actor: User | None, dwelling: Dwelling) -> Household:
     neighborhood = dwelling.building.compound.neighborhood
-    number = f"{neighborhood.code}-{Household.objects.count() + 1:07d}"
-    while Household.objects.filter(number=number).exists():
-        number = f"{neighborhood.code}-{int(number.rsplit('-', 1)[1]) + 1:07d}"
+    # The number comes from the row's own id, so two clerks creating households at once never collide.
     household = Household.objects.create(
-        number=number, dwelling=dwelling, neighborhood=neighborhood, subdistrict=neighborhood.subdistrict
+        number=f"pending-{uuid.uuid4().hex}", dwelling=dwelling, neighborhood=neighborhood,
+        subdistrict=neighborhood.subdistrict,
     )
+    household.number = f"{neighborhood.code}-{household.pk:07d}"
+    household.save(update_fields=["number"])
     audit.record(actor=actor, event=HOUSEHOLD_CREATED, obj=household, after={"dwelling": dwelling.pk},
                  subdistrict_id=neighborhood.subdistrict_id)
     return household
@@ -424,7 +427,9 @@ def apply_permit(*, actor: User, person: Person, applied_on: dt.date | None = No
 
 
 @transaction.atomic
-def issue_permit(*, actor: User, permit: ResidencePermit, number: str, issued_on: dt.date | None = None) -> ResidencePermit:
+def issue_permit(
+    *, actor: User, permit: ResidencePermit, number: str, issued_on: dt.date | None = None
+) -> ResidencePermit:
     permit = get_visible(ResidencePermit.objects.select_for_update(), actor, "change", pk=permit.pk)
     if permit.status != PermitStatus.APPLIED:
         raise Conflict(_("Only an application can be issued."))
@@ -435,8 +440,7 @@ def issue_permit(*, actor: User, permit: ResidencePermit, number: str, issued_on
         raise Conflict(_("This permit number is already in use."), field="number")
     issued_on = issued_on or timezone.localdate()
     permit.number, permit.issued_on = number, issued_on
-    permit.expires_on = issued_on.replace(year=issued_on.year + PERMIT_VALIDITY_YEARS) if not (
-        issued_on.month == 2 and issued_on.day == 29) else dt.date(issued_on.year + PERMIT_VALIDITY_YEARS, 2, 28)
+    permit.expires_on = add_years(issued_on, PERMIT_VALIDITY_YEARS)
     permit.status = PermitStatus.ISSUED
     permit.save()
     audit.record(actor=actor, event=PERMIT_ISSUED, obj=permit,

@@ -25,6 +25,7 @@ from shequ.population.choices import (
     Sex,
 )
 
+
 class Tag(models.Model):
     """A label that services act on: 独居老人, 低保, 残疾, 退役军人 …"""
 
@@ -38,6 +39,10 @@ class Tag(models.Model):
         ordering = ["code"]
 
     def __str__(self) -> str:
+        from django.utils.translation import get_language
+
+        if self.name_en and (get_language() or "").startswith("en"):
+            return self.name_en
         return self.name
 
 

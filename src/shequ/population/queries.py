@@ -11,6 +11,7 @@ from django.db.models import Case, Count, Q, QuerySet, Value, When
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from shequ.core.dates import add_years
 from shequ.core.idnumbers import normalize as normalize_id
 from shequ.core.models import User
 from shequ.core.scopes import restrict
@@ -117,18 +118,11 @@ AGE_BANDS: list[tuple[str, int, int | None]] = [
 ]
 
 
-def _years_before(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - years, day=28)
-
-
 def _age_band_case(today: dt.date) -> Case:
     whens = []
     for label, low, _high in reversed(AGE_BANDS):
         # Aged at least `low` means born on or before today minus `low` years.
-        whens.append(When(birth_date__lte=_years_before(today, low), then=Value(label)))
+        whens.append(When(birth_date__lte=add_years(today, -low), then=Value(label)))
     return Case(*whens, default=Value("0-17"))
 
 

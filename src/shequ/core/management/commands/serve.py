@@ -27,4 +27,4 @@ class Command(BaseCommand):
         if not no_worker:
             # The embedded default: one background worker runs beside the web workers, no broker needed.
             argv += ["--config", "python:shequ.core.gunicorn_hooks"]
-        os.execv(sys.executable, argv)
+        os.execv(sys.executable, argv)  # noqa: S606 - argv is built here, not from input
