@@ -1,6 +1,7 @@
 import datetime as dt
 
 import pytest
+from django.utils import translation
 
 from shequ.core import idnumbers
 
@@ -26,7 +27,7 @@ def test_a_lower_case_x_and_full_width_digits_from_a_phone_keyboard_are_accepted
     ],
 )
 def test_bad_numbers_are_refused_with_a_reason_a_clerk_can_act_on(raw, why):
-    with pytest.raises(idnumbers.InvalidIdNumber) as caught:
+    with translation.override("en"), pytest.raises(idnumbers.InvalidIdNumber) as caught:
         idnumbers.parse(raw)
     assert why in str(caught.value)
 
@@ -36,3 +37,9 @@ def test_made_numbers_are_valid_and_carry_the_requested_sex():
         for sex in ("M", "F"):
             number = idnumbers.make("310105", dt.date(1988, 2, 29), sequence, sex)
             assert idnumbers.parse(number).sex == sex
+
+
+def test_the_reason_is_given_in_chinese_by_default():
+    with pytest.raises(idnumbers.InvalidIdNumber) as caught:
+        idnumbers.parse("110105194912310021")
+    assert "校验" in str(caught.value)
