@@ -7,6 +7,8 @@ from django.http import HttpRequest
 def ui(request: HttpRequest) -> dict[str, Any]:
     """Large-text mode: remembered on the account, or in a cookie for visitors who have not logged in."""
     user = getattr(request, "user", None)
-    signed_in = user is not None and user.is_authenticated
-    large = user.large_text if signed_in else request.COOKIES.get("large_text") == "1"
+    if user is not None and user.is_authenticated:
+        large = bool(user.large_text)
+    else:
+        large = request.COOKIES.get("large_text") == "1"
     return {"large_text": large, "site_name": settings.SITE_NAME}

@@ -73,7 +73,8 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     if isinstance(exc, (Http404, DjangoPermissionDenied)):
         exc = drf_exceptions.NotFound()
     response = exception_handler(exc, context)
-    api_error = response is not None and isinstance(exc, drf_exceptions.APIException)
-    if api_error and isinstance(response.data, dict) and "code" not in response.data:
-        response.data["code"] = exc.get_codes() if isinstance(exc.get_codes(), str) else "invalid"
+    if response is not None and isinstance(exc, drf_exceptions.APIException):
+        codes = exc.get_codes()
+        if isinstance(response.data, dict) and "code" not in response.data:
+            response.data["code"] = codes if isinstance(codes, str) else "invalid"
     return response

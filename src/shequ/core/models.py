@@ -129,7 +129,7 @@ class User(AbstractUser):
                                   db_index=True)
     large_text = models.BooleanField(_("large text"), default=False)
 
-    objects = ShequUserManager()
+    objects: ClassVar[ShequUserManager] = ShequUserManager()  # type: ignore[misc]
 
     SCOPE: ClassVar[ScopePaths] = ScopePaths(
         subdistrict="subdistrict", neighborhood="neighborhood", compound="compound", resident="pk"

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model, Q, QuerySet
 
 from shequ.core import roles
@@ -94,5 +95,5 @@ def get_visible(queryset: QuerySet[M], user: Any, action: str = "view", **lookup
     """One row the user may ``action``; forbidden and missing both raise the same :class:`NotFound`."""
     try:
         return restrict(queryset, user, action).get(**lookup)
-    except queryset.model.DoesNotExist as exc:
+    except ObjectDoesNotExist as exc:
         raise NotFound() from exc

@@ -8,6 +8,7 @@ with the same NotFound a forbidden read gets).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 from collections.abc import Iterable
 from typing import Any
@@ -514,6 +515,6 @@ def remind_expiring_permits(*, today: dt.date | None = None, days: int | None = 
             text = _("Your residence permit %(number)s expires on %(date)s. Please apply to renew it at the "
                      "service centre.") % {"number": permit.number, "date": permit.expires_on}
             phone = permit.person.phone
-            transaction.on_commit(lambda phone=phone, text=text: send_sms(phone, text))
+            transaction.on_commit(functools.partial(send_sms, phone, text))
         reminded += 1
     return reminded

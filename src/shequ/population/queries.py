@@ -133,7 +133,7 @@ class Dynamics:
     by_compound: list[dict[str, Any]]
     by_residence_type: list[dict[str, Any]]
     by_age_band: list[dict[str, Any]]
-    by_sex: list[dict[str, Any]]
+    by_sex: list[Any]
     moves_by_month: list[dict[str, Any]] = field(default_factory=list)
 
 
