@@ -16,6 +16,7 @@ $(BIN)/activate: requirements.txt requirements-dev.txt pyproject.toml
 	touch $(BIN)/activate
 
 demo: $(BIN)/activate
+	$(BIN)/shequ init
 	$(BIN)/shequ demo --reset
 	$(BIN)/shequ serve
 

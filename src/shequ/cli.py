@@ -47,6 +47,9 @@ def main(argv: list[str] | None = None) -> None:
         return
     from django.core.management import execute_from_command_line
 
+    if args and not args[0].startswith("-"):
+        args[0] = args[0].replace("-", "_")  # `shequ import-people` runs the import_people command
+
     if not args or args[0] in {"-h", "--help"}:
         print(__doc__)
         args = args or ["help"]

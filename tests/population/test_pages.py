@@ -13,13 +13,14 @@ def test_a_committee_worker_registers_a_resident_through_the_form(client, alice,
     response = client.post("/population/people/new/", {
         "name": "陈美玲", "id_type": "resident_id", "id_number": number, "phone": "13600001234",
         "residence_type": "registered", "compound": org.huashan_compound.pk, "building": "2号", "room": "201",
-        "new_household": "on", "tags": [],
+        "new_household": "on", "tags": [], "arrival": "move_in",
     })
     person = Person.objects.get(name="陈美玲")
     assert response.status_code == 302 and response["Location"] == f"/population/people/{person.pk}/"
     page = client.get(response["Location"]).content.decode()
     assert person.id_number_masked in page and number not in page
     assert "136****1234" in page and "13600001234" not in page
+    assert person.life_events.get().kind == "move_in"
 
 
 def test_a_bad_id_number_is_shown_next_to_the_field_and_nothing_is_saved(client, alice, org):
@@ -27,6 +28,7 @@ def test_a_bad_id_number_is_shown_next_to_the_field_and_nothing_is_saved(client,
     response = client.post("/population/people/new/", {
         "name": "陈美玲", "id_type": "resident_id", "id_number": "310105194109090551",
         "residence_type": "registered", "compound": org.huashan_compound.pk, "building": "2号", "room": "201",
+        "arrival": "move_in",
     })
     assert response.status_code == 200
     assert "校验位" in response.content.decode()
@@ -38,6 +40,7 @@ def test_an_unknown_room_is_refused_with_a_message(client, alice, org):
     response = client.post("/population/people/new/", {
         "name": "陈美玲", "id_type": "resident_id", "id_number": id_number(dt.date(1941, 9, 9)),
         "residence_type": "registered", "compound": org.huashan_compound.pk, "building": "9号", "room": "999",
+        "arrival": "move_in",
     })
     assert response.status_code == 200 and not Person.objects.exists()
 
@@ -47,6 +50,7 @@ def test_a_compound_of_another_neighborhood_cannot_be_chosen(client, alice, org)
     response = client.post("/population/people/new/", {
         "name": "陈美玲", "id_type": "resident_id", "id_number": id_number(dt.date(1941, 9, 9)),
         "residence_type": "registered", "compound": org.yuyuan_compound.pk, "building": "1号", "room": "101",
+        "arrival": "move_in",
     })
     assert response.status_code == 200 and not Person.objects.exists()
 

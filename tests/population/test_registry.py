@@ -186,3 +186,19 @@ def test_a_resident_sees_herself_and_her_household_only(resident, resident_perso
                                       household=resident_person.household, relationship="spouse")
     make_person("邻居甲", dwelling=resident_person.dwelling)
     assert set(queries.people(resident)) == {resident_person, husband}
+
+
+@pytest.mark.parametrize("query", ["zxm", "zhangx", "zhangxiaoming", "zh", "zhang xiao"])
+def test_initials_full_pinyin_and_partial_pinyin_all_find_the_same_person(make_person, alice, org, query):
+    person = make_person("张晓明", sex="M", birth=dt.date(1970, 2, 2))
+    make_person("朱小梅", birth=dt.date(1971, 3, 3), dwelling=org.huashan_dwellings[4])  # zxm too, not zhang…
+    found = list(queries.search_people(alice, query))
+    assert person in found
+    if query.startswith("zhang"):
+        assert found == [person]
+
+
+def test_a_name_that_begins_with_a_road_character_is_searched_as_a_name(make_person, alice):
+    person = make_person("路遥", sex="M", birth=dt.date(1949, 12, 3))
+    assert queries.search_kind("路遥") == "name"
+    assert list(queries.search_people(alice, "路遥")) == [person]

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from rest_framework import serializers, viewsets
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.routers import BaseRouter
 
 from shequ.core import queries
+from shequ.core.drf import RolePermission
 from shequ.core.models import AuditEntry
 
 
@@ -22,6 +24,8 @@ class AuditEntryViewSet(viewsets.ReadOnlyModelViewSet[AuditEntry]):
     """The audit log of the user's sub-district; administrators only. Nobody can change it."""
 
     serializer_class = AuditEntrySerializer
+    permission_classes = [IsAuthenticated, RolePermission]
+    model = AuditEntry
     filterset_fields = ["event", "object_type", "object_id"]
 
     def get_queryset(self) -> Any:

@@ -28,3 +28,43 @@ def looks_like_pinyin(query: str) -> bool:
 def normalize_name(raw: str) -> str:
     """Trim and fold full-width spaces; the middle dot of minority and foreign names is unified."""
     return raw.replace("\u3000", " ").strip().replace("•", "·").replace("．", "·")
+
+
+@lru_cache(maxsize=1)
+def _syllables() -> frozenset[str]:
+    """Every toneless pinyin syllable pypinyin knows (zhong, lv, …), without vowel-less interjections."""
+    from pypinyin.constants import PINYIN_DICT
+    from pypinyin.contrib.tone_convert import to_normal
+
+    found = set()
+    for readings in PINYIN_DICT.values():
+        for reading in readings.split(","):
+            syllable = to_normal(reading).replace("ü", "v")
+            if syllable.isalpha() and any(vowel in syllable for vowel in "aeiouv"):
+                found.add(syllable)
+    return frozenset(found)
+
+
+@lru_cache(maxsize=1)
+def _syllable_prefixes() -> frozenset[str]:
+    return frozenset(syllable[:end] for syllable in _syllables() for end in range(1, len(syllable) + 1))
+
+
+def could_be_full_pinyin(letters: str) -> bool:
+    """``zhangxi`` can be the start of a full-pinyin name (zhang + xi…); ``zxm`` cannot."""
+    syllables, prefixes = _syllables(), _syllable_prefixes()
+    reachable = {0}
+    for start in range(len(letters)):
+        if start not in reachable:
+            continue
+        if letters[start:] in prefixes:
+            return True
+        for end in range(start + 1, min(len(letters), start + 6) + 1):
+            if letters[start:end] in syllables:
+                reachable.add(end)
+    return len(letters) in reachable
+
+
+def could_be_initials(letters: str) -> bool:
+    """Names have two to four characters, and no syllable starts with i, u or v."""
+    return 0 < len(letters) <= 4 and not any(ch in "iuv" for ch in letters)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -20,7 +22,8 @@ from shequ.core import actions, queries
 from shequ.core.errors import NotFound
 from shequ.core.excel import xlsx_response
 from shequ.core.forms import AuditFilterForm, PhoneCodeForm, PhoneForm, StaffLoginForm
-from shequ.core.models import AuditEntry
+from shequ.core.http import AuthedRequest
+from shequ.core.models import AuditEntry, User
 from shequ.core.scopes import can
 
 
@@ -61,7 +64,7 @@ def resident_login(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthedRequest) -> HttpResponse:
     return render(request, "core/home.html", {})
 
 
@@ -73,7 +76,8 @@ def toggle_large_text(request: HttpRequest) -> HttpResponse:
         target = reverse("core:home")
     response = HttpResponseRedirect(target)
     if request.user.is_authenticated:
-        actions.set_preferences(actor=request.user, large_text=not request.user.large_text)  # type: ignore[arg-type]
+        user = cast(User, request.user)
+        actions.set_preferences(actor=user, large_text=not user.large_text)
     else:
         turned_on = request.COOKIES.get("large_text") != "1"
         response.set_cookie("large_text", "1" if turned_on else "0", max_age=365 * 86400, samesite="Lax")
@@ -81,14 +85,14 @@ def toggle_large_text(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def audit_log(request: HttpRequest) -> HttpResponse:
+def audit_log(request: AuthedRequest) -> HttpResponse:
     if not can(request.user, AuditEntry, "view"):
         raise NotFound()
     form = AuditFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    entries = queries.audit_entries(request.user, **filters)  # type: ignore[arg-type]
+    entries = queries.audit_entries(request.user, **filters)
     if request.GET.get("format") == "xlsx":
-        entries = queries.audit_entries(request.user, action="export", **filters)  # type: ignore[arg-type]
+        entries = queries.audit_entries(request.user, action="export", **filters)
         rows = (
             (e.at.astimezone().strftime("%Y-%m-%d %H:%M:%S"), e.actor_label, e.event, e.object_type, e.object_id,
              e.object_repr, str(e.before or ""), str(e.after or ""), e.reason, e.ip_address or "")

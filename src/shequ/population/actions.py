@@ -193,7 +193,7 @@ def register_person(
         name=name, sex=sex, birth_date=birth_date, id_type=id_type, id_number=id_number, phone=phone,
         ethnicity=ethnicity.strip(), hukou_address=hukou_address.strip(), status=PersonStatus.ACTIVE,
         residence_type=residence_type, subdistrict_id=neighborhood.subdistrict_id, neighborhood=neighborhood,
-        dwelling=dwelling, household=household, relationship=relationship,
+        compound=dwelling.building.compound, dwelling=dwelling, household=household, relationship=relationship,
     )
     try:
         with transaction.atomic():
@@ -290,6 +290,7 @@ def move_person(
     if household is not None or new_household:
         person.household = household
     person.dwelling = dwelling
+    person.compound = dwelling.building.compound
     person.neighborhood = neighborhood
     person.subdistrict_id = neighborhood.subdistrict_id
     if residence_type:

@@ -5,9 +5,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from shequ.core.models import Compound, Dwelling, User
+from shequ.core.models import Compound, Dwelling, Neighborhood, User
 from shequ.core.queries import compounds, find_dwelling, neighborhoods
-from shequ.population.choices import IdType, PermitStatus, PersonStatus, Relationship, ResidenceType, Sex
+from shequ.population.choices import IdType, LifeEventKind, PermitStatus, PersonStatus, Relationship, ResidenceType, Sex
 from shequ.population.models import Tag
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -54,11 +54,17 @@ class PersonForm(AddressFields):
     new_household = forms.BooleanField(label=_("Start a new household at this address"), required=False,
                                        initial=True)
     started_on = forms.DateField(label=_("Living here since"), required=False, widget=DATE)
+    arrival = forms.ChoiceField(
+        label=_("How the person comes onto the registry"),
+        choices=[(LifeEventKind.MOVE_IN, _("Moved in")), (LifeEventKind.REGISTERED, _("Already living here"))],
+        initial=LifeEventKind.MOVE_IN,
+        help_text=_("Moves in are counted in the month-by-month population dynamics."),
+    )
     tags = forms.ModelMultipleChoiceField(label=_("Tags"), queryset=Tag.objects.all(), required=False,
                                           widget=forms.CheckboxSelectMultiple)
     field_order = ["name", "id_type", "id_number", "sex", "birth_date", "phone", "residence_type", "compound",
-                   "building", "room", "new_household", "relationship", "started_on", "ethnicity", "hukou_address",
-                   "tags"]
+                   "building", "room", "new_household", "relationship", "arrival", "started_on", "ethnicity",
+                   "hukou_address", "tags"]
 
 
 class PersonEditForm(forms.Form):
@@ -105,7 +111,8 @@ class PersonSearchForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False,
                         widget=forms.TextInput(attrs={"placeholder": _("Name, pinyin, initials, ID, phone or address"),
                                                       "type": "search", "autofocus": True}))
-    neighborhood = forms.ModelChoiceField(label=_("Neighborhood"), queryset=None, required=False)
+    neighborhood: forms.ModelChoiceField[Neighborhood] = forms.ModelChoiceField(
+        label=_("Neighborhood"), queryset=Neighborhood.objects.none(), required=False)
     residence_type = forms.ChoiceField(label=_("Residence type"), choices=[("", _("All")), *ResidenceType.choices],
                                        required=False)
     status = forms.ChoiceField(label=_("Status"), choices=[("", _("All")), *PersonStatus.choices], required=False,

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shequ.core import crypto
 from shequ.core.fields import BlindIndexField, EncryptedTextField, PinyinField
-from shequ.core.models import Dwelling, Neighborhood, Subdistrict
+from shequ.core.models import Compound, Dwelling, Neighborhood, Subdistrict
 from shequ.core.scopes import ScopePaths
 from shequ.population.choices import (
     HouseholdKind,
@@ -96,6 +96,10 @@ class Person(models.Model):
         Neighborhood, on_delete=models.PROTECT, related_name="+",
         help_text=_("Where the person lives now, or lived last."),
     )
+    compound = models.ForeignKey(
+        Compound, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        help_text=_("The compound of the current or last dwelling (kept here so counts need no joins)."),
+    )
     dwelling = models.ForeignKey(Dwelling, on_delete=models.PROTECT, null=True, blank=True, related_name="people")
     household = models.ForeignKey(Household, on_delete=models.SET_NULL, null=True, blank=True, related_name="members")
     relationship = models.CharField(_("relationship to head"), max_length=20, choices=Relationship.choices, blank=True)
@@ -109,7 +113,7 @@ class Person(models.Model):
     SCOPE: ClassVar[ScopePaths] = ScopePaths(
         subdistrict="subdistrict",
         neighborhood="neighborhood",
-        compound="dwelling__building__compound",
+        compound="compound",
         resident=("user", "household__members__user"),
     )
 
@@ -129,6 +133,9 @@ class Person(models.Model):
         ]
         indexes = [
             models.Index(fields=["neighborhood", "status", "residence_type"], name="person_dynamics"),
+            # Searches by initials or pinyin read these in order and stop after one page.
+            models.Index(fields=["name_initials", "name_pinyin", "id"], name="person_initials_order"),
+            models.Index(fields=["name_pinyin", "id"], name="person_pinyin_order"),
         ]
 
     def __str__(self) -> str:

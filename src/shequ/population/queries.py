@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Case, Count, Q, QuerySet, Value, When
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Lower, TruncMonth
 from django.utils import timezone
 
 from shequ.core.dates import add_years
 from shequ.core.idnumbers import normalize as normalize_id
-from shequ.core.models import User
+from shequ.core.models import Compound, Neighborhood, User
 from shequ.core.scopes import restrict
-from shequ.core.text import looks_like_pinyin
+from shequ.core.text import could_be_full_pinyin, could_be_initials, looks_like_pinyin
 from shequ.population.choices import PersonStatus, ResidenceType
 from shequ.population.models import Household, LifeEvent, Person, ResidencePermit
 
@@ -36,7 +37,8 @@ def search_kind(query: str) -> str:
         return "phone"
     if looks_like_pinyin(text):
         return "pinyin"
-    if any(ch.isdigit() for ch in text) or any(mark in text for mark in ("弄", "号", "室", "路", "小区")):
+    # 路 alone is not enough: 路遥 is a name. A road with a number, a lane, a room or a compound is an address.
+    if any(ch.isdigit() for ch in text) or any(mark in text for mark in ("弄", "号", "室", "小区", "新村", "公寓")):
         return "address"
     return "name"
 
@@ -56,8 +58,8 @@ def search_people(
     a whole ID number, a whole phone number or part of an address."""
     found = people(user, action)
     text = query.strip()
+    kind = search_kind(text) if text else ""
     if text:
-        kind = search_kind(text)
         if kind == "id":
             index = Person._meta.get_field("id_number_index").index_for(text)  # type: ignore[attr-defined]
             found = found.filter(id_number_index=index)
@@ -65,8 +67,7 @@ def search_people(
             index = Person._meta.get_field("phone_index").index_for(text)  # type: ignore[attr-defined]
             found = found.filter(phone_index=index)
         elif kind == "pinyin":
-            letters = text.replace(" ", "").lower()
-            found = found.filter(Q(name_initials__startswith=letters) | Q(name_pinyin__startswith=letters))
+            found, order = _pinyin_filter(found, text.replace(" ", "").lower())
         elif kind == "address":
             for part in text.split():
                 found = found.filter(dwelling__label__contains=part)
@@ -77,12 +78,41 @@ def search_people(
     if neighborhood_id:
         found = found.filter(neighborhood_id=neighborhood_id)
     if compound_id:
-        found = found.filter(dwelling__building__compound_id=compound_id)
+        found = found.filter(compound_id=compound_id)
     if residence_type:
         found = found.filter(residence_type=residence_type)
     if tag:
         found = found.filter(tags__code=tag)
-    return found.select_related("dwelling", "neighborhood").order_by("name_pinyin", "id")
+    found = found.select_related("dwelling", "neighborhood")
+    if kind == "pinyin":
+        return found.order_by(*order)
+    if text:
+        # The same order (pinyin is stored lower-case), written so that PostgreSQL filters through the
+        # index of what was typed and sorts the few matches, instead of walking the whole pinyin index
+        # in order hoping to meet 30 matches early (a name typed in characters may be far down it).
+        return found.order_by(Lower("name_pinyin"), "id")
+    return found.order_by("name_pinyin", "id")
+
+
+def _letter_range(column: str, letters: str) -> Q:
+    """``column`` starts with ``letters`` (lower-case latin letters), written as a range so that the
+    database walks the column's ordered index and stops after one page. (A LIKE beside the range makes
+    PostgreSQL count the condition twice, misjudge it as rare and sort every match instead.)"""
+    upper = letters[:-1] + chr(ord(letters[-1]) + 1)
+    return Q(**{f"{column}__gte": letters, f"{column}__lt": upper})
+
+
+def _pinyin_filter(found: QuerySet[Person], letters: str) -> tuple[QuerySet[Person], tuple[str, ...]]:
+    """Initials (zxm) and full pinyin (zhangxiaoming, zhang) searched each through its own index; only
+    text that can be read both ways (li, zh) searches both and sorts the matches."""
+    as_pinyin, as_initials = could_be_full_pinyin(letters), could_be_initials(letters)
+    if as_initials and not as_pinyin:
+        return found.filter(_letter_range("name_initials", letters)), ("name_initials", "name_pinyin", "id")
+    if as_pinyin and not as_initials:
+        return found.filter(_letter_range("name_pinyin", letters)), ("name_pinyin", "id")
+    either = Q(name_initials__startswith=letters) | Q(name_pinyin__startswith=letters)
+    # Implied by either match (initials and full pinyin start with the same letter); narrows the scan.
+    return found.filter(either & _letter_range("name_pinyin", letters[0])), ("name_pinyin", "id")
 
 
 def person_detail(user: User, pk: int) -> Person:
@@ -118,12 +148,13 @@ AGE_BANDS: list[tuple[str, int, int | None]] = [
 ]
 
 
-def _age_band_case(today: dt.date) -> Case:
-    whens = []
-    for label, low, _high in reversed(AGE_BANDS):
-        # Aged at least `low` means born on or before today minus `low` years.
-        whens.append(When(birth_date__lte=add_years(today, -low), then=Value(label)))
-    return Case(*whens, default=Value("0-17"))
+def _at_least(today: dt.date) -> dict[str, Count]:
+    """One count per age band's lower bound: people aged at least ``low`` were born on or before
+    today minus ``low`` years. Band sizes are the differences of neighbouring counts."""
+    return {
+        f"aged_{low}": Count("birth_date", filter=Q(birth_date__lte=add_years(today, -low)))
+        for _label, low, _high in AGE_BANDS if low > 0
+    }
 
 
 @dataclass
@@ -141,20 +172,46 @@ def population_dynamics(user: User, *, months: int = 12, today: dt.date | None =
     """Counts of people living here now, and month-by-month moves, within what the user may see."""
     today = today or timezone.localdate()
     living = people(user, "export").filter(status=PersonStatus.ACTIVE)
-    by_type = {row["residence_type"]: row["n"] for row in living.values("residence_type").annotate(n=Count("id"))}
-    by_neighborhood = list(
-        living.values("neighborhood_id", "neighborhood__name").annotate(n=Count("id")).order_by("neighborhood__name")
+    # One pass over the people living here, grouped by every dimension at once and summed here (instead
+    # of one pass per breakdown). Age bands are filtered counts, not a CASE in the GROUP BY: PostgreSQL
+    # cannot estimate how many groups a CASE makes and would sort a million rows instead of hashing.
+    groups = (
+        living.values("neighborhood_id", "compound_id", "residence_type", "sex")
+        .annotate(n=Count("*"), **_at_least(today)).order_by()
     )
-    by_compound = list(
-        living.values("dwelling__building__compound_id", "dwelling__building__compound__name")
-        .annotate(n=Count("id")).order_by("dwelling__building__compound__name")
+    by_type: Counter[str] = Counter()
+    by_nb: Counter[int] = Counter()
+    by_cp: Counter[int | None] = Counter()
+    sexes: Counter[str] = Counter()
+    at_least: Counter[int] = Counter()
+    for row in groups:
+        n = row["n"]
+        by_type[row["residence_type"]] += n
+        by_nb[row["neighborhood_id"]] += n
+        by_cp[row["compound_id"]] += n
+        sexes[row["sex"]] += n
+        at_least[0] += n
+        for _label, low, _high in AGE_BANDS[1:]:
+            at_least[low] += row[f"aged_{low}"]
+    lows = [low for _label, low, _high in AGE_BANDS]
+    ages = {
+        label: at_least[low] - (at_least[lows[i + 1]] if i + 1 < len(lows) else 0)
+        for i, (label, low, _high) in enumerate(AGE_BANDS)
+    }
+    nb_names = dict(Neighborhood.objects.filter(pk__in=list(by_nb)).values_list("pk", "name"))
+    cp_names = dict(Compound.objects.filter(pk__in=[pk for pk in by_cp if pk]).values_list("pk", "name"))
+    by_neighborhood = sorted(
+        ({"id": pk, "name": nb_names.get(pk, ""), "n": n} for pk, n in by_nb.items()), key=lambda r: str(r["name"])
     )
-    ages = dict(living.annotate(band=_age_band_case(today)).values("band").annotate(n=Count("id"))
-                .values_list("band", "n"))
-    by_sex = list(living.values("sex").annotate(n=Count("id")).order_by("sex"))
+    # People who left have no compound; they are not counted here (only people living here are).
+    by_compound = sorted(
+        ({"id": pk, "name": cp_names.get(pk, ""), "n": n} for pk, n in by_cp.items() if pk),
+        key=lambda r: str(r["name"]),
+    )
+    by_sex = [{"sex": sex, "n": n} for sex, n in sorted(sexes.items())]
     first_month = (today.replace(day=1) - dt.timedelta(days=31 * (months - 1))).replace(day=1)
     events = restrict(LifeEvent.objects.all(), user, "export").filter(occurred_on__gte=first_month)
-    month_rows = (
+    month_rows: Any = (
         events.annotate(month=TruncMonth("occurred_on")).values("month", "kind").annotate(n=Count("id"))
     )
     months_index: dict[str, dict[str, Any]] = {}
@@ -171,10 +228,8 @@ def population_dynamics(user: User, *, months: int = 12, today: dt.date | None =
             months_index[key][row["kind"]] = months_index[key].get(row["kind"], 0) + row["n"]
     return Dynamics(
         total=sum(by_type.values()),
-        by_neighborhood=[{"id": r["neighborhood_id"], "name": r["neighborhood__name"], "n": r["n"]}
-                         for r in by_neighborhood],
-        by_compound=[{"id": r["dwelling__building__compound_id"], "name": r["dwelling__building__compound__name"],
-                      "n": r["n"]} for r in by_compound],
+        by_neighborhood=by_neighborhood,
+        by_compound=by_compound,
         by_residence_type=[{"code": code, "label": str(label), "n": by_type.get(code, 0)}
                            for code, label in ResidenceType.choices],
         by_age_band=[{"band": label, "n": ages.get(label, 0)} for label, _low, _high in AGE_BANDS],

@@ -19,4 +19,5 @@ urlpatterns = [
     path("permits/<int:pk>/renew/", views.permit_renew, name="permit_renew"),
     path("dynamics/", views.dynamics, name="dynamics"),
     path("import/", views.import_people, name="import"),
+    path("import/template/", views.import_template, name="import_template"),
 ]

@@ -8,13 +8,15 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from shequ.core.errors import DomainError, NotFound
 from shequ.core.excel import xlsx_response
+from shequ.core.http import AuthedRequest
 from shequ.core.scopes import can, get_visible
 from shequ.population import actions, queries
 from shequ.population.forms import (
@@ -37,7 +39,7 @@ def _attach_error(form: forms.Form, error: DomainError) -> None:
     form.add_error(field, str(error.message))
 
 
-def _require(request: HttpRequest, model: type, action: str) -> None:
+def _require(request: AuthedRequest, model: type, action: str) -> None:
     if not can(request.user, model, action):
         raise NotFound()
 
@@ -47,13 +49,13 @@ EXPORT_HEADERS = ["name", "sex", "birth_date", "id_type", "id_number", "phone", 
 
 
 @login_required
-def person_list(request: HttpRequest) -> HttpResponse:
+def person_list(request: AuthedRequest) -> HttpResponse:
     _require(request, Person, "view")
     form = PersonSearchForm(request.GET or None, user=request.user, initial={"status": "active"})
-    data = form.cleaned_data if form.is_valid() else {"status": "active"}
+    data: dict[str, Any] = form.cleaned_data if form.is_valid() else {"status": "active"}
     exporting = request.GET.get("format") == "xlsx"
     found = queries.search_people(
-        request.user, data.get("q", ""),  # type: ignore[arg-type]
+        request.user, data.get("q", ""),
         neighborhood_id=data["neighborhood"].pk if data.get("neighborhood") else None,
         residence_type=data.get("residence_type", ""), status=data.get("status", ""),
         tag=data["tag"].code if data.get("tag") else "", action="export" if exporting else "view",
@@ -75,15 +77,15 @@ def person_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    person = queries.person_detail(request.user, pk)  # type: ignore[arg-type]
+def person_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    person = queries.person_detail(request.user, pk)
     return render(request, "population/person_detail.html", {
         "person": person,
-        "members": queries.household_members(request.user, person.household),  # type: ignore[arg-type]
+        "members": queries.household_members(request.user, person.household),
         "residences": person.residences.select_related("dwelling").all(),
         "events": person.life_events.select_related("dwelling", "from_dwelling").all(),
-        "permits": queries.permits(request.user).filter(person=person),  # type: ignore[arg-type]
-        "can_change": can(request.user, Person, "change") and not request.user.is_resident,  # type: ignore[union-attr]
+        "permits": queries.permits(request.user).filter(person=person),
+        "can_change": can(request.user, Person, "change") and not request.user.is_resident,
         "can_reveal": can(request.user, Person, "reveal"),
         "revealed": request.session.pop(f"revealed-{person.pk}", None),
         "reveal_form": RevealForm(),
@@ -91,18 +93,19 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def person_create(request: HttpRequest) -> HttpResponse:
+def person_create(request: AuthedRequest) -> HttpResponse:
     _require(request, Person, "add")
     form = PersonForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             person = actions.register_person(
-                actor=request.user, name=data["name"], id_type=data["id_type"], id_number=data["id_number"],  # type: ignore[arg-type]
+                actor=request.user, name=data["name"], id_type=data["id_type"], id_number=data["id_number"],
                 sex=data["sex"] or None, birth_date=data["birth_date"], phone=data["phone"],
                 residence_type=data["residence_type"], dwelling=data["dwelling"], ethnicity=data["ethnicity"],
                 hukou_address=data["hukou_address"], new_household=data["new_household"],
                 relationship=data["relationship"], tags=data["tags"], started_on=data["started_on"],
+                event_kind=data["arrival"],
             )
         except DomainError as error:
             _attach_error(form, error)
@@ -113,7 +116,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def person_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     person = get_visible(Person.objects.all(), request.user, "change", pk=pk)
     initial = {"name": person.name, "id_type": person.id_type, "residence_type": person.residence_type,
                "ethnicity": person.ethnicity, "hukou_address": person.hukou_address,
@@ -125,8 +128,8 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
         changes: dict[str, Any] = {k: v for k, v in data.items() if k not in ("id_number", "phone") or v}
         changes = {k: v for k, v in changes.items() if getattr(person, k) != v}
         try:
-            actions.update_person(actor=request.user, person=person, reason=reason, **changes)  # type: ignore[arg-type]
-            actions.set_tags(actor=request.user, person=person, tags=tags, reason=reason)  # type: ignore[arg-type]
+            actions.update_person(actor=request.user, person=person, reason=reason, **changes)
+            actions.set_tags(actor=request.user, person=person, tags=tags, reason=reason)
         except DomainError as error:
             _attach_error(form, error)
         else:
@@ -136,11 +139,11 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
                                                            "title": _("Edit %(name)s") % {"name": person.name}})
 
 
-def _person_step(request: HttpRequest, pk: int, form_class: type[forms.Form], title: str, run: Any) -> HttpResponse:
+def _person_step(request: AuthedRequest, pk: int, form_class: type[forms.Form], title: str, run: Any) -> HttpResponse:
     """A form on one person that calls one action (move, move out, death)."""
     person = get_visible(Person.objects.all(), request.user, "change", pk=pk)
-    kwargs = {"user": request.user} if form_class is MoveForm else {}
-    form = form_class(request.POST or None, **kwargs)
+    form = (MoveForm(request.POST or None, user=request.user) if form_class is MoveForm
+            else form_class(request.POST or None))
     if request.method == "POST" and form.is_valid():
         try:
             run(person, form.cleaned_data)
@@ -153,34 +156,34 @@ def _person_step(request: HttpRequest, pk: int, form_class: type[forms.Form], ti
 
 
 @login_required
-def person_move(request: HttpRequest, pk: int) -> HttpResponse:
+def person_move(request: AuthedRequest, pk: int) -> HttpResponse:
     return _person_step(request, pk, MoveForm, _("Move within the sub-district"), lambda person, d: actions.move_person(
         actor=request.user, person=person, dwelling=d["dwelling"], moved_on=d["moved_on"],
         new_household=d["new_household"], reason=d["reason"]))
 
 
 @login_required
-def person_move_out(request: HttpRequest, pk: int) -> HttpResponse:
+def person_move_out(request: AuthedRequest, pk: int) -> HttpResponse:
     return _person_step(request, pk, MoveOutForm, _("Moved out"), lambda person, d: actions.move_out(
         actor=request.user, person=person, moved_on=d["moved_on"], destination=d["destination"], reason=d["reason"]))
 
 
 @login_required
-def person_death(request: HttpRequest, pk: int) -> HttpResponse:
+def person_death(request: AuthedRequest, pk: int) -> HttpResponse:
     return _person_step(request, pk, DeathForm, _("Record a death"), lambda person, d: actions.record_death(
         actor=request.user, person=person, died_on=d["died_on"], reason=d["reason"]))
 
 
 @login_required
 @require_POST
-def person_reveal(request: HttpRequest, pk: int) -> HttpResponse:
+def person_reveal(request: AuthedRequest, pk: int) -> HttpResponse:
     """Show one sensitive field unmasked, once, after the user says why; the reveal is audited."""
     person = get_visible(Person.objects.all(), request.user, "view", pk=pk)
     form = RevealForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Say why you need to see it."))
         return redirect("population:person_detail", pk=pk)
-    value = actions.reveal_person_field(actor=request.user, person=person, field=form.cleaned_data["field"],  # type: ignore[arg-type]
+    value = actions.reveal_person_field(actor=request.user, person=person, field=form.cleaned_data["field"],
                                         reason=form.cleaned_data["reason"])
     request.session[f"revealed-{pk}"] = {"field": form.cleaned_data["field"], "value": value}
     return redirect("population:person_detail", pk=pk)
@@ -188,10 +191,10 @@ def person_reveal(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def person_create_account(request: HttpRequest, pk: int) -> HttpResponse:
+def person_create_account(request: AuthedRequest, pk: int) -> HttpResponse:
     person = get_visible(Person.objects.all(), request.user, "change", pk=pk)
     try:
-        actions.create_resident_account(actor=request.user, person=person)  # type: ignore[arg-type]
+        actions.create_resident_account(actor=request.user, person=person)
     except DomainError as error:
         messages.error(request, str(error.message))
     else:
@@ -200,11 +203,11 @@ def person_create_account(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def permit_list(request: HttpRequest) -> HttpResponse:
+def permit_list(request: AuthedRequest) -> HttpResponse:
     _require(request, ResidencePermit, "view")
     form = PermitFilterForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
-    found = queries.permits(request.user, status=data.get("status", ""),  # type: ignore[arg-type]
+    found = queries.permits(request.user, status=data.get("status", ""),
                             expiring_within_days=30 if data.get("expiring") else None)
     page = Paginator(found, 30).get_page(request.GET.get("page"))
     return render(request, "population/permit_list.html", {"form": form, "page": page})
@@ -212,10 +215,10 @@ def permit_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def permit_apply(request: HttpRequest, pk: int) -> HttpResponse:
+def permit_apply(request: AuthedRequest, pk: int) -> HttpResponse:
     person = get_visible(Person.objects.all(), request.user, "change", pk=pk)
     try:
-        actions.apply_permit(actor=request.user, person=person)  # type: ignore[arg-type]
+        actions.apply_permit(actor=request.user, person=person)
     except DomainError as error:
         messages.error(request, str(error.message))
     else:
@@ -224,12 +227,12 @@ def permit_apply(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def permit_issue(request: HttpRequest, pk: int) -> HttpResponse:
+def permit_issue(request: AuthedRequest, pk: int) -> HttpResponse:
     permit = get_visible(ResidencePermit.objects.select_related("person"), request.user, "change", pk=pk)
     form = PermitIssueForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            actions.issue_permit(actor=request.user, permit=permit, number=form.cleaned_data["number"],  # type: ignore[arg-type]
+            actions.issue_permit(actor=request.user, permit=permit, number=form.cleaned_data["number"],
                                  issued_on=form.cleaned_data["issued_on"])
         except DomainError as error:
             _attach_error(form, error)
@@ -242,10 +245,10 @@ def permit_issue(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def permit_renew(request: HttpRequest, pk: int) -> HttpResponse:
+def permit_renew(request: AuthedRequest, pk: int) -> HttpResponse:
     permit = get_visible(ResidencePermit.objects.all(), request.user, "change", pk=pk)
     try:
-        actions.renew_permit(actor=request.user, permit=permit)  # type: ignore[arg-type]
+        actions.renew_permit(actor=request.user, permit=permit)
     except DomainError as error:
         messages.error(request, str(error.message))
     else:
@@ -254,14 +257,69 @@ def permit_renew(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def dynamics(request: HttpRequest) -> HttpResponse:
+def dynamics(request: AuthedRequest) -> HttpResponse:
     _require(request, Person, "export")
-    data = queries.population_dynamics(request.user)  # type: ignore[arg-type]
-    return render(request, "population/dynamics.html", {"d": data})
+    data = queries.population_dynamics(request.user)
+    # Plain lists for the charts (dynamics.js reads them through json_script); the tables use `d`.
+    kinds = ("move_in", "move_out", "move_within", "birth", "death")
+    charts = {
+        "neighborhoods": {"labels": [r["name"] for r in data.by_neighborhood],
+                          "values": [r["n"] for r in data.by_neighborhood]},
+        "residence_types": {"labels": [r["label"] for r in data.by_residence_type],
+                            "values": [r["n"] for r in data.by_residence_type]},
+        "age_bands": {"labels": [r["band"] for r in data.by_age_band], "values": [r["n"] for r in data.by_age_band]},
+        "moves": {"labels": [m["month"] for m in data.moves_by_month],
+                  "series": {kind: [m.get(kind, 0) for m in data.moves_by_month] for kind in kinds}},
+    }
+    return render(request, "population/dynamics.html", {"d": data, "charts": charts})
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=_lazy("Spreadsheet (.xlsx or .csv)"),
+                           widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}))
+    check_only = forms.BooleanField(label=_lazy("Only check the file, do not import"), required=False)
+
+
+IMPORT_ERRORS_SHOWN = 500
 
 
 @login_required
-def import_people(request: HttpRequest) -> HttpResponse:
-    # Replaced by the importer (population/importing.py) in the next commit.
+def import_people(request: AuthedRequest) -> HttpResponse:
+    """Upload a resident spreadsheet: all rows are imported, or none and the page lists what is wrong."""
+    from shequ.population import importing
+
     _require(request, Person, "import")
-    raise NotFound()
+    form = ImportForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        if upload.size > importing.MAX_BYTES:
+            form.add_error("file", _("The file is larger than %(mb)d MB; split it into smaller files.")
+                           % {"mb": importing.MAX_BYTES // (1024 * 1024)})
+        else:
+            try:
+                result = importing.import_people(actor=request.user, file=upload, filename=upload.name,
+                                                 dry_run=form.cleaned_data["check_only"])
+            except DomainError as error:
+                form.add_error(None, str(error.message))
+            else:
+                if result.ok and not result.dry_run:
+                    messages.success(request, _("%(n)d people imported from %(file)s.")
+                                     % {"n": result.created, "file": result.filename})
+                    return redirect("population:import")
+    return render(request, "population/import.html", {
+        "form": form, "result": result, "columns": importing.TEMPLATE_HEADERS,
+        "required": [importing.COLUMNS[name][0] for name in importing.REQUIRED],
+        "errors_shown": result.errors[:IMPORT_ERRORS_SHOWN] if result else [],
+        "errors_hidden": max(0, len(result.errors) - IMPORT_ERRORS_SHOWN) if result else 0,
+    })
+
+
+@login_required
+def import_template(request: AuthedRequest) -> HttpResponse:
+    """An empty workbook with the import headers (the Chinese headers are the file format, like field names)."""
+    from shequ.population import importing
+
+    _require(request, Person, "import")
+    return xlsx_response("resident-import-template.xlsx", title=_("Residents"),
+                         headers=importing.TEMPLATE_HEADERS, rows=[])

@@ -1,0 +1,221 @@
+"""Every role × every registry page and API endpoint × a person in scope and out of it.
+
+The expected answer comes from :data:`shequ.core.roles.PERMISSIONS` and from where each user works (set
+below), never from the scoping code itself: a view that forgets to scope, or to check the role, fails here.
+Web pages answer 200 when allowed and in scope, else 404 (302 to the login page for an anonymous visitor);
+the API answers the same, with 401 for a visitor without credentials.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.test import Client
+from rest_framework.test import APIClient
+
+from shequ.core import actions as core_actions
+from shequ.core.models import Building, Compound, Dwelling, Neighborhood, Subdistrict, User
+from shequ.core.roles import Role, allowed
+from shequ.population import actions as population_actions
+from shequ.population.choices import ResidenceType
+from shequ.population.models import LifeEvent, Person
+from tests.conftest import id_number
+
+ANONYMOUS = "anonymous"
+ROLES = [*Role.values, ANONYMOUS]
+TARGETS = ["huashan", "yuyuan", "other_subdistrict"]
+NAMES = {"huashan": "王秀英", "yuyuan": "李梅", "other_subdistrict": "孙丽华"}
+COMPOUND_ROLES = {Role.PROPERTY, Role.OWNERS_COMMITTEE}
+
+
+def visible(role: str, target: str) -> bool:
+    """Where each user works (see ``users`` below): the administrator has the whole of 江苏路街道, staff have
+    华山 (a neighborhood or one of its compounds), the resident is 王秀英 of 华山 herself."""
+    if target == "huashan":
+        return True
+    if target == "yuyuan":
+        return role == Role.ADMIN
+    return False
+
+
+@pytest.fixture
+def admin(org: Any) -> User:
+    """The administrator without a password: the matrix makes many users and Argon2 is slow on purpose."""
+    return core_actions.create_user(actor=None, username="admin", role=Role.ADMIN, full_name="Admin",
+                                    subdistrict=org.subdistrict)
+
+
+@pytest.fixture
+def world(org: Any, admin: User, resident: User, resident_person: Person, make_person: Any) -> dict[str, Any]:
+    yuyuan = make_person(NAMES["yuyuan"], dwelling=org.yuyuan_dwellings[0], birth=dt.date(1960, 2, 2),
+                         phone="13700002222")
+    other = Subdistrict.objects.create(code="310105003", name="华阳路街道", district="长宁区", city="上海市")
+    neighborhood = Neighborhood.objects.create(subdistrict=other, code="310105003001", name="大西居民区")
+    compound = Compound.objects.create(neighborhood=neighborhood, name="大西别墅", address="华阳路1号")
+    building = Building.objects.create(compound=compound, number="1号")
+    dwelling = Dwelling.objects.create(building=building, room="101",
+                                       label=Dwelling.make_label(compound, "1号", "101"))
+    other_admin = core_actions.create_user(actor=None, username="other-admin", role=Role.ADMIN,
+                                           full_name="Other", subdistrict=other)
+    stranger = population_actions.register_person(
+        actor=other_admin, name=NAMES["other_subdistrict"], id_number=id_number(dt.date(1970, 3, 3), "F", 77),
+        residence_type=ResidenceType.REGISTERED, dwelling=dwelling, new_household=True, phone="13500003333",
+    )
+    return {"resident": resident, "people": {"huashan": resident_person, "yuyuan": yuyuan,
+                                             "other_subdistrict": stranger}}
+
+
+def user_for(role: str, org: Any, admin: User, world: dict[str, Any]) -> User | None:
+    if role == ANONYMOUS:
+        return None
+    if role == Role.ADMIN:
+        return admin
+    if role == Role.RESIDENT:
+        user: User = world["resident"]
+        return user
+    unit = {"compound": org.huashan_compound} if role in COMPOUND_ROLES else {"neighborhood": org.huashan}
+    return core_actions.create_user(actor=None, username=f"matrix-{role}", role=role, full_name="Matrix",
+                                    subdistrict=org.subdistrict, **unit)
+
+
+def web_client(user: User | None) -> Client:
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def api_client(user: User | None) -> APIClient:
+    client = APIClient()
+    if user is not None:
+        client.force_authenticate(user)
+    return client
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    name: str
+    url: str
+    model: str
+    action: str
+    api: bool
+    method: str = "get"
+    body: Any = None
+    listing: bool = False
+
+    def __str__(self) -> str:
+        return self.name
+
+
+PERSON = "population.person"
+
+# Endpoints about one person: the answer depends on the role and on where the person lives.
+PERSON_ENDPOINTS = [
+    Endpoint("web-list", "/population/people/", PERSON, "view", api=False, listing=True),
+    Endpoint("web-detail", "/population/people/{person}/", PERSON, "view", api=False),
+    Endpoint("web-edit", "/population/people/{person}/edit/", PERSON, "change", api=False),
+    Endpoint("web-move", "/population/people/{person}/move/", PERSON, "change", api=False),
+    Endpoint("api-list", "/api/v1/people/", PERSON, "view", api=True, listing=True),
+    Endpoint("api-detail", "/api/v1/people/{person}/", PERSON, "view", api=True),
+    Endpoint("api-edit", "/api/v1/people/{person}/", PERSON, "change", api=True, method="patch",
+             body={"reason": "matrix"}),
+    Endpoint("api-reveal", "/api/v1/people/{person}/reveal/", PERSON, "reveal", api=True, method="post",
+             body={"field": "phone", "reason": "matrix"}),
+    Endpoint("api-households", "/api/v1/households/", "population.household", "view", api=True, listing=True),
+    Endpoint("api-household", "/api/v1/households/{household}/", "population.household", "view", api=True),
+    Endpoint("api-life-events", "/api/v1/life-events/", "population.lifeevent", "view", api=True, listing=True),
+    Endpoint("api-life-event", "/api/v1/life-events/{event}/", "population.lifeevent", "view", api=True),
+]
+
+# Endpoints that do not depend on one person: only the role counts.
+ROLE_ENDPOINTS = [
+    Endpoint("web-new", "/population/people/new/", PERSON, "add", api=False),
+    Endpoint("web-audit", "/audit/", "core.auditentry", "view", api=False),
+    Endpoint("web-permits", "/population/permits/", "population.residencepermit", "view", api=False),
+    Endpoint("api-permits", "/api/v1/residence-permits/", "population.residencepermit", "view", api=True),
+]
+
+
+def _request(endpoint: Endpoint, user: User | None, url: str) -> Any:
+    if endpoint.api:
+        client: Any = api_client(user)
+        return getattr(client, endpoint.method)(url, endpoint.body, format="json")
+    return getattr(web_client(user), endpoint.method)(url)
+
+
+def _listed(endpoint: Endpoint, response: Any, person: Person) -> bool:
+    if not endpoint.api:
+        return person.name in response.content.decode()
+    rows = response.json()["results"]
+    if "households" in endpoint.url:
+        return any(row["id"] == person.household_id for row in rows)
+    if "life-events" in endpoint.url:
+        return any(row["person"] == person.pk for row in rows)
+    return any(row["id"] == person.pk for row in rows)
+
+
+@pytest.mark.parametrize("endpoint", PERSON_ENDPOINTS, ids=str)
+@pytest.mark.parametrize("role", ROLES)
+def test_person_endpoints_answer_by_role_and_scope(role, endpoint, org, admin, world):
+    user = user_for(role, org, admin, world)
+    for target in TARGETS:
+        person: Person = world["people"][target]
+        event = LifeEvent.objects.filter(person=person).first()
+        url = endpoint.url.format(person=person.pk, household=person.household_id, event=event.pk if event else 0)
+        response = _request(endpoint, user, url)
+        where = f"{role} {endpoint} {target}"
+        if user is None:
+            assert response.status_code == (401 if endpoint.api else 302), where
+            continue
+        permitted = allowed(role, endpoint.model, endpoint.action)
+        if endpoint.listing:
+            assert response.status_code == (200 if permitted else 404), where
+            if permitted:
+                assert _listed(endpoint, response, person) == visible(role, target), where
+        else:
+            expected = 200 if permitted and visible(role, target) else 404
+            assert response.status_code == expected, where
+
+
+@pytest.mark.parametrize("endpoint", ROLE_ENDPOINTS, ids=str)
+@pytest.mark.parametrize("role", ROLES)
+def test_role_endpoints_answer_by_role(role, endpoint, org, admin, world):
+    user = user_for(role, org, admin, world)
+    response = _request(endpoint, user, endpoint.url)
+    if user is None:
+        assert response.status_code == (401 if endpoint.api else 302)
+        return
+    assert response.status_code == (200 if allowed(role, endpoint.model, endpoint.action) else 404)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_registering_through_the_api_answers_by_role(role, org, admin, world):
+    user = user_for(role, org, admin, world)
+    body = {"name": "赵丽", "id_number": id_number(dt.date(1975, 7, 7), "F", 55),
+            "residence_type": "registered", "dwelling": org.huashan_dwellings[5].pk, "new_household": True}
+    response = api_client(user).post("/api/v1/people/", body, format="json")
+    if user is None:
+        assert response.status_code == 401
+        return
+    expected = 201 if allowed(role, PERSON, "add") else 404
+    assert response.status_code == expected, response.content
+    assert Person.objects.filter(name="赵丽").exists() == (expected == 201)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_audit_log_api_shows_entries_only_to_roles_that_may_read_it(role, org, admin, world):
+    user = user_for(role, org, admin, world)
+    response = api_client(user).get("/api/v1/audit-entries/")
+    if user is None:
+        assert response.status_code == 401
+        return
+    if not allowed(role, "core.auditentry", "view"):
+        assert response.status_code == 404
+        return
+    assert response.status_code == 200
+    assert response.json()["results"]
+    # The other sub-district's registration is not in this administrator's log.
+    assert all(row["object_repr"] != NAMES["other_subdistrict"] for row in response.json()["results"])
