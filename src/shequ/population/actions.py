@@ -135,7 +135,7 @@ def _new_household(*, actor: User | None, dwelling: Dwelling) -> Household:
     neighborhood = dwelling.building.compound.neighborhood
     # The number comes from the row's own id, so two clerks creating households at once never collide.
     household = Household.objects.create(
-        number=f"pending-{uuid.uuid4().hex}", dwelling=dwelling, neighborhood=neighborhood,
+        number=f"new-{uuid.uuid4().hex[:24]}", dwelling=dwelling, neighborhood=neighborhood,
         subdistrict=neighborhood.subdistrict,
     )
     household.number = f"{neighborhood.code}-{household.pk:07d}"

@@ -175,7 +175,7 @@ def population_dynamics(user: User, *, months: int = 12, today: dt.date | None =
     # One pass over the people living here, grouped by every dimension at once and summed here (instead
     # of one pass per breakdown). Age bands are filtered counts, not a CASE in the GROUP BY: PostgreSQL
     # cannot estimate how many groups a CASE makes and would sort a million rows instead of hashing.
-    groups = (
+    groups: Any = (
         living.values("neighborhood_id", "compound_id", "residence_type", "sex")
         .annotate(n=Count("*"), **_at_least(today)).order_by()
     )
