@@ -35,12 +35,12 @@ def insert_many(model: type[M], objects: Sequence[M], *, batch_size: int = 5000)
         )
         for obj, (pk,) in zip(objects, cursor.fetchall(), strict=True):
             obj.pk = pk
-    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    columns = ", ".join(connection.ops.quote_name(str(field.column)) for field in fields)
     raw = connection.connection
     assert raw is not None
     # wrap_database_errors turns psycopg's errors (a unique violation, say) into Django's IntegrityError.
     with connection.wrap_database_errors, raw.cursor() as cursor, \
-            cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:  # noqa: S608
+            cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
         for obj in objects:
             copy.write_row([field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields])
     for obj in objects:
