@@ -11,8 +11,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TypeVar
 
-from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import Model
+from django.db import DEFAULT_DB_ALIAS, connections, models
+from django.db.models import Field, Model
+
+from shequ.core.fields import EncryptedTextField
+
+# Fields whose Python value after pre_save is already what psycopg sends (no get_db_prep_save needed);
+# every other kind, and encrypted text, goes through Django's own conversion.
+_PASS_THROUGH = (models.AutoField, models.BigAutoField, models.CharField, models.TextField, models.DateField,
+                 models.BooleanField, models.IntegerField, models.ForeignKey)
+
+
+def _needs_prep(field: Field) -> bool:
+    return isinstance(field, EncryptedTextField) or not isinstance(field, _PASS_THROUGH)
 
 M = TypeVar("M", bound=Model)
 
@@ -39,10 +50,14 @@ def insert_many(model: type[M], objects: Sequence[M], *, batch_size: int = 5000)
     raw = connection.connection
     assert raw is not None
     # wrap_database_errors turns psycopg's errors (a unique violation, say) into Django's IntegrityError.
+    prepared = [(field, _needs_prep(field)) for field in fields]
     with connection.wrap_database_errors, raw.cursor() as cursor, \
             cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
         for obj in objects:
-            copy.write_row([field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields])
+            copy.write_row([
+                field.get_db_prep_save(field.pre_save(obj, True), connection) if prep else field.pre_save(obj, True)
+                for field, prep in prepared
+            ])
     for obj in objects:
         obj._state.adding = False
         obj._state.db = connection.alias

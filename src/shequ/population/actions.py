@@ -131,6 +131,11 @@ def snapshot(person: Person) -> dict[str, Any]:
     }
 
 
+def household_number(household: Household) -> str:
+    """户号: the neighborhood's code and the row's own id, so two clerks at once never collide."""
+    return f"{household.neighborhood.code}-{household.pk:07d}"
+
+
 def _new_household(*, actor: User | None, dwelling: Dwelling) -> Household:
     neighborhood = dwelling.building.compound.neighborhood
     # The number comes from the row's own id, so two clerks creating households at once never collide.
@@ -138,7 +143,7 @@ def _new_household(*, actor: User | None, dwelling: Dwelling) -> Household:
         number=f"new-{uuid.uuid4().hex[:24]}", dwelling=dwelling, neighborhood=neighborhood,
         subdistrict=neighborhood.subdistrict,
     )
-    household.number = f"{neighborhood.code}-{household.pk:07d}"
+    household.number = household_number(household)
     household.save(update_fields=["number"])
     audit.record(actor=actor, event=HOUSEHOLD_CREATED, obj=household, after={"dwelling": dwelling.pk},
                  subdistrict_id=neighborhood.subdistrict_id)

@@ -15,6 +15,7 @@ import csv
 import datetime as dt
 import io
 import re
+import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -32,7 +33,7 @@ from shequ.core.errors import Conflict, DomainError, NotFound
 from shequ.core.models import Compound, Dwelling, User
 from shequ.core.queries import compounds
 from shequ.core.scopes import can, restrict
-from shequ.population.actions import PEOPLE_IMPORTED, clean_identity, clean_phone
+from shequ.population.actions import PEOPLE_IMPORTED, clean_identity, clean_phone, household_number
 from shequ.population.choices import IdType, LifeEventKind, PersonStatus, Relationship, ResidenceType, Sex
 from shequ.population.models import Household, LifeEvent, Person, Residence, Tag
 
@@ -510,18 +511,6 @@ def read_rows(data: bytes, filename: str) -> tuple[dict[str, str], list[_Row], l
 # Writing ----------------------------------------------------------------------------------------------------
 
 
-def _household_numbers(code: str, needed: int) -> Iterator[str]:
-    existing = set(Household.objects.filter(number__startswith=f"{code}-").values_list("number", flat=True))
-    counter = Household.objects.count()
-    made = 0
-    while made < needed:
-        counter += 1
-        number = f"{code}-{counter:07d}"
-        if number not in existing:
-            made += 1
-            yield number
-
-
 def _write(actor: User, rows: Sequence[_Clean], filename: str) -> tuple[int, int]:
     # Households: the dwelling's existing one, else one new household per dwelling in the file.
     dwelling_ids = {row.dwelling.pk for row in rows}
@@ -530,17 +519,16 @@ def _write(actor: User, rows: Sequence[_Clean], filename: str) -> tuple[int, int
         households[household.dwelling_id] = household  # the newest wins
     new_dwellings = [row.dwelling for row in {r.dwelling.pk: r for r in rows}.values()
                      if row.dwelling.pk not in households]
-    by_code: dict[str, list[Dwelling]] = defaultdict(list)
-    for dwelling in new_dwellings:
-        by_code[dwelling.building.compound.neighborhood.code].append(dwelling)
     created_households = []
-    for code, group in by_code.items():
-        for dwelling, number in zip(group, _household_numbers(code, len(group)), strict=True):
-            neighborhood = dwelling.building.compound.neighborhood
-            created_households.append(Household(number=number, dwelling=dwelling, neighborhood=neighborhood,
-                                                subdistrict_id=neighborhood.subdistrict_id))
-    for household in Household.objects.bulk_create(created_households):
+    for dwelling in new_dwellings:
+        neighborhood = dwelling.building.compound.neighborhood
+        created_households.append(Household(number=f"new-{uuid.uuid4().hex[:24]}", dwelling=dwelling,
+                                            neighborhood=neighborhood, subdistrict_id=neighborhood.subdistrict_id))
+    Household.objects.bulk_create(created_households, batch_size=1000)
+    for household in created_households:
+        household.number = household_number(household)
         households[household.dwelling_id] = household
+    Household.objects.bulk_update(created_households, ["number"], batch_size=1000)
     new_household_ids = {h.dwelling_id for h in created_households}
     # In a new household without a named head, the first person listed at the address heads it.
     has_head = {row.dwelling.pk for row in rows if row.relationship == Relationship.HEAD}
