@@ -35,64 +35,69 @@ class EncryptedTextField(models.TextField):
         return super().get_lookup(lookup_name)
 
 
-class BlindIndexField(models.CharField):
-    """A keyed HMAC of another field's normalised value, kept in step on every save and bulk insert."""
+class DerivedCharField(models.CharField):
+    """A column computed from another field of the row in ``pre_save``, so that every save and every
+    bulk insert keeps it in step (bulk_create calls pre_save too). Subclasses say how in ``derive``."""
 
-    def __init__(self, *args: Any, source: str, kind: str, normalizer: str, **kwargs: Any) -> None:
+    _DEFAULTS: dict[str, Any] = {"max_length": 32, "editable": False, "blank": True, "default": ""}
+    _OPTIONS: tuple[str, ...] = ()
+
+    def __init__(self, *args: Any, source: str, **kwargs: Any) -> None:
         self.source = source
-        self.kind = kind
-        self.normalizer = normalizer
-        kwargs.setdefault("max_length", 32)
-        kwargs.setdefault("editable", False)
-        kwargs.setdefault("blank", True)
-        kwargs.setdefault("default", "")
+        for option in self._OPTIONS:
+            setattr(self, option, kwargs.pop(option))
+        for key, value in self._DEFAULTS.items():
+            kwargs.setdefault(key, value)
         super().__init__(*args, **kwargs)
 
     def deconstruct(self) -> Any:
         name, path, args, kwargs = super().deconstruct()
-        kwargs.update(source=self.source, kind=self.kind, normalizer=self.normalizer)
-        for key in ("max_length", "editable", "blank", "default"):
-            kwargs.pop(key, None)
+        kwargs.update(source=self.source, **{option: getattr(self, option) for option in self._OPTIONS})
+        for key, value in self._DEFAULTS.items():
+            if kwargs.get(key, value) == value:
+                kwargs.pop(key, None)
         return name, path, args, kwargs
+
+    def derive(self, source_value: str) -> str:
+        raise NotImplementedError
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> str:
+        value = self.derive(getattr(model_instance, self.source) or "")
+        setattr(model_instance, self.attname, value)
+        return value
+
+
+class BlindIndexField(DerivedCharField):
+    """A keyed HMAC of another field's normalised value (``kind`` keeps ID numbers and phones apart)."""
+
+    _OPTIONS = ("kind", "normalizer")
+    kind: str
+    normalizer: str  # dotted path of the function that normalises the source value
 
     def index_for(self, raw: str) -> str:
         """The index value a search for ``raw`` must match ('' when ``raw`` is empty)."""
         normalized = import_string(self.normalizer)(raw) if raw else ""
         return crypto.blind_index(self.kind, normalized) if normalized else ""
 
-    def pre_save(self, model_instance: models.Model, add: bool) -> str:
-        value = self.index_for(getattr(model_instance, self.source) or "")
-        setattr(model_instance, self.attname, value)
-        return value
+    def derive(self, source_value: str) -> str:
+        return self.index_for(source_value)
 
 
-class PinyinField(models.CharField):
+class PinyinField(DerivedCharField):
     """Pinyin of another field (full, e.g. ``zhangxiaoming``, or initials, ``zxm``) kept in step on save.
 
     Lets a clerk find 张晓明 by typing ``zhangxiaoming``, ``zhang`` or ``zxm``. Polyphonic characters
-    take pypinyin's most common reading; with ``heteronyms`` in a future version we could index all.
+    take pypinyin's most common reading; indexing every reading (heteronyms) is left for later.
     """
 
+    _DEFAULTS = {**DerivedCharField._DEFAULTS, "max_length": 200}
+    _OPTIONS = ("initials",)
+    initials: bool
+
     def __init__(self, *args: Any, source: str, initials: bool = False, **kwargs: Any) -> None:
-        self.source = source
-        self.initials = initials
-        kwargs.setdefault("max_length", 200)
-        kwargs.setdefault("editable", False)
-        kwargs.setdefault("blank", True)
-        kwargs.setdefault("default", "")
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, source=source, initials=initials, **kwargs)
 
-    def deconstruct(self) -> Any:
-        name, path, args, kwargs = super().deconstruct()
-        kwargs.update(source=self.source, initials=self.initials)
-        for key in ("max_length", "editable", "blank", "default"):
-            kwargs.pop(key, None)
-        return name, path, args, kwargs
-
-    def pre_save(self, model_instance: models.Model, add: bool) -> str:
+    def derive(self, source_value: str) -> str:
         from shequ.core.text import pinyin_full, pinyin_initials
 
-        source = getattr(model_instance, self.source) or ""
-        value = (pinyin_initials if self.initials else pinyin_full)(source)[: self.max_length]
-        setattr(model_instance, self.attname, value)
-        return value
+        return (pinyin_initials if self.initials else pinyin_full)(source_value)[: self.max_length]
