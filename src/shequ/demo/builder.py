@@ -543,116 +543,39 @@ class _Builder:
         tag_rows = []
         through = Person.tags.through
         for plan, person in zip(plans, people, strict=True):
+
+            def stay(dwelling: Dwelling, started: dt.date, ended: dt.date | None = None,
+                     person: Person = person) -> None:
+                residences.append(Residence(
+                    person=person, dwelling=dwelling, residence_type=person.residence_type, started_on=started,
+                    ended_on=ended, neighborhood=self.neighborhood_of[dwelling.building_id],
+                    subdistrict=self.subdistrict,
+                ))
+
+            def event(kind: str, on: dt.date, neighborhood: Neighborhood, person: Person = person,
+                      **where: Any) -> None:
+                events.append(LifeEvent(person=person, kind=kind, occurred_on=on, recorded_by=self.admin,
+                                        neighborhood=neighborhood, subdistrict=self.subdistrict, **where))
+
             nb = person.neighborhood
-            admin = self.admin
             if plan.ended_on is not None:  # departed
                 dwelling = plan.from_dwelling
                 assert dwelling is not None
-                residences.append(
-                    Residence(
-                        person=person,
-                        dwelling=dwelling,
-                        residence_type=person.residence_type,
-                        started_on=plan.started_on,
-                        ended_on=plan.ended_on,
-                        neighborhood=nb,
-                        subdistrict=self.subdistrict,
-                    )
-                )
-                events.append(
-                    LifeEvent(
-                        person=person,
-                        kind=plan.start_kind,
-                        occurred_on=plan.started_on,
-                        dwelling=dwelling,
-                        recorded_by=admin,
-                        neighborhood=nb,
-                        subdistrict=self.subdistrict,
-                    )
-                )
-                events.append(
-                    LifeEvent(
-                        person=person,
-                        kind=plan.end_kind,
-                        occurred_on=plan.ended_on,
-                        from_dwelling=dwelling,
-                        destination=plan.destination,
-                        recorded_by=admin,
-                        neighborhood=nb,
-                        subdistrict=self.subdistrict,
-                    )
-                )
+                stay(dwelling, plan.started_on, plan.ended_on)
+                event(plan.start_kind, plan.started_on, nb, dwelling=dwelling)
+                event(plan.end_kind, plan.ended_on, nb, from_dwelling=dwelling, destination=plan.destination)
                 continue
             assert person.dwelling is not None
             if plan.moved_within_on is not None and plan.from_dwelling is not None:
                 old = plan.from_dwelling
-                old_nb = self.neighborhood_of[old.building_id]
-                residences.append(
-                    Residence(
-                        person=person,
-                        dwelling=old,
-                        residence_type=person.residence_type,
-                        started_on=plan.started_on,
-                        ended_on=plan.moved_within_on,
-                        neighborhood=old_nb,
-                        subdistrict=self.subdistrict,
-                    )
-                )
-                events.append(
-                    LifeEvent(
-                        person=person,
-                        kind=plan.start_kind,
-                        occurred_on=plan.started_on,
-                        dwelling=old,
-                        recorded_by=admin,
-                        neighborhood=old_nb,
-                        subdistrict=self.subdistrict,
-                    )
-                )
-                residences.append(
-                    Residence(
-                        person=person,
-                        dwelling=person.dwelling,
-                        residence_type=person.residence_type,
-                        started_on=plan.moved_within_on,
-                        neighborhood=nb,
-                        subdistrict=self.subdistrict,
-                    )
-                )
-                events.append(
-                    LifeEvent(
-                        person=person,
-                        kind=LifeEventKind.MOVE_WITHIN,
-                        occurred_on=plan.moved_within_on,
-                        dwelling=person.dwelling,
-                        from_dwelling=old,
-                        recorded_by=admin,
-                        neighborhood=nb,
-                        subdistrict=self.subdistrict,
-                    )
-                )
+                stay(old, plan.started_on, plan.moved_within_on)
+                event(plan.start_kind, plan.started_on, self.neighborhood_of[old.building_id], dwelling=old)
+                stay(person.dwelling, plan.moved_within_on)
+                event(LifeEventKind.MOVE_WITHIN, plan.moved_within_on, nb, dwelling=person.dwelling,
+                      from_dwelling=old)
             else:
-                residences.append(
-                    Residence(
-                        person=person,
-                        dwelling=person.dwelling,
-                        residence_type=person.residence_type,
-                        started_on=plan.started_on,
-                        neighborhood=nb,
-                        subdistrict=self.subdistrict,
-                    )
-                )
-                events.append(
-                    LifeEvent(
-                        person=person,
-                        kind=plan.start_kind,
-                        occurred_on=plan.started_on,
-                        dwelling=person.dwelling,
-                        recorded_by=admin,
-                        neighborhood=nb,
-                        subdistrict=self.subdistrict,
-                    )
-                )
+                stay(person.dwelling, plan.started_on)
+                event(plan.start_kind, plan.started_on, nb, dwelling=person.dwelling)
             for code in plan.tags:
                 tag_rows.append(through(person_id=person.pk, tag_id=self.tags[code]))
             if plan.permit:
