@@ -8,17 +8,19 @@ from pypinyin import Style, lazy_pinyin
 
 
 @lru_cache(maxsize=65536)
+def _syllables_of(text: str) -> tuple[str, ...]:
+    """One pypinyin pass per name, shared by the full and the initials form (latin and digits kept)."""
+    return tuple(lazy_pinyin(text, style=Style.NORMAL, errors="default"))
+
+
 def pinyin_full(text: str) -> str:
     """``张晓明`` → ``zhangxiaoming``; latin letters and digits are kept, lower-cased."""
-    return "".join(lazy_pinyin(text, style=Style.NORMAL, errors="default")).replace(" ", "").lower()
+    return "".join(_syllables_of(text)).replace(" ", "").lower()
 
 
-@lru_cache(maxsize=65536)
 def pinyin_initials(text: str) -> str:
     """``张晓明`` → ``zxm``."""
-    return "".join(
-        syllable[:1] for syllable in lazy_pinyin(text, style=Style.FIRST_LETTER, errors="default")
-    ).replace(" ", "").lower()
+    return "".join(syllable[:1] for syllable in _syllables_of(text)).replace(" ", "").lower()
 
 
 def looks_like_pinyin(query: str) -> bool:
