@@ -90,9 +90,9 @@ def audit_log(request: AuthedRequest) -> HttpResponse:
         raise NotFound()
     form = AuditFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    entries = queries.audit_entries(request.user, **filters)
-    if request.GET.get("format") == "xlsx":
-        entries = queries.audit_entries(request.user, action="export", **filters)
+    exporting = request.GET.get("format") == "xlsx"
+    entries = queries.audit_entries(request.user, action="export" if exporting else "view", **filters)
+    if exporting:
         rows = (
             (e.at.astimezone().strftime("%Y-%m-%d %H:%M:%S"), e.actor_label, e.event, e.object_type, e.object_id,
              e.object_repr, str(e.before or ""), str(e.after or ""), e.reason, e.ip_address or "")
