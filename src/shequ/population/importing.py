@@ -23,14 +23,14 @@ from pathlib import Path
 from typing import IO, Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shequ.core import audit, crypto, idnumbers
 from shequ.core.bulk import insert_rows
 from shequ.core.errors import Conflict, DomainError, NotFound
-from shequ.core.models import Compound, Dwelling, User
+from shequ.core.models import Building, Compound, Dwelling, User
 from shequ.core.queries import compounds
 from shequ.core.scopes import can, restrict
 from shequ.population.actions import PEOPLE_IMPORTED, clean_identity, clean_phone, household_number
@@ -373,19 +373,26 @@ class _Checker:
                 wanted[compound.pk].add((number, room))
         by_pk = {compound.pk: compound for compound in self._compounds.values()}
         for compound_pk, pairs in wanted.items():
-            # Narrow by building and room separately (one indexed query), then keep the exact pairs.
-            candidates = Dwelling.objects.filter(
-                building__compound_id=compound_pk,
-                building__number__in={number for number, _room in pairs},
-                room__in={room for _number, room in pairs},
-            ).values_list("pk", "building__number", "room")
-            matched = {pk: (number, room) for pk, number, room in candidates if (number, room) in pairs}
+            buildings = dict(Building.objects.filter(compound_id=compound_pk,
+                                                     number__in={number for number, _room in pairs})
+                             .values_list("pk", "number"))
+            rooms: dict[int, set[str]] = defaultdict(set)
+            numbers = {number: pk for pk, number in buildings.items()}
+            for number, room in pairs:
+                if number in numbers:
+                    rooms[numbers[number]].add(room)
+            if not rooms:
+                continue
+            # Exactly the rooms named, building by building (the unique index on building and room), rather
+            # than every room whose number appears in any building of the compound.
+            condition = Q()
+            for building_pk, building_rooms in rooms.items():
+                condition |= Q(building_id=building_pk, room__in=building_rooms)
             found = self._rooms.setdefault(compound_pk, {})
-            pks = list(matched)
-            for start in range(0, len(pks), 2000):
-                for dwelling in Dwelling.objects.filter(pk__in=pks[start:start + 2000]).select_related("building"):
-                    dwelling.building.compound = by_pk[compound_pk]  # with its neighborhood already loaded
-                    found[matched[dwelling.pk]] = dwelling
+            for dwelling in Dwelling.objects.filter(condition):
+                dwelling.building = Building(pk=dwelling.building_id, compound=by_pk[compound_pk],
+                                             number=buildings[dwelling.building_id])  # compound already loaded
+                found[(dwelling.building.number, dwelling.room)] = dwelling
 
     def tags(self, row: _Row) -> list[Tag]:
         found: list[Tag] = []
