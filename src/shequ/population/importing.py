@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -383,16 +384,21 @@ class _Checker:
                     rooms[numbers[number]].add(room)
             if not rooms:
                 continue
-            # Exactly the rooms named, building by building (the unique index on building and room), rather
-            # than every room whose number appears in any building of the compound.
-            condition = Q()
-            for building_pk, building_rooms in rooms.items():
-                condition |= Q(building_id=building_pk, room__in=building_rooms)
+            # Exactly the rooms named, as (building, room) pairs through the unique index on both, in one
+            # query per few hundred pairs (row values work on PostgreSQL and SQLite alike), rather than every
+            # room whose number appears in any building of the compound.
             found = self._rooms.setdefault(compound_pk, {})
-            for dwelling in Dwelling.objects.filter(condition):
-                dwelling.building = Building(pk=dwelling.building_id, compound=by_pk[compound_pk],
-                                             number=buildings[dwelling.building_id])  # compound already loaded
-                found[(dwelling.building.number, dwelling.room)] = dwelling
+            named = [(building_pk, room) for building_pk, building_rooms in rooms.items() for room in building_rooms]
+            for start in range(0, len(named), 400):
+                chunk = named[start:start + 400]
+                # Only placeholders are put together here; the values go as parameters.
+                pairs_sql = RawSQL(  # noqa: S611
+                    "(building_id, room) IN (VALUES " + ", ".join(["(%s, %s)"] * len(chunk)) + ")",
+                    [value for pair in chunk for value in pair], output_field=BooleanField())
+                for dwelling in Dwelling.objects.filter(pairs_sql):
+                    dwelling.building = Building(pk=dwelling.building_id, compound=by_pk[compound_pk],
+                                                 number=buildings[dwelling.building_id])  # compound already loaded
+                    found[(dwelling.building.number, dwelling.room)] = dwelling
 
     def tags(self, row: _Row) -> list[Tag]:
         found: list[Tag] = []
