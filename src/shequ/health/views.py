@@ -84,12 +84,13 @@ def person(request: AuthedRequest, pk: int) -> HttpResponse:
     if request.user.role not in (Role.HEALTH, Role.RESIDENT):
         raise NotFound()
     summary = queries.person_health(request.user, pk)
+    current = summary["versions"][0] if summary["versions"] else None
+    fields = [HealthRecordVersion._meta.get_field(name) for name in HealthRecordVersion.CONTENT_FIELDS]
     return render(request, "health/person.html", {
         **summary, "today": timezone.localdate(),
         "can_change": request.user.role == Role.HEALTH,
-        "current_fields": [(HealthRecordVersion._meta.get_field(name).verbose_name, getattr(current, name))
-                           for name in HealthRecordVersion.CONTENT_FIELDS] if (current := next(iter(
-                               summary["versions"]), None)) else [],
+        "current_fields": [(getattr(field, "verbose_name", field.name), getattr(current, field.name))
+                           for field in fields] if current else [],
     })
 
 
