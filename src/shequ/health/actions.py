@@ -9,6 +9,7 @@ read gets: a family doctor cannot write for someone she is not contracted with, 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -18,12 +19,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from shequ.core import audit
-from shequ.core.errors import Conflict, Invalid, NotFound
+from shequ.core.errors import Conflict, DomainError, Invalid, NotFound
 from shequ.core.models import User
 from shequ.core.roles import Role
 from shequ.core.scopes import can, get_visible
 from shequ.core.sms import send_sms
-from shequ.health import queries
+from shequ.health import fhir, queries
 from shequ.health.choices import (
     SCHEDULES,
     AlertStatus,
@@ -501,3 +502,82 @@ def handle_alert(*, actor: User, alert: Alert, note: str) -> Alert:
     audit.record(actor=actor, event=ALERT_HANDLED, obj=alert, before={"status": AlertStatus.OPEN},
                  after={"status": AlertStatus.HANDLED}, subdistrict_id=_subdistrict(alert.person))
     return alert
+
+
+# FHIR Bundle import -----------------------------------------------------------------------------------
+
+BUNDLE_IMPORTED = "health.bundle_imported"
+
+
+@dataclass
+class EntryResult:
+    """What became of one Bundle entry: an HTTP status, where the resource now lives, or the error."""
+
+    index: int
+    status: int
+    location: str = ""
+    error: DomainError | None = None
+
+
+def _import_item(actor: User, item: fhir.ImportItem, patients: dict[str, Person]) -> EntryResult:
+    from shequ.population import queries as population_queries
+
+    if item.kind == "Patient":
+        if item.id_number:
+            person = population_queries.search_people(actor, item.id_number, status="").first()
+        else:
+            person = population_queries.people(actor).filter(
+                pk=int(item.patient_id) if item.patient_id.isdigit() else 0).first()
+        if person is None:
+            # The registry is kept by the population app; unmatched clinic records go to linkage, not here.
+            raise NotFound(_("No registry person matches this Patient."))
+        _ensure_visible(actor, person)
+        if item.full_url:
+            patients[item.full_url] = person
+        return EntryResult(item.index, 200, f"Patient/{person.pk}")
+    person = fhir.find_subject(item, patients, population_queries.people(actor))
+    if item.kind == "Encounter":
+        ref = item.values.get("source_ref", "")
+        existed = bool(ref) and Encounter.objects.filter(source=Source.IMPORT, source_ref=ref).exists()
+        encounter = record_encounter(actor=actor, person=person, source=Source.IMPORT, **item.values)
+        return EntryResult(item.index, 200 if existed else 201, f"Encounter/{encounter.pk}")
+    if item.kind == "Condition":
+        existing = ChronicCondition.objects.filter(person=person, code=item.values["code"],
+                                                   status=ConditionStatus.MANAGED).first()
+        if existing is not None:
+            _ensure_visible(actor, existing)
+            return EntryResult(item.index, 200, f"Condition/{existing.pk}")
+        condition = _register_condition(actor=actor, person=person, code=item.values["code"],
+                                        diagnosed_on=item.values["diagnosed_on"], registered_on=None, note="")
+        return EntryResult(item.index, 201, f"Condition/{condition.pk}")
+    values = {"systolic": None, "diastolic": None, "glucose": None, "weight": None, **item.values}
+    entry = _record_diary_entry(actor=actor, person=person, note="", source=Source.IMPORT, **values)
+    return EntryResult(item.index, 201, f"Observation/{next(iter(fhir.observations(entry)))['id']}")
+
+
+@transaction.atomic(durable=True)
+def import_bundle(*, actor: User, items: list[fhir.ImportItem], all_or_nothing: bool) -> list[EntryResult]:
+    """Write the entries of a FHIR Bundle: a ``transaction`` (``all_or_nothing``) stops and undoes everything
+    at the first failing entry (its error is raised); a ``batch`` keeps going and reports each entry.
+
+    Patients are matched to registry persons (by resident ID number or id), never created. Each entry is
+    written by the same action a page would call, with its own audit row; one more row sums up the import.
+    """
+    patients: dict[str, Person] = {}
+    results: list[EntryResult] = []
+    # Patients first, so that an entry may name a Patient that comes later in the Bundle.
+    for item in sorted(items, key=lambda i: (i.kind != "Patient", i.index)):
+        try:
+            with transaction.atomic():
+                results.append(_import_item(actor, item, patients))
+        except DomainError as error:
+            if all_or_nothing:
+                error.field = error.field or f"Bundle.entry[{item.index}]"
+                raise
+            results.append(EntryResult(item.index, error.status_code, error=error))
+    results.sort(key=lambda result: result.index)
+    audit.record(actor=actor, event=BUNDLE_IMPORTED,
+                 after={"entries": len(items), "written": sum(r.status == 201 for r in results),
+                        "failed": sum(r.error is not None for r in results),
+                        "kind": "transaction" if all_or_nothing else "batch"})
+    return results
