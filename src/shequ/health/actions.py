@@ -1,6 +1,8 @@
 """Every write to health data. Views, the FHIR import, the linkage app and the demo all call these.
 
-Each public action takes keyword arguments and an ``actor``, runs in one transaction, writes its audit
+Each public action takes keyword arguments and an ``actor``, runs in one transaction (``atomic``, not durable,
+like the registry's actions: the demo builder, a FHIR transaction Bundle and a linkage batch compose several
+actions into one all-or-nothing transaction; SMS waits for the outermost commit via ``on_commit``), writes its audit
 entry (event names below; never a health value in the audit row, only which fields changed), and checks
 that what it wrote is visible to the actor afterwards, else it rolls back with the NotFound a forbidden
 read gets: a family doctor cannot write for someone she is not contracted with, a resident only for herself.
@@ -96,7 +98,7 @@ def add_months(day: dt.date, months: int) -> dt.date:
 # Health workers ---------------------------------------------------------------------------------------
 
 
-@transaction.atomic(durable=True)
+@transaction.atomic
 def assign_health_worker(*, actor: User, user: User, kind: str, team: str = "") -> HealthWorker:
     """Say whether a HEALTH-role user is a family doctor or health-centre staff (this sets what she sees)."""
     _require(actor, HealthWorker, "change")
@@ -121,7 +123,7 @@ def _content(values: dict[str, Any]) -> dict[str, str]:
     return {key: str(value or "").strip() for key, value in values.items()}
 
 
-@transaction.atomic(durable=True)
+@transaction.atomic
 def open_health_record(*, actor: User, person: Person, opened_on: dt.date | None = None,
                        **content: str) -> HealthRecord:
     """健康档案: open a person's record with its first version (blood type, allergies, histories, note)."""
@@ -138,7 +140,7 @@ def open_health_record(*, actor: User, person: Person, opened_on: dt.date | None
     return record
 
 
-@transaction.atomic(durable=True)
+@transaction.atomic
 def amend_health_record(*, actor: User, record: HealthRecord, reason: str, **content: str) -> HealthRecordVersion:
     """A new version of the record: the fields given change, the others carry over. The old one stays."""
     record = get_visible(HealthRecord.objects.select_for_update(), actor, "change", pk=record.pk)
@@ -197,7 +199,7 @@ def _register_condition(*, actor: User, person: Person, code: str, diagnosed_on:
     return condition
 
 
-@transaction.atomic(durable=True)
+@transaction.atomic
 def register_condition(*, actor: User, person: Person, code: str, diagnosed_on: dt.date | None = None,
                        registered_on: dt.date | None = None, note: str = "") -> ChronicCondition:
     """Put a person on the chronic-disease registry; a condition the national service schedules
@@ -207,7 +209,7 @@ def register_condition(*, actor: User, person: Person, code: str, diagnosed_on: 
                                registered_on=registered_on, note=note)
 
 
-@transaction.atomic(durable=True)
+@transaction.atomic
 def close_condition(*, actor: User, condition: ChronicCondition, closed_on: dt.date | None = None,
                     reason: str) -> ChronicCondition:
     """Take a person off the registry for a condition (moved away, died, diagnosis revised)."""
@@ -241,7 +243,7 @@ def uncontrolled(code: str, *, systolic: Decimal | None, diastolic: Decimal | No
     return False
 
 
-@transaction.atomic(durable=True)
+@transaction.atomic
 def record_follow_up(
     *,
     actor: User,
@@ -294,7 +296,7 @@ def record_follow_up(
 # Family-doctor contracts -----------------------------------------------------------------------------
 
 
-@transaction.atomic(durable=True)
+@transaction.atomic
 def sign_contract(*, actor: User, person: Person, doctor: User, started_on: dt.date | None = None,
                   ends_on: dt.date | None = None, team: str = "") -> FamilyDoctorContract:
     """家庭医生签约: the person signs with ``doctor`` (a HEALTH user) from ``started_on`` for a year by default."""
@@ -322,7 +324,7 @@ def sign_contract(*, actor: User, person: Person, doctor: User, started_on: dt.d
     return contract
 
 
-@transaction.atomic(durable=True)
+@transaction.atomic
 def terminate_contract(*, actor: User, contract: FamilyDoctorContract, terminated_on: dt.date | None = None,
                        reason: str) -> FamilyDoctorContract:
     contract = get_visible(FamilyDoctorContract.objects.select_for_update(), actor, "change", pk=contract.pk)
@@ -360,8 +362,8 @@ def record_encounter(
     This is the entry point for linked clinic records too (the ``linkage`` app calls it once it has found
     the registry person): pass ``source=Source.IMPORT`` and the clinic system's own visit id as
     ``source_ref``; a second call with the same ``(source, source_ref)`` returns the stored encounter
-    instead of doubling it, so an import can be re-run. Not durable, unlike the other actions, so that a
-    linkage batch or a FHIR transaction can write many encounters in its own single transaction.
+    instead of doubling it, so an import can be re-run. Like every action here it joins a surrounding
+    transaction, so a linkage batch or a FHIR transaction can write many encounters all or nothing.
     Raises NotFound if the actor may not write health data for this person, Invalid on bad input.
     """
     _require(actor, Encounter, "add")
@@ -469,7 +471,7 @@ def _raise_alerts(*, actor: User, entry: DiaryEntry) -> list[Alert]:
     return raised
 
 
-@transaction.atomic(durable=True)
+@transaction.atomic
 def record_diary_entry(
     *,
     actor: User,
@@ -488,7 +490,7 @@ def record_diary_entry(
                                diastolic=diastolic, glucose=glucose, weight=weight, note=note, source=source)
 
 
-@transaction.atomic(durable=True)
+@transaction.atomic
 def handle_alert(*, actor: User, alert: Alert, note: str) -> Alert:
     """The doctor has acted on an alert (called the resident, arranged a visit): it leaves the worklist."""
     alert = get_visible(Alert.objects.select_for_update(), actor, "change", pk=alert.pk)
@@ -555,7 +557,7 @@ def _import_item(actor: User, item: fhir.ImportItem, patients: dict[str, Person]
     return EntryResult(item.index, 201, f"Observation/{next(iter(fhir.observations(entry)))['id']}")
 
 
-@transaction.atomic(durable=True)
+@transaction.atomic
 def import_bundle(*, actor: User, items: list[fhir.ImportItem], all_or_nothing: bool) -> list[EntryResult]:
     """Write the entries of a FHIR Bundle: a ``transaction`` (``all_or_nothing``) stops and undoes everything
     at the first failing entry (its error is raised); a ``batch`` keeps going and reports each entry.
