@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import time
+from decimal import Decimal
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -728,7 +729,7 @@ class _Builder:
                 health_actions.record_diary_entry(
                     actor=user, person=person, measured_at=now - dt.timedelta(days=day, hours=2),
                     systolic=self.rng.randint(128, 150), diastolic=self.rng.randint(78, 92),
-                    weight=round(self.rng.uniform(55, 75), 1), glucose=round(self.rng.uniform(5.2, 7.5), 1))
+                    weight=Decimal(self.rng.randint(550, 750)) / 10, glucose=Decimal(self.rng.randint(52, 75)) / 10)
             health_actions.record_diary_entry(actor=user, person=person, systolic=186, diastolic=112,
                                               note="早上起来头晕", measured_at=now - dt.timedelta(hours=3))
 
