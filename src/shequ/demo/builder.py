@@ -12,9 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import random
 import time
-from decimal import Decimal
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
