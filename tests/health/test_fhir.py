@@ -102,7 +102,7 @@ def test_conditions_are_coded_in_icd10_and_searchable_by_code(doctor, patient):
     bundle = api(doctor).get("/fhir/R4/Condition", {"code": f"{fhir.ICD10}|I10"}).json()
     assert bundle["total"] == 1
     assert bundle["entry"][0]["resource"]["code"]["coding"][0] == {
-        "system": fhir.ICD10, "code": "I10", "display": "Hypertension"}
+        "system": fhir.ICD10, "code": "I10", "display": "Essential (primary) hypertension"}
     assert api(doctor).get("/fhir/R4/Condition", {"code": "E11"}).json()["total"] == 0
 
 
@@ -130,6 +130,21 @@ def test_a_resident_reads_only_herself_through_fhir(resident, patient, make_pers
     bundle = api(resident).get("/fhir/R4/Patient").json()
     assert [e["resource"]["id"] for e in bundle["entry"]] == [str(patient.pk)]
     outcome(api(resident).get(f"/fhir/R4/Patient/{other.pk}"), 404)
+
+
+@pytest.mark.parametrize("query", [{"_count": "-5"}, {"_offset": "-1"}, {"_count": "9" * 40}, {"_count": "x"},
+                                   {"identifier": "urn:oid:2.16.156.10011.1.3|"}, {"_id": "9" * 30}])
+def test_odd_search_parameters_never_cause_a_server_error(doctor, patient, query):
+    response = api(doctor).get("/fhir/R4/Patient", query)
+    assert response.status_code in (200, 400), response.content
+    if response.status_code == 400:
+        outcome(response, 400)
+
+
+def test_a_bundle_naming_an_absurd_patient_id_is_refused_cleanly(centre, resident_person):
+    bundle = _clinic_bundle(resident_person)
+    bundle["entry"][0]["resource"]["subject"]["reference"] = "Patient/" + "9" * 40
+    outcome(api(centre).post("/fhir/R4/", bundle, format="json"), 404)
 
 
 @pytest.mark.parametrize("path", ["/fhir/R4/Medication", "/fhir/R4/Patient/abc", "/fhir/R4/Observation/bp-x",

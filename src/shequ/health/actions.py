@@ -529,7 +529,7 @@ def _import_item(actor: User, item: fhir.ImportItem, patients: dict[str, Person]
             person = population_queries.search_people(actor, item.id_number, status="").first()
         else:
             person = population_queries.people(actor).filter(
-                pk=int(item.patient_id) if item.patient_id.isdigit() else 0).first()
+                pk=int(item.patient_id) if item.patient_id.isdigit() and len(item.patient_id) <= 18 else 0).first()
         if person is None:
             # The registry is kept by the population app; unmatched clinic records go to linkage, not here.
             raise NotFound(_("No registry person matches this Patient."))

@@ -45,6 +45,12 @@ GLUCOSE_MOLAR, GLUCOSE_MASS = "15074-8", "2339-0"
 WEIGHT = "29463-7"
 MG_DL_PER_MMOL_L = Decimal("18.016")  # glucose: 1 mmol/L = 18.016 mg/dL
 SUPPORTED = ("Patient", "Encounter", "Condition", "Observation")
+# ICD-10's own titles for coding.display (a code system's display is not translated; ``text`` is).
+ICD10_TITLES = {
+    "I10": "Essential (primary) hypertension", "E11": "Type 2 diabetes mellitus", "F20": "Schizophrenia",
+    "J44": "Other chronic obstructive pulmonary disease", "I25": "Chronic ischaemic heart disease",
+    "I69": "Sequelae of cerebrovascular disease",
+}
 
 
 def reference(person_id: int) -> dict[str, str]:
@@ -55,8 +61,8 @@ def _quantity(value: Decimal, unit: str, code: str) -> dict[str, Any]:
     return {"value": float(value), "unit": unit, "system": UCUM, "code": code}
 
 
-def _coding(system: str, code: str, display: str) -> dict[str, Any]:
-    return {"coding": [{"system": system, "code": code, "display": display}], "text": display}
+def _coding(system: str, code: str, display: str, text: str | None = None) -> dict[str, Any]:
+    return {"coding": [{"system": system, "code": code, "display": display}], "text": text or display}
 
 
 # Resources out ----------------------------------------------------------------------------------------
@@ -101,7 +107,7 @@ def condition(row: ChronicCondition) -> dict[str, Any]:
             "system": "http://terminology.hl7.org/CodeSystem/condition-ver-status", "code": "confirmed"}]},
         "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-category",
                                   "code": "problem-list-item"}]}],
-        "code": _coding(ICD10, row.code, str(row.get_code_display())),
+        "code": _coding(ICD10, row.code, ICD10_TITLES.get(row.code, row.code), str(row.get_code_display())),
         "subject": reference(row.person_id), "recordedDate": row.registered_on.isoformat(),
     }
     if row.diagnosed_on:
@@ -284,7 +290,7 @@ def find_subject(item: ImportItem, patients: dict[str, Person], visible: Any) ->
         return patients[item.subject]
     if item.subject.startswith("Patient/"):
         pk = item.subject.removeprefix("Patient/")
-        found = visible.filter(pk=int(pk)).first() if pk.isdigit() else None
+        found = visible.filter(pk=int(pk)).first() if pk.isdigit() and len(pk) <= 18 else None
         if found is not None:
             return found  # type: ignore[no-any-return]
     raise NotFound(_("Unknown patient %(ref)s.") % {"ref": item.subject})

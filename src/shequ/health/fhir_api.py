@@ -126,9 +126,9 @@ def _doctor_names(people: list[int]) -> dict[int, str]:
 def _search(resource_type: str, user: Any, params: Any) -> tuple[list[dict[str, Any]], int, list[int]]:
     """Resources matching the search parameters, a page of them, their total, and the persons shown."""
     try:
-        count = min(int(params.get("_count", 50)), MAX_COUNT)
-        offset = max(int(params.get("_offset", 0)), 0)
-    except ValueError as exc:
+        count = max(min(int(params.get("_count", 50)), MAX_COUNT), 0)
+        offset = min(max(int(params.get("_offset", 0)), 0), 10**9)
+    except (ValueError, OverflowError) as exc:
         raise Invalid(_("_count and _offset must be numbers."), field="_count") from exc
     patient = params.get("patient") or params.get("subject")
     if resource_type == "Patient":
@@ -141,7 +141,7 @@ def _search(resource_type: str, user: Any, params: Any) -> tuple[list[dict[str, 
             people = people.filter(_date_filter(params.getlist("birthdate"), "birth_date"))
         if params.get("identifier"):
             system, _sep, value = params["identifier"].rpartition("|")
-            if system and system != fhir.ID_CARD_SYSTEM:
+            if (system and system != fhir.ID_CARD_SYSTEM) or not value.strip():
                 raise Invalid(_("Only resident ID numbers (%(system)s) can be searched.")
                               % {"system": fhir.ID_CARD_SYSTEM}, field="identifier")
             index = Person._meta.get_field("id_number_index").index_for(value)  # type: ignore[attr-defined]
