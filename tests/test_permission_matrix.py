@@ -235,6 +235,7 @@ HEALTH_ROLE_ENDPOINTS = [
     Endpoint("web-health-worklist", "/health/", "health.followup", "view", api=False),
     Endpoint("web-health-contracts", "/health/contracts/", "health.familydoctorcontract", "view", api=False),
     Endpoint("fhir-patients", "/fhir/R4/Patient", "health.healthrecord", "view", api=True, listing=True),
+    Endpoint("web-health-workers", "/health/workers/", "health.healthworker", "change", api=False),
 ]
 
 

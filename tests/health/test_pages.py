@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from shequ.core.models import AuditEntry
+from shequ.core.models import AuditEntry, User
 from shequ.core.roles import Role
 from shequ.health import actions, queries
 from shequ.health.choices import AlertStatus, ConditionCode, FollowUpStatus
@@ -129,3 +129,26 @@ def test_centre_staff_sign_a_contract_and_terminate_it(client, centre, doctor, m
     web.post(reverse("health:contract_terminate", args=[contract.pk]), {"reason": "迁出"})
     contract.refresh_from_db()
     assert contract.terminated_on == dt.date.today()
+
+
+def test_the_administrator_makes_a_health_worker_centre_staff_and_she_then_sees_the_area(client, admin, make_staff,
+                                                                                          patient):
+    nurse = make_staff(Role.HEALTH, "nurse")
+    assert not queries.records(nurse).exists(), "an undesignated health worker sees nobody"
+    response = login(client, admin).post(reverse("health:workers"), {"user": nurse.pk, "kind": "centre_staff",
+                                                                      "team": "公卫科"})
+    assert response.status_code == 302
+    nurse = User.objects.get(pk=nurse.pk)  # as her next request would load her
+    assert queries.records(nurse).filter(person=patient).exists()
+    entry = AuditEntry.objects.filter(event=actions.WORKER_ASSIGNED).latest("id")
+    assert entry.actor == admin and entry.after["kind"] == "centre_staff"
+    assert "公卫科" in client.get(reverse("health:workers")).content.decode()
+
+
+def test_only_the_administrator_designates_health_workers(client, doctor, centre, make_staff):
+    assert client.get(reverse("health:workers")).status_code == 302
+    for user in (doctor, centre, make_staff(Role.LIBRARIAN, "lib")):
+        assert login(Client(), user).post(reverse("health:workers"), {"user": doctor.pk,
+                                                                      "kind": "centre_staff"}).status_code == 404
+    doctor.refresh_from_db()
+    assert doctor.health_worker.kind == "family_doctor"

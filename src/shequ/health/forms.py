@@ -98,3 +98,16 @@ class HandleAlertForm(forms.Form):
 
 class TerminateForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=200)
+
+
+class WorkerForm(forms.Form):
+    user = forms.ModelChoiceField(label=_("Health worker"), queryset=User.objects.none())
+    kind = forms.ChoiceField(label=_("Kind"), choices=WorkerKind.choices,
+                             help_text=_("A family doctor sees her contracted people only; centre staff see "
+                                         "everyone in their area."))
+    team = forms.CharField(label=_("Team"), max_length=60, required=False)
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = User.objects.filter(  # type: ignore[attr-defined]
+            role=Role.HEALTH, is_active=True, subdistrict=user.subdistrict_id).order_by("full_name", "username")

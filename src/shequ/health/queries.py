@@ -170,3 +170,8 @@ def active_contract(person: Person, day: dt.date | None = None) -> FamilyDoctorC
         .filter(Q(terminated_on__isnull=True) | Q(terminated_on__gt=day))
         .select_related("doctor").order_by("-started_on").first()
     )
+
+
+def health_workers(user: Any) -> QuerySet[HealthWorker]:
+    """Who in the user's area is a family doctor and who is centre staff (no health data)."""
+    return restrict(HealthWorker.objects.select_related("user"), user).order_by("kind", "user__full_name")

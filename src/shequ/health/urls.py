@@ -16,4 +16,5 @@ urlpatterns = [
     path("follow-ups/<int:pk>/", views.follow_up_record, name="follow_up_record"),
     path("alerts/<int:pk>/handle/", views.alert_handle, name="alert_handle"),
     path("me/", views.my_health, name="my_health"),
+    path("workers/", views.workers, name="workers"),
 ]

@@ -33,8 +33,16 @@ from shequ.health.forms import (
     HandleAlertForm,
     RecordForm,
     TerminateForm,
+    WorkerForm,
 )
-from shequ.health.models import Alert, FamilyDoctorContract, FollowUp, HealthRecord, HealthRecordVersion
+from shequ.health.models import (
+    Alert,
+    FamilyDoctorContract,
+    FollowUp,
+    HealthRecord,
+    HealthRecordVersion,
+    HealthWorker,
+)
 
 
 def _attach_error(form: forms.Form, error: DomainError) -> None:
@@ -270,3 +278,21 @@ def my_health(request: AuthedRequest) -> HttpResponse:
         "form": form, "person": me, "entries": entries[:20], "chart": chart_data(entries),
         "next_follow_up": queries.next_follow_up(request.user, me), "contract": contract,
     })
+
+
+@login_required
+def workers(request: AuthedRequest) -> HttpResponse:
+    """The administrator says who is a family doctor and who is centre staff (this sets what each sees)."""
+    if not can(request.user, HealthWorker, "change"):
+        raise NotFound()
+    form = WorkerForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            actions.assign_health_worker(actor=request.user, user=data["user"], kind=data["kind"], team=data["team"])
+        except DomainError as error:
+            _attach_error(form, error)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("health:workers")
+    return render(request, "health/workers.html", {"form": form, "rows": queries.health_workers(request.user)})
