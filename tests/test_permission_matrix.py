@@ -219,3 +219,90 @@ def test_the_audit_log_api_shows_entries_only_to_roles_that_may_read_it(role, or
     assert response.json()["results"]
     # The other sub-district's registration is not in this administrator's log.
     assert all(row["object_repr"] != NAMES["other_subdistrict"] for row in response.json()["results"])
+
+
+# Health data ------------------------------------------------------------------------------------------
+# Its audience is narrower than the registry's (core/roles.py; shequ/health/queries.py): the matrix's health
+# worker is made health-centre staff of 华山 and sees 华山's health data; the resident sees her own; every
+# other role, the administrator included, sees none. Visitors must sign in (web) or get 401 (FHIR).
+
+HEALTH_ENDPOINTS = [
+    Endpoint("web-health-person", "/health/people/{person}/", "health.healthrecord", "view", api=False),
+    Endpoint("fhir-patient", "/fhir/R4/Patient/{person}", "health.healthrecord", "view", api=True),
+    Endpoint("fhir-encounter", "/fhir/R4/Encounter/{encounter}", "health.encounter", "view", api=True),
+]
+HEALTH_ROLE_ENDPOINTS = [
+    Endpoint("web-health-worklist", "/health/", "health.followup", "view", api=False),
+    Endpoint("web-health-contracts", "/health/contracts/", "health.familydoctorcontract", "view", api=False),
+    Endpoint("fhir-patients", "/fhir/R4/Patient", "health.healthrecord", "view", api=True, listing=True),
+    Endpoint("web-health-workers", "/health/workers/", "health.healthworker", "change", api=False),
+]
+
+
+@pytest.fixture
+def health_world(org: Any, admin: User, world: dict[str, Any]) -> dict[str, Any]:
+    from shequ.health import actions as health_actions
+    from shequ.health.choices import WorkerKind
+
+    encounters = {}
+    for target, person in world["people"].items():
+        actor = admin if target != "other_subdistrict" else User.objects.get(username="other-admin")
+        centre = core_actions.create_user(actor=None, username=f"centre-{target}", role=Role.HEALTH,
+                                          full_name="Centre", subdistrict=person.subdistrict)
+        health_actions.assign_health_worker(actor=actor, user=centre, kind=WorkerKind.CENTRE_STAFF)
+        health_actions.open_health_record(actor=centre, person=person, allergies="青霉素")
+        encounters[target] = health_actions.record_encounter(actor=centre, person=person,
+                                                             occurred_on=dt.date(2026, 1, 5), facility="华山医院")
+    return {"encounters": encounters}
+
+
+def health_user_for(role: str, org: Any, admin: User, world: dict[str, Any]) -> User | None:
+    user = user_for(role, org, admin, world)
+    if role == Role.HEALTH and user is not None:
+        from shequ.health import actions as health_actions
+        from shequ.health.choices import WorkerKind
+
+        health_actions.assign_health_worker(actor=admin, user=user, kind=WorkerKind.CENTRE_STAFF)
+    return user
+
+
+def _health_request(endpoint: Endpoint, user: User | None, url: str) -> Any:
+    if endpoint.api:
+        return api_client(user).get(url)
+    return web_client(user).get(url)
+
+
+@pytest.mark.parametrize("endpoint", HEALTH_ENDPOINTS, ids=str)
+@pytest.mark.parametrize("role", ROLES)
+def test_health_endpoints_answer_by_role_and_scope(role, endpoint, org, admin, world, health_world):
+    user = health_user_for(role, org, admin, world)
+    for target in TARGETS:
+        person: Person = world["people"][target]
+        url = endpoint.url.format(person=person.pk, encounter=health_world["encounters"][target].pk)
+        response = _health_request(endpoint, user, url)
+        where = f"{role} {endpoint} {target}"
+        if user is None:
+            assert response.status_code == (401 if endpoint.api else 302), where
+            continue
+        permitted = allowed(role, endpoint.model, endpoint.action)
+        expected = 200 if permitted and visible(role, target) and role in (Role.HEALTH, Role.RESIDENT) else 404
+        assert response.status_code == expected, where
+
+
+@pytest.mark.parametrize("endpoint", HEALTH_ROLE_ENDPOINTS, ids=str)
+@pytest.mark.parametrize("role", ROLES)
+def test_health_lists_answer_by_role(role, endpoint, org, admin, world, health_world):
+    user = health_user_for(role, org, admin, world)
+    response = _health_request(endpoint, user, endpoint.url)
+    if user is None:
+        assert response.status_code == (401 if endpoint.api else 302)
+        return
+    if role == Role.RESIDENT and not endpoint.api:
+        # Residents have their own diary page; the worklist sends her there, staff lists are not hers.
+        assert response.status_code in (302, 404)
+        return
+    assert response.status_code == (200 if allowed(role, endpoint.model, endpoint.action) else 404), role
+    if endpoint.listing and response.status_code == 200:
+        listed = {int(entry["resource"]["id"]) for entry in response.json().get("entry", [])}
+        for target in TARGETS:
+            assert (world["people"][target].pk in listed) == visible(role, target), (role, target)

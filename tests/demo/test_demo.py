@@ -123,3 +123,17 @@ def test_createuser_creates_a_committee_worker(demo):
     user = User.objects.get(username="newworker")
     assert user.neighborhood.name == "曹家堰居民区"
     assert AuditEntry.objects.filter(event="core.user_created", object_id=str(user.pk)).exists()
+
+
+def test_the_demo_doctor_has_patients_due_follow_ups_and_an_alert_from_a_residents_diary(demo):
+    from shequ.health import queries as health_queries
+    from shequ.health.models import Alert, DiaryEntry
+
+    doctor = User.objects.get(username="doctor")
+    work = health_queries.worklist(doctor)
+    assert work["overdue"] or work["due"]
+    assert {alert.person.user is not None for alert in work["alerts"]} == {True}
+    assert Alert.objects.count() == len([login for login in demo.logins if login.phone])
+    assert DiaryEntry.objects.filter(person__user__isnull=False).count() >= 10
+    librarian = User.objects.get(username="librarian")
+    assert not health_queries.records(librarian).exists()

@@ -36,6 +36,20 @@ _REGISTRY_MODELS = (
     "population.lifeevent",
 )
 
+# Health data (health app): only health workers and the person herself; see shequ/health/queries.py.
+_HEALTH_MODELS = (
+    "health.healthrecord",
+    "health.healthrecordversion",
+    "health.chroniccondition",
+    "health.followup",
+    "health.familydoctorcontract",
+    "health.encounter",
+    "health.diaryentry",
+    "health.alert",
+)
+_HEALTH_OWN = ("health.healthrecord", "health.healthrecordversion", "health.chroniccondition", "health.followup",
+               "health.familydoctorcontract", "health.encounter")
+
 
 def _grant(models_: tuple[str, ...], actions: set[str] | frozenset[str]) -> dict[str, frozenset[str]]:
     return {label: frozenset(actions) for label in models_}
@@ -46,18 +60,28 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         **_grant(_REGISTRY_MODELS, _ALL),
         "core.auditentry": frozenset({"view", "export"}),
         "core.user": frozenset({"view", "add", "change"}),
+        # Who is a family doctor and who is centre staff, but no health data itself.
+        "health.healthworker": frozenset({"view", "add", "change"}),
     },
     Role.COMMITTEE: _grant(_REGISTRY_MODELS, {"view", "add", "change", "reveal", "export", "import"}),
     Role.CLERK: _grant(_REGISTRY_MODELS, {"view", "add", "change", "reveal", "export"}),
     Role.POLICE: _grant(_REGISTRY_MODELS, {"view", "reveal", "export"}),
-    Role.HEALTH: _grant(("population.person", "population.household"), {"view"}),
+    Role.HEALTH: {
+        **_grant(("population.person", "population.household"), {"view"}),
+        **_grant(_HEALTH_MODELS, {"view", "add", "change"}),
+        "health.healthworker": frozenset({"view"}),
+    },
     Role.CANTEEN: {},
     Role.LIBRARIAN: {},
     Role.VOLUNTEER_COORDINATOR: {},
     Role.CHARITY_CLERK: {},
     Role.PROPERTY: {},
     Role.OWNERS_COMMITTEE: {},
-    Role.RESIDENT: _grant(("population.person", "population.household", "population.residencepermit"), {"view"}),
+    Role.RESIDENT: {
+        **_grant(("population.person", "population.household", "population.residencepermit"), {"view"}),
+        **_grant(_HEALTH_OWN, {"view"}),
+        "health.diaryentry": frozenset({"view", "add"}),
+    },
 }
 
 

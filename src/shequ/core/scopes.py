@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model, Q, QuerySet
+from django.utils.module_loading import import_string
 
 from shequ.core import roles
 from shequ.core.errors import NotFound
@@ -35,6 +36,9 @@ class ScopePaths:
     compound: str | None = None
     # Paths to the resident's own User; several are OR'd ("herself, or someone in her household").
     resident: str | tuple[str, ...] | None = None
+    # Dotted path of ``f(model, user) -> Q | None`` that narrows staff rows further, for data whose
+    # audience is smaller than an area (health: a family doctor sees only the people she is contracted with).
+    narrow: str | None = None
 
 
 def level_of(user: Any) -> str | None:
@@ -81,7 +85,12 @@ def scope_q(model: type[Model], user: User) -> Q:
     path = getattr(paths, level or "")
     if path is None:
         raise ScopeMissing(f"{model._meta.label} has no {level} scope path")
-    return Q(**{path: unit_id})
+    condition = Q(**{path: unit_id})
+    if paths.narrow:
+        extra = import_string(paths.narrow)(model, user)
+        if extra is not None:
+            condition &= extra
+    return condition
 
 
 def restrict(queryset: QuerySet[M], user: Any, action: str = "view") -> QuerySet[M]:

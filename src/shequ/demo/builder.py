@@ -14,6 +14,7 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -147,6 +148,7 @@ STAFF: list[tuple[str, str, str, int | None]] = [
     ("clerk", Role.CLERK, "受理中心窗口", None),
     ("police", Role.POLICE, "社区民警", None),
     ("health", Role.HEALTH, "社区卫生服务中心", None),
+    ("doctor", Role.HEALTH, "张敏医生", None),
     ("canteen", Role.CANTEEN, "老年助餐点", None),
     ("librarian", Role.LIBRARIAN, "社区图书馆", None),
     ("volunteers", Role.VOLUNTEER_COORDINATOR, "志愿者服务站", None),
@@ -685,12 +687,59 @@ class _Builder:
                 )
             )
 
+    def build_health(self) -> None:
+        """A family doctor with contracted elders, their hypertension and diabetes follow-ups (some overdue),
+        and a month of diary readings for each resident login, the last one high enough to alert the doctor."""
+        from shequ.health import actions as health_actions
+        from shequ.health.choices import ConditionCode, WorkerKind
+
+        assert self.result is not None
+        centre, doctor = self.users["health"], self.users["doctor"]
+        health_actions.assign_health_worker(actor=self.admin, user=centre, kind=WorkerKind.CENTRE_STAFF)
+        health_actions.assign_health_worker(actor=self.admin, user=doctor, kind=WorkerKind.FAMILY_DOCTOR,
+                                            team="华山家庭医生团队")
+        residents = list(Person.objects.filter(user__isnull=False).order_by("id"))
+        elders = list(
+            Person.objects.filter(status=PersonStatus.ACTIVE, birth_date__lte=_years_ago(self.today, 65), user=None)
+            .order_by("id")[:20]
+        )
+        for index, person in enumerate([*residents, *elders]):
+            health_actions.sign_contract(actor=centre, person=person, doctor=doctor,
+                                         started_on=self.today - dt.timedelta(days=200 + index))
+            health_actions.open_health_record(actor=centre, person=person, opened_on=self.today - dt.timedelta(
+                days=200), allergies=self.rng.choice(["无", "无", "青霉素", "磺胺类"]),
+                blood_type=self.rng.choice(["A", "B", "O", "AB"]))
+            if index % 2 == 0 or person in residents:
+                # Registered 60–130 days ago: some quarterly follow-ups are already overdue, some due soon.
+                health_actions.register_condition(
+                    actor=centre, person=person, code=ConditionCode.HYPERTENSION,
+                    registered_on=self.today - dt.timedelta(days=60 + (index * 7) % 70))
+            if index % 3 == 0:
+                health_actions.register_condition(
+                    actor=centre, person=person, code=ConditionCode.TYPE2_DIABETES,
+                    registered_on=self.today - dt.timedelta(days=75 + (index * 5) % 40))
+            health_actions.record_encounter(
+                actor=centre, person=person, occurred_on=self.today - dt.timedelta(days=10 + index),
+                facility="江苏路街道社区卫生服务中心", reason="配药", diagnosis="原发性高血压", diagnosis_code="I10")
+        now = timezone.now()
+        for person in residents:
+            user = person.user
+            assert user is not None
+            for day in range(30, 0, -3):
+                health_actions.record_diary_entry(
+                    actor=user, person=person, measured_at=now - dt.timedelta(days=day, hours=2),
+                    systolic=self.rng.randint(128, 150), diastolic=self.rng.randint(78, 92),
+                    weight=Decimal(self.rng.randint(550, 750)) / 10, glucose=Decimal(self.rng.randint(52, 75)) / 10)
+            health_actions.record_diary_entry(actor=user, person=person, systolic=186, diastolic=112,
+                                              note="早上起来头晕", measured_at=now - dt.timedelta(hours=3))
+
     def run(self) -> BuildResult:
         started = time.perf_counter()
         self.build_tree()
         self.create_staff()
         self.build_people()
         self.create_resident_accounts()
+        self.build_health()
         assert self.result is not None
         audit.record(
             actor=self.admin,
