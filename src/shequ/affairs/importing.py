@@ -111,9 +111,9 @@ def import_services(*, actor: User, data: bytes, dry_run: bool = False) -> Impor
     if len(table) - 1 > MAX_ROWS:
         result.errors.append(RowError(None, "", "", _("The file has more than %(n)d rows.") % {"n": MAX_ROWS}))
         return result
-    departments = {}
-    for department in Department.objects.filter(subdistrict_id=actor.subdistrict_id, active=True):
-        departments[department.code] = departments[department.name] = department
+    departments: dict[str, Department] = {}
+    for known in Department.objects.filter(subdistrict_id=actor.subdistrict_id or 0, active=True):
+        departments[known.code] = departments[known.name] = known
     clean: list[tuple[int, dict[str, Any]]] = []
     seen: dict[str, int] = {}
     for number, cells in table[1:]:
