@@ -25,7 +25,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from shequ.affairs import workdays
+from shequ.affairs import queries, workdays
 from shequ.affairs.choices import (
     OPEN_STATUSES,
     Channel,
@@ -220,16 +220,6 @@ def _department_staff(department: Department) -> list[User]:
 # Creating ---------------------------------------------------------------------------------------------------
 
 
-def _match_person(actor: User, phone: str) -> Any:
-    """The one resident in the registry with this phone number that the actor may see, if exactly one."""
-    from shequ.population import queries as population_queries
-
-    if not phone or actor.role == Role.RESIDENT:
-        return None
-    found = list(population_queries.search_people(actor, phone)[:2])
-    return found[0] if len(found) == 1 else None
-
-
 def _visible_person(actor: User, person: Any) -> Any:
     from shequ.population import queries as population_queries
 
@@ -295,7 +285,7 @@ def create_request(
     if caller_phone and not 7 <= len(caller_phone) <= 12:
         raise Invalid(_("%(phone)s is not a phone number.") % {"phone": caller_phone}, field="caller_phone")
     if person is None:
-        person = _match_person(actor, caller_phone)
+        person = queries.caller_match(actor, caller_phone)
     elif not resident:
         person = _visible_person(actor, person)
     subdistrict_id = actor.subdistrict_id or (person.subdistrict_id if person is not None else None)

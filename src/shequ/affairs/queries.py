@@ -100,3 +100,14 @@ def holidays(year: int | None = None) -> QuerySet[Holiday]:
     if year:
         found = found.filter(date__year=year)
     return found.order_by("date")
+
+
+def caller_match(user: Any, phone: str) -> Any:
+    """The one resident in the registry with this phone number that the user may see, if exactly one."""
+    from shequ.core.roles import Role
+    from shequ.population import queries as population_queries
+
+    if not phone or getattr(user, "role", None) == Role.RESIDENT:
+        return None
+    found = list(population_queries.search_people(user, phone)[:2])
+    return found[0] if len(found) == 1 else None
