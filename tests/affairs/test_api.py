@@ -117,3 +117,12 @@ def test_the_catalogue_is_listed_for_any_signed_in_user(centre, resident):
     assert {row["code"] for row in rows} == {"repair", "permit", "gas-leak"}
     permit = api(resident).get("/api/v1/services/permit/").json()
     assert permit["materials"] == ["身份证", "租房合同"]
+
+
+def test_the_openapi_schema_lists_the_request_workflow(db):
+    response = APIClient().get("/api/v1/schema/")
+    assert response.status_code == 200
+    text = response.content.decode()
+    for path in ("/api/v1/service-requests/", "/api/v1/service-requests/{id}/dispatch/",
+                 "/api/v1/service-requests/{id}/confirm/", "/api/v1/services/{code}/"):
+        assert path in text, path
