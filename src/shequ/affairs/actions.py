@@ -40,6 +40,7 @@ from shequ.affairs.models import (
     DepartmentMember,
     EmergencyDispatch,
     Holiday,
+    Open311Key,
     RequestStep,
     Service,
     ServiceRequest,
@@ -73,6 +74,8 @@ SERVICE_SAVED = "affairs.service_saved"
 SERVICES_IMPORTED = "affairs.services_imported"
 HOLIDAY_SET = "affairs.holiday_set"
 HOLIDAY_REMOVED = "affairs.holiday_removed"
+OPEN311_KEY_CREATED = "affairs.open311_key_created"
+OPEN311_KEY_REVOKED = "affairs.open311_key_revoked"
 
 COORDINATOR_ROLES = frozenset({Role.ADMIN, Role.CLERK, Role.COMMITTEE})
 MAX_DESCRIPTION = 4000
@@ -748,3 +751,37 @@ def remove_holiday(*, actor: User, date: dt.date) -> None:
         raise NotFound()
     audit.record(actor=actor, event=HOLIDAY_REMOVED, obj=holiday, before={"date": date, "kind": holiday.kind})
     holiday.delete()
+
+
+# Open311 keys -----------------------------------------------------------------------------------------------
+
+
+def open311_key_hash(key: str) -> str:
+    import hashlib
+    import hmac
+
+    return hmac.new(settings.SECRET_KEY.encode(), b"open311:" + key.encode(), hashlib.sha256).hexdigest()
+
+
+@transaction.atomic(durable=True)
+def create_open311_key(*, actor: User, user: User, name: str) -> tuple[Open311Key, str]:
+    """A new api_key for an Open311 client acting as ``user``; returns the key, shown only this once."""
+    import secrets
+
+    _require(actor, Open311Key, "add")
+    if user.role == Role.RESIDENT or user.subdistrict_id != actor.subdistrict_id or not can(
+            user, ServiceRequest, "add"):
+        raise Invalid(_("The key must act as a member of staff who may take requests."), field="user")
+    key = secrets.token_urlsafe(24)
+    record = Open311Key.objects.create(name=name.strip()[:80] or "open311", prefix=key[:6],
+                                       key_hash=open311_key_hash(key), user=user)
+    audit.record(actor=actor, event=OPEN311_KEY_CREATED, obj=record, after={"user": user.pk, "prefix": key[:6]})
+    return record, key
+
+
+@transaction.atomic(durable=True)
+def revoke_open311_key(*, actor: User, key: Open311Key) -> None:
+    key = get_visible(Open311Key.objects.all(), actor, "change", pk=key.pk)
+    key.active = False
+    key.save(update_fields=["active"])
+    audit.record(actor=actor, event=OPEN311_KEY_REVOKED, obj=key)

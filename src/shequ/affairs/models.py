@@ -298,3 +298,26 @@ class EmergencyDispatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.request} → {self.department}"
+
+
+class Open311Key(models.Model):
+    """An api_key for Open311 clients that create requests; requests are made in the name of ``user``.
+
+    Only a keyed hash of the key is stored; the key itself is shown once, when it is made.
+    """
+
+    name = models.CharField(_("name"), max_length=80)
+    prefix = models.CharField(max_length=8)
+    key_hash = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    SCOPE: ClassVar[ScopePaths] = ScopePaths(subdistrict="user__subdistrict")
+
+    class Meta:
+        verbose_name = _("Open311 key")
+        verbose_name_plural = _("Open311 keys")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

@@ -66,7 +66,8 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
 _AFFAIRS_WORK = ("affairs.servicerequest", "affairs.requeststep", "affairs.emergencydispatch")
 _AFFAIRS_CATALOGUE = ("affairs.service", "affairs.department", "affairs.departmentmember", "affairs.holiday")
 _AFFAIRS_GRANTS: dict[str, dict[str, frozenset[str]]] = {
-    Role.ADMIN: {**_grant(_AFFAIRS_WORK, _ALL), **_grant(_AFFAIRS_CATALOGUE, _ALL)},
+    Role.ADMIN: {**_grant(_AFFAIRS_WORK, _ALL), **_grant(_AFFAIRS_CATALOGUE, _ALL),
+                 **_grant(("affairs.open311key",), _ALL)},
     Role.CLERK: {**_grant(_AFFAIRS_WORK, {"view", "add", "change", "reveal", "export"}),
                  **_grant(_AFFAIRS_CATALOGUE, {"view"})},
     Role.COMMITTEE: {**_grant(_AFFAIRS_WORK, {"view", "add", "change", "reveal"}),
