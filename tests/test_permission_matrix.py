@@ -297,6 +297,7 @@ AFFAIRS_ROLE_ENDPOINTS = [
     Endpoint("web-new-service", "/affairs/services/new/", "affairs.service", "add", api=False),
     Endpoint("web-import-services", "/affairs/services/import/", "affairs.service", "import", api=False),
     Endpoint("web-holidays", "/affairs/holidays/", "affairs.holiday", "view", api=False),
+    Endpoint("web-assessment", "/affairs/assessment/", AFFAIRS, "export", api=False),
 ]
 
 

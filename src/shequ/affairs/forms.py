@@ -157,3 +157,17 @@ class HolidayForm(forms.Form):
 class ImportForm(forms.Form):
     file = forms.FileField(label=_("Excel file (.xlsx)"))
     dry_run = forms.BooleanField(label=_("Only check, do not import"), required=False)
+
+
+class PeriodForm(forms.Form):
+    start = forms.DateField(label=_("From"), widget=DATE)
+    end = forms.DateField(label=_("Until (not included)"), widget=DATE)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("start") and data.get("end"):
+            if data["end"] <= data["start"]:
+                raise forms.ValidationError(_("The period must end after it starts."))
+            if (data["end"] - data["start"]).days > 366:
+                raise forms.ValidationError(_("Choose a period of at most a year."))
+        return data

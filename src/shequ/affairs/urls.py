@@ -11,6 +11,7 @@ urlpatterns = [
     path("watch/", views.watch_list, name="watch_list"),
     path("emergencies/", views.emergency_board, name="emergency_board"),
     path("linkages/<int:pk>/acknowledge/", views.linkage_acknowledge, name="linkage_acknowledge"),
+    path("assessment/", views.assessment_page, name="assessment"),
     path("services/", views.service_list, name="service_list"),
     path("services/new/", views.service_edit, name="service_create"),
     path("services/<int:pk>/edit/", views.service_edit, name="service_edit"),

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from shequ.affairs import actions, importing, queries, routing
+from shequ.affairs import actions, assessment, importing, queries, routing
 from shequ.affairs.choices import Channel, Status
 from shequ.affairs.forms import (
     DepartmentForm,
@@ -25,6 +25,7 @@ from shequ.affairs.forms import (
     ImportForm,
     MergeForm,
     NoteForm,
+    PeriodForm,
     PortalRequestForm,
     QueueFilterForm,
     RatingForm,
@@ -33,6 +34,7 @@ from shequ.affairs.forms import (
 )
 from shequ.affairs.models import Department, EmergencyDispatch, Holiday, Service, ServiceRequest
 from shequ.core.errors import DomainError, NotFound
+from shequ.core.excel import xlsx_response
 from shequ.core.http import AuthedRequest
 from shequ.core.scopes import can, get_visible
 from shequ.core.text import normalize_name
@@ -222,6 +224,36 @@ def linkage_acknowledge(request: AuthedRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("Acknowledged."))
     return redirect("affairs:emergency_board")
+
+
+@login_required
+def assessment_page(request: AuthedRequest) -> HttpResponse:
+    """信息化考核: figures per department and per member of staff for a period, with charts and an export."""
+    _require(request, ServiceRequest, "export")
+    first, following = assessment.month_bounds(timezone.localdate())
+    form = PeriodForm(request.GET or None, initial={"start": first, "end": following})
+    start, end = first, following
+    if form.is_bound and form.is_valid():
+        start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+    result = assessment.assess(request.user, start, end)
+    if request.GET.get("format") == "xlsx" and (not form.is_bound or form.is_valid()):
+        labels = {"department": _("Department"), "staff": _("Staff"), "total": _("Total"),
+                  "unassigned": _("Not yet dispatched")}
+        headers = [_("Kind"), _("Name"), _("Received"), _("Resolved"), _("Resolved on time (%)"),
+                   _("Median handling time (hours)"), _("Overdue"), _("Satisfaction"), _("Rated"),
+                   _("Reopen rate (%)")]
+        return xlsx_response(f"assessment-{start:%Y%m%d}-{end:%Y%m%d}.xlsx", title=_("Assessment"),
+                             headers=headers, rows=assessment.export_rows(result, labels=labels))
+    charts = {
+        "labels": [f.label or _("Not yet dispatched") for f in result.departments],
+        "received": [f.received for f in result.departments],
+        "on_time": [f.on_time for f in result.departments],
+        "overdue": [f.overdue for f in result.departments],
+        "satisfaction": [round(f.satisfaction, 2) if f.satisfaction is not None else None
+                         for f in result.departments],
+    }
+    return render(request, "affairs/assessment.html", {"form": form, "result": result, "charts": charts,
+                                                       "query": request.GET.urlencode()})
 
 
 # Catalogue administration -----------------------------------------------------------------------------------
