@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from django.conf import settings
 from django.test import Client
 
@@ -12,6 +13,8 @@ from shequ.core.roles import Role
 from tests.affairs.conftest import centre, staff  # noqa: F401 -- the service centre fixtures
 from tests.browser.conftest import sign_in
 from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.browser
 
 
 def test_an_operator_takes_a_hotline_call_and_the_resident_rates_it_on_her_phone(
