@@ -251,3 +251,25 @@ def test_a_merged_request_is_closed_as_a_duplicate(client, centre, org):
     (row,) = client.get(f"{BASE}/requests/{second.number}.json").json()
     assert row["status"] == "closed" and first.number in row["status_notes"]
     assert ServiceRequest.objects.get(pk=second.pk).status == Status.MERGED
+
+
+def test_malformed_tokens_and_address_ids_are_404_not_500(client, centre, api_key):
+    assert client.get(f"{BASE}/tokens/{'-' * 36}.json").status_code == 404
+    response = client.post(f"{BASE}/requests.json", {"api_key": api_key, "service_code": "repair",
+                                                     "address_id": "9" * 30})
+    assert response.status_code == 404 and response.json()[0]["code"] == 404
+
+
+def test_an_administrator_makes_a_key_from_the_command_line(centre, admin, alice):
+    import io
+
+    from django.core.management import CommandError, call_command
+
+    out = io.StringIO()
+    call_command("open311_key", "--as", "admin", "--for", "clerk", "--name", "城市App", stdout=out)
+    key = out.getvalue().strip()
+    assert len(key) >= 30
+    with pytest.raises(CommandError):
+        call_command("open311_key", "--as", "alice", "--for", "alice", stdout=io.StringIO())
+    with pytest.raises(CommandError):
+        call_command("open311_key", "--as", "admin", "--for", "nobody", stdout=io.StringIO())

@@ -178,3 +178,31 @@ def test_the_catalogue_import_page_lists_row_errors(client, centre, admin):
     page = login(client, admin).post("/affairs/services/import/", {"file": buffer})
     assert page.status_code == 200 and "没有此部门" in page.content.decode()
     assert not Service.objects.filter(code="x-1").exists()
+
+
+def test_huge_ids_in_urls_answer_404(client, centre, admin):
+    login(client, admin)
+    huge = "9" * 30
+    assert client.get(f"/affairs/requests/{huge}/").status_code == 404
+    assert client.get(f"/affairs/services/{huge}/edit/").status_code == 404
+    assert client.post(f"/affairs/linkages/{huge}/acknowledge/").status_code == 404
+
+
+def test_an_administrator_adds_and_removes_department_members(client, centre, admin):
+    from shequ.affairs.models import DepartmentMember
+
+    login(client, admin)
+    url = f"/affairs/departments/{centre.police.pk}/"
+    assert "Officer" in client.get(url).content.decode()
+    client.post(url, {"user": centre.clerk.pk, "is_supervisor": "on"})
+    member = DepartmentMember.objects.get(department=centre.police, user=centre.clerk)
+    assert member.is_supervisor
+    client.post(url, {"remove": member.pk})
+    assert not DepartmentMember.objects.filter(pk=member.pk).exists()
+
+
+def test_a_clerk_sees_a_department_but_cannot_change_its_members(client, centre):
+    login(client, centre.clerk)
+    url = f"/affairs/departments/{centre.police.pk}/"
+    assert client.get(url).status_code == 200
+    assert client.post(url, {"user": centre.clerk.pk}).status_code == 404

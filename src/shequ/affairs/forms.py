@@ -171,3 +171,14 @@ class PeriodForm(forms.Form):
             if (data["end"] - data["start"]).days > 366:
                 raise forms.ValidationError(_("Choose a period of at most a year."))
         return data
+
+
+class MemberForm(forms.Form):
+    user = forms.ModelChoiceField(label=_("Member of staff"), queryset=User.objects.none())
+    is_supervisor = forms.BooleanField(label=_("Supervisor (receives escalations)"), required=False)
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = (  # type: ignore[attr-defined]
+            User.objects.filter(subdistrict_id=user.subdistrict_id or 0, is_active=True).exclude(role="resident")
+            .order_by("username"))

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import uuid
 from collections.abc import Callable, Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -342,9 +343,13 @@ def request_detail(request: HttpRequest, number: str, fmt: str) -> HttpResponse:
 def token(request: HttpRequest, value: str, fmt: str) -> HttpResponse:
     """GET service_request_id from a token."""
     jurisdiction = _jurisdiction(request, _key(request, required=False))
+    try:
+        parsed = uuid.UUID(value)
+    except ValueError:
+        parsed = None
     found = None
-    if re.fullmatch(r"[0-9a-fA-F-]{32,36}", value):
-        found = ServiceRequest.objects.filter(token=value, subdistrict=jurisdiction).only("number", "token").first()
+    if parsed is not None:
+        found = ServiceRequest.objects.filter(token=parsed, subdistrict=jurisdiction).only("number", "token").first()
     if found is None:
         raise Open311Error(404, _("token %(token)s was not found.") % {"token": value[:40]})
     return _render(fmt, "service_requests", "request", [{"service_request_id": found.number,
@@ -381,7 +386,8 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
     if address_id:
         from shequ.core.queries import dwellings
 
-        dwelling = dwellings(user).filter(pk=int(address_id)).first() if address_id.isdigit() else None
+        known = address_id.isdigit() and len(address_id) <= 12  # anything longer is no row id
+        dwelling = dwellings(user).filter(pk=int(address_id)).first() if known else None
         if dwelling is None:
             raise Open311Error(404, _("address_id %(id)s was not found.") % {"id": address_id[:20]})
     description = _param(request, "description")[:4000] or service.name

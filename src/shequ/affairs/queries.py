@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from shequ.affairs.choices import OPEN_STATUSES, Status
 from shequ.affairs.models import Department, EmergencyDispatch, Holiday, RequestStep, Service, ServiceRequest
+from shequ.core.errors import NotFound
 from shequ.core.models import User
 from shequ.core.scopes import get_visible, restrict
 
@@ -47,7 +48,12 @@ def queue(
     return found.order_by("due_at", "id")
 
 
+MAX_PK = 2**63 - 1
+
+
 def request_detail(user: Any, pk: int) -> ServiceRequest:
+    if not 0 < pk <= MAX_PK:  # a URL can carry any number of digits; the database cannot
+        raise NotFound()
     return get_visible(ServiceRequest.objects.select_related(*_LIST_RELATED, "person", "dwelling", "merged_into"),
                        user, "view", pk=pk)
 

@@ -17,6 +17,7 @@ urlpatterns = [
     path("services/<int:pk>/edit/", views.service_edit, name="service_edit"),
     path("services/import/", views.service_import, name="service_import"),
     path("departments/new/", views.department_create, name="department_create"),
+    path("departments/<int:pk>/", views.department_detail, name="department_detail"),
     path("holidays/", views.holiday_list, name="holiday_list"),
     path("mine/", views.my_requests, name="my_requests"),
     path("mine/new/", views.my_request_new, name="my_request_new"),

@@ -23,6 +23,7 @@ from shequ.affairs.forms import (
     DispatchForm,
     HolidayForm,
     ImportForm,
+    MemberForm,
     MergeForm,
     NoteForm,
     PeriodForm,
@@ -32,7 +33,7 @@ from shequ.affairs.forms import (
     ServiceForm,
     ServiceRequestForm,
 )
-from shequ.affairs.models import Department, EmergencyDispatch, Holiday, Service, ServiceRequest
+from shequ.affairs.models import Department, DepartmentMember, EmergencyDispatch, Holiday, Service, ServiceRequest
 from shequ.core.errors import DomainError, NotFound
 from shequ.core.excel import xlsx_response
 from shequ.core.http import AuthedRequest
@@ -214,6 +215,8 @@ def emergency_board(request: AuthedRequest) -> HttpResponse:
 @login_required
 @require_POST
 def linkage_acknowledge(request: AuthedRequest, pk: int) -> HttpResponse:
+    if pk > queries.MAX_PK:
+        raise NotFound()
     linkage = get_visible(EmergencyDispatch.objects.all(), request.user, "change", pk=pk)
     try:
         actions.acknowledge_linkage(actor=request.user, linkage=linkage, note=request.POST.get("note", "")[:500])
@@ -271,6 +274,8 @@ def service_list(request: AuthedRequest) -> HttpResponse:
 
 @login_required
 def service_edit(request: AuthedRequest, pk: int | None = None) -> HttpResponse:
+    if pk is not None and pk > queries.MAX_PK:
+        raise NotFound()
     service = get_visible(Service.objects.all(), request.user, "change", pk=pk) if pk else None
     if service is None:
         _require(request, Service, "add")
@@ -321,6 +326,38 @@ def department_create(request: AuthedRequest) -> HttpResponse:
         else:
             return redirect("affairs:service_list")
     return render(request, "affairs/simple_form.html", {"form": form, "title": _("New department")})
+
+
+@login_required
+def department_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    """A department's members; an administrator adds and removes them and names the supervisors."""
+    if pk > queries.MAX_PK:
+        raise NotFound()
+    _require(request, Department, "view")
+    department = get_visible(Department.objects.all(), request.user, "view", pk=pk)
+    can_change = can(request.user, Department, "change")
+    form = MemberForm(request.POST or None, user=request.user)
+    if request.method == "POST":
+        if not can_change:
+            raise NotFound()
+        try:
+            if request.POST.get("remove", "").isdigit():
+                member = get_visible(DepartmentMember.objects.filter(department=department), request.user, "change",
+                                     pk=int(request.POST["remove"][:18]))
+                actions.remove_member(actor=request.user, member=member)
+                return redirect("affairs:department_detail", pk=pk)
+            if form.is_valid():
+                actions.add_member(actor=request.user, department=department, user=form.cleaned_data["user"],
+                                   is_supervisor=form.cleaned_data["is_supervisor"])
+                return redirect("affairs:department_detail", pk=pk)
+        except NotFound:
+            raise
+        except DomainError as error:
+            _attach_error(form, error)
+    return render(request, "affairs/department_detail.html", {
+        "department": department, "form": form, "can_change": can_change,
+        "members": department.members.select_related("user").order_by("-is_supervisor", "user__username"),
+        "services": department.services.all()})
 
 
 @login_required
