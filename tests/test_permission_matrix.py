@@ -64,8 +64,8 @@ def world(org: Any, admin: User, resident: User, resident_person: Person, make_p
         actor=other_admin, name=NAMES["other_subdistrict"], id_number=id_number(dt.date(1970, 3, 3), "F", 77),
         residence_type=ResidenceType.REGISTERED, dwelling=dwelling, new_household=True, phone="13500003333",
     )
-    return {"resident": resident, "people": {"huashan": resident_person, "yuyuan": yuyuan,
-                                             "other_subdistrict": stranger}}
+    return {"resident": resident, "other_admin": other_admin,
+            "people": {"huashan": resident_person, "yuyuan": yuyuan, "other_subdistrict": stranger}}
 
 
 def user_for(role: str, org: Any, admin: User, world: dict[str, Any]) -> User | None:
@@ -306,3 +306,95 @@ def test_health_lists_answer_by_role(role, endpoint, org, admin, world, health_w
         listed = {int(entry["resource"]["id"]) for entry in response.json().get("entry", [])}
         for target in TARGETS:
             assert (world["people"][target].pk in listed) == visible(role, target), (role, target)
+
+
+# One-window service centre (affairs) ---------------------------------------------------------------
+
+
+@pytest.fixture
+def service_requests(world: dict[str, Any], admin: User, org: Any) -> dict[str, Any]:
+    """One request per target: 华山's is 王秀英's own and dispatched to the property company of 华山小区;
+    愚园's goes to 愚园's property company; the other sub-district's stays there."""
+    from shequ.affairs import actions as affairs_actions
+    from shequ.affairs.choices import Channel, DepartmentKind
+
+    made: dict[str, Any] = {}
+    for target, actor, dwelling, compound in (
+        ("huashan", admin, org.huashan_dwellings[0], org.huashan_compound),
+        ("yuyuan", admin, org.yuyuan_dwellings[0], org.yuyuan_compound),
+        ("other_subdistrict", world["other_admin"], world["people"]["other_subdistrict"].dwelling, None),
+    ):
+        department = affairs_actions.save_department(
+            actor=actor, code=f"property-{target}", name=f"物业 {target}", kind=DepartmentKind.PROPERTY,
+            compounds=[compound or world["people"]["other_subdistrict"].compound])
+        service = affairs_actions.save_service(actor=actor, code=f"repair-{target}", name="报修", category="物业",
+                                               department=department, sla_amount=3)
+        made[target] = affairs_actions.create_request(
+            actor=actor, channel=Channel.HOTLINE, service=service, description="漏水", dwelling=dwelling,
+            caller_phone=world["people"][target].phone, department=department)
+    return made
+
+
+AFFAIRS = "affairs.servicerequest"
+REQUEST_ENDPOINTS = [
+    Endpoint("web-request", "/affairs/requests/{req}/", AFFAIRS, "view", api=False),
+    Endpoint("api-request", "/api/v1/service-requests/{req}/", AFFAIRS, "view", api=True),
+    Endpoint("api-requests", "/api/v1/service-requests/", AFFAIRS, "view", api=True, listing=True),
+    Endpoint("web-queue", "/affairs/requests/", AFFAIRS, "view", api=False, listing=True),
+    Endpoint("web-mine", "/affairs/mine/", AFFAIRS, "view", api=False, listing=True),
+]
+STAFF_ONLY = {"web-queue"}
+RESIDENT_ONLY = {"web-mine"}
+
+
+@pytest.mark.parametrize("endpoint", REQUEST_ENDPOINTS, ids=str)
+@pytest.mark.parametrize("role", ROLES)
+def test_request_endpoints_answer_by_role_and_scope(role, endpoint, org, admin, world, service_requests):
+    user = user_for(role, org, admin, world)
+    for target in TARGETS:
+        request = service_requests[target]
+        response = _request(endpoint, user, endpoint.url.format(req=request.pk))
+        where = f"{role} {endpoint} {target}"
+        if user is None:
+            assert response.status_code == (401 if endpoint.api else 302), where
+            continue
+        permitted = allowed(role, endpoint.model, endpoint.action)
+        if endpoint.name in STAFF_ONLY:
+            permitted = permitted and role != Role.RESIDENT
+        if endpoint.name in RESIDENT_ONLY and role != Role.RESIDENT:
+            assert response.status_code == 302, where  # staff are sent to the queue
+            continue
+        if endpoint.listing:
+            assert response.status_code == (200 if permitted else 404), where
+            if permitted:
+                if endpoint.api:
+                    listed = any(row["id"] == request.pk for row in response.json()["results"])
+                else:
+                    listed = request.number in response.content.decode()
+                assert listed == visible(role, target), where
+        else:
+            assert response.status_code == (200 if permitted and visible(role, target) else 404), where
+
+
+AFFAIRS_ROLE_ENDPOINTS = [
+    Endpoint("web-intake", "/affairs/requests/new/", AFFAIRS, "add", api=False),
+    Endpoint("web-watch", "/affairs/watch/", AFFAIRS, "view", api=False),
+    Endpoint("web-emergencies", "/affairs/emergencies/", "affairs.emergencydispatch", "view", api=False),
+    Endpoint("web-catalogue", "/affairs/services/", "affairs.service", "view", api=False),
+    Endpoint("web-new-service", "/affairs/services/new/", "affairs.service", "add", api=False),
+    Endpoint("web-import-services", "/affairs/services/import/", "affairs.service", "import", api=False),
+    Endpoint("web-holidays", "/affairs/holidays/", "affairs.holiday", "view", api=False),
+    Endpoint("web-assessment", "/affairs/assessment/", AFFAIRS, "export", api=False),
+]
+
+
+@pytest.mark.parametrize("endpoint", AFFAIRS_ROLE_ENDPOINTS, ids=str)
+@pytest.mark.parametrize("role", ROLES)
+def test_service_centre_staff_pages_answer_by_role(role, endpoint, org, admin, world):
+    user = user_for(role, org, admin, world)
+    response = _request(endpoint, user, endpoint.url)
+    if user is None:
+        assert response.status_code == 302
+        return
+    expected = allowed(role, endpoint.model, endpoint.action) and role != Role.RESIDENT
+    assert response.status_code == (200 if expected else 404), f"{role} {endpoint}"

@@ -3,12 +3,14 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
+from shequ.affairs.api import register as register_affairs
 from shequ.core.api import register as register_core
 from shequ.population.api import register as register_population
 
 router = DefaultRouter()
 register_core(router)
 register_population(router)
+register_affairs(router)
 
 urlpatterns = [
     path("", include(router.urls)),

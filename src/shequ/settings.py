@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "shequ.core",
     "shequ.population",
     "shequ.health",
+    "shequ.affairs",
     "shequ.demo",
 ]
 
@@ -217,6 +218,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "ENUM_NAME_OVERRIDES": {"ServiceRequestStatusEnum": "shequ.affairs.choices.Status"},
 }
 
 # Where one-time login codes and notices go; the default writes them to the log.

@@ -81,11 +81,12 @@ def test_the_demo_has_every_kind_of_resident(demo):
 
 
 def test_the_same_seed_gives_the_same_people(db):
+    # Without the service centre, whose actions each need their own transaction (this one rolls back).
     with transaction.atomic():
-        builder.build(residents=RESIDENTS, seed=7)
+        builder.build(residents=RESIDENTS, seed=7, services=False)
         first = list(Person.objects.order_by("id").values_list("name", "birth_date", "phone_index"))
         transaction.set_rollback(True)
-    builder.build(residents=RESIDENTS, seed=7)
+    builder.build(residents=RESIDENTS, seed=7, services=False)
     second = list(Person.objects.order_by("id").values_list("name", "birth_date", "phone_index"))
     assert first == second
 

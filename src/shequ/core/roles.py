@@ -85,5 +85,25 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
 }
 
 
+# One-window service centre (affairs). Department staff may change a request only as far as
+# shequ.affairs.actions lets their department; the catalogue is edited by administrators.
+_AFFAIRS_WORK = ("affairs.servicerequest", "affairs.requeststep", "affairs.emergencydispatch")
+_AFFAIRS_CATALOGUE = ("affairs.service", "affairs.department", "affairs.departmentmember", "affairs.holiday")
+_AFFAIRS_GRANTS: dict[str, dict[str, frozenset[str]]] = {
+    Role.ADMIN: {**_grant(_AFFAIRS_WORK, _ALL), **_grant(_AFFAIRS_CATALOGUE, _ALL),
+                 **_grant(("affairs.open311key",), _ALL)},
+    Role.CLERK: {**_grant(_AFFAIRS_WORK, {"view", "add", "change", "reveal", "export"}),
+                 **_grant(_AFFAIRS_CATALOGUE, {"view"})},
+    Role.COMMITTEE: {**_grant(_AFFAIRS_WORK, {"view", "add", "change", "reveal"}),
+                     **_grant(_AFFAIRS_CATALOGUE, {"view"})},
+    Role.POLICE: {**_grant(_AFFAIRS_WORK, {"view", "change"}), **_grant(_AFFAIRS_CATALOGUE, {"view"})},
+    Role.HEALTH: {**_grant(_AFFAIRS_WORK, {"view", "change"}), **_grant(_AFFAIRS_CATALOGUE, {"view"})},
+    Role.PROPERTY: {**_grant(_AFFAIRS_WORK, {"view", "change"}), **_grant(_AFFAIRS_CATALOGUE, {"view"})},
+    Role.RESIDENT: _grant(("affairs.servicerequest", "affairs.requeststep"), {"view", "add", "change"}),
+}
+for _role, _grants in _AFFAIRS_GRANTS.items():
+    PERMISSIONS[_role] = {**PERMISSIONS[_role], **_grants}
+
+
 def allowed(role: str, model_label: str, action: str) -> bool:
     return action in PERMISSIONS.get(role, {}).get(model_label, frozenset())

@@ -32,6 +32,8 @@ class PeriodicJob:
 PERIODIC_JOBS = [
     PeriodicJob("expire residence permits", "shequ.population.tasks.expire_permits", 3600),
     PeriodicJob("remind permit holders", "shequ.population.tasks.remind_expiring_permits", 3600),
+    PeriodicJob("escalate overdue requests", "shequ.affairs.tasks.escalate_overdue", 300),
+    PeriodicJob("escalate unacknowledged emergencies", "shequ.affairs.tasks.escalate_unacknowledged", 60),
 ]
 
 

@@ -213,6 +213,7 @@ class _Builder:
         self.used_phones: set[str] = set()
         self.household_counters: dict[int, int] = {}
         self.permit_counter = 0
+        self.services = True
 
     # Timing -----------------------------------------------------------------------------------------
 
@@ -732,6 +733,18 @@ class _Builder:
                     weight=Decimal(self.rng.randint(550, 750)) / 10, glucose=Decimal(self.rng.randint(52, 75)) / 10)
             health_actions.record_diary_entry(actor=user, person=person, systolic=186, diastolic=112,
                                               note="早上起来头晕", measured_at=now - dt.timedelta(hours=3))
+    def build_service_centre(self) -> None:
+        """The one-window service centre (affairs): departments, catalogue, staff and two months of requests."""
+        from shequ.affairs.demo import build_service_centre
+
+        assert self.result is not None
+        for username, role, scope in build_service_centre(
+            admin=self.admin, users=self.users, neighborhoods=self.neighborhoods, compounds=self.compounds,
+            seed=self.rng.randrange(2**31), today=self.today, password_hash=self.password_hash,
+            requests=max(30, min(self.n // 20, 400)),  # each goes through the real actions: keep small demos quick
+        ):
+            self.result.logins.append(Login(username=username, password=self.password, role=role, scope=scope))
+        self.progress("受理中心: 部门, 服务事项, 诉求")
 
     def run(self) -> BuildResult:
         started = time.perf_counter()
@@ -740,6 +753,8 @@ class _Builder:
         self.build_people()
         self.create_resident_accounts()
         self.build_health()
+        if self.services:
+            self.build_service_centre()
         assert self.result is not None
         audit.record(
             actor=self.admin,
@@ -759,11 +774,16 @@ def build(
     today: dt.date | None = None,
     password: str = DEMO_PASSWORD,
     progress: Callable[[str], None] | None = None,
+    services: bool = True,
 ) -> BuildResult:
-    """Build the demo sub-district into an empty database (migrated, with the standard tags)."""
+    """Build the demo sub-district into an empty database (migrated, with the standard tags).
+
+    ``services=False`` leaves out the service centre's requests, the library, charity shop and volunteers,
+    whose actions each run in their own (durable) transaction: for a caller that wraps the whole build in one."""
     if Subdistrict.objects.filter(code=SUBDISTRICT[0]).exists():
         raise RuntimeError("The demo sub-district already exists: run `shequ demo --reset`.")
     builder = _Builder(
         residents=residents, seed=seed, today=today or timezone.localdate(), password=password, progress=progress
     )
+    builder.services = services
     return builder.run()

@@ -1,0 +1,119 @@
+"""Reads of the service centre, always through :func:`shequ.core.scopes.restrict` (the catalogue is public)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from shequ.affairs.choices import OPEN_STATUSES, Status
+from shequ.affairs.models import Department, EmergencyDispatch, Holiday, RequestStep, Service, ServiceRequest
+from shequ.core.errors import NotFound
+from shequ.core.models import User
+from shequ.core.scopes import get_visible, restrict
+
+_LIST_RELATED = ("service", "department", "assignee", "compound", "neighborhood")
+
+
+def requests(user: Any, action: str = "view") -> QuerySet[ServiceRequest]:
+    return restrict(ServiceRequest.objects.all(), user, action)
+
+
+def queue(
+    user: Any, *, status: str = "", department_id: int | None = None, q: str = "", open_only: bool = True,
+    emergency: bool | None = None,
+) -> QuerySet[ServiceRequest]:
+    """The requests a member of staff works through, oldest deadline first."""
+    found = requests(user).select_related(*_LIST_RELATED)
+    if status:
+        found = found.filter(status=status)
+    elif open_only:
+        found = found.filter(status__in=OPEN_STATUSES)
+    if department_id:
+        found = found.filter(department_id=department_id)
+    if emergency is not None:
+        found = found.filter(is_emergency=emergency)
+    text = q.strip()
+    if text:
+        from shequ.core.crypto import normalize_phone
+
+        digits = normalize_phone(text)
+        condition = Q(number=text) | Q(description__contains=text) | Q(address__contains=text)
+        if len(digits) >= 7 and digits == text.replace(" ", "").replace("-", ""):
+            index = ServiceRequest._meta.get_field("caller_phone_index").index_for(text)  # type: ignore[attr-defined]
+            condition |= Q(caller_phone_index=index)
+        found = found.filter(condition)
+    return found.order_by("due_at", "id")
+
+
+MAX_PK = 2**63 - 1
+
+
+def request_detail(user: Any, pk: int) -> ServiceRequest:
+    if not 0 < pk <= MAX_PK:  # a URL can carry any number of digits; the database cannot
+        raise NotFound()
+    return get_visible(ServiceRequest.objects.select_related(*_LIST_RELATED, "person", "dwelling", "merged_into"),
+                       user, "view", pk=pk)
+
+
+def by_number(user: Any, number: str) -> ServiceRequest:
+    return get_visible(ServiceRequest.objects.select_related(*_LIST_RELATED), user, "view", number=number)
+
+
+def steps(user: Any, request: ServiceRequest) -> QuerySet[RequestStep]:
+    return restrict(RequestStep.objects.filter(request=request), user).select_related("actor", "department",
+                                                                                      "assignee")
+
+
+def watch_list(user: Any, now: dt.datetime | None = None) -> QuerySet[ServiceRequest]:
+    """督办: open requests past their deadline, the longest overdue first."""
+    now = now or timezone.now()
+    return (requests(user).filter(status__in=OPEN_STATUSES, due_at__lt=now)
+            .select_related(*_LIST_RELATED).order_by("due_at", "id"))
+
+
+def my_requests(user: User) -> QuerySet[ServiceRequest]:
+    """A resident's own requests, newest first."""
+    return requests(user).select_related("service").order_by("-created_at", "-id")
+
+
+def emergency_linkages(user: Any) -> QuerySet[EmergencyDispatch]:
+    """Alerts of open emergencies the user may see, with who has acknowledged."""
+    return (restrict(EmergencyDispatch.objects.all(), user)
+            .filter(request__status__in=(*OPEN_STATUSES, Status.RESOLVED))
+            .select_related("request", "request__service", "department", "acknowledged_by")
+            .order_by("-request__created_at", "request_id", "department__name"))
+
+
+def catalogue(subdistrict_id: int | None = None, *, include_inactive: bool = False) -> QuerySet[Service]:
+    """The service catalogue is public: what one can ask for, what to bring and how long it takes."""
+    found = Service.objects.select_related("department")
+    if subdistrict_id is not None:
+        found = found.filter(subdistrict_id=subdistrict_id)
+    if not include_inactive:
+        found = found.filter(active=True)
+    return found.order_by("category", "code")
+
+
+def departments(user: Any) -> QuerySet[Department]:
+    return restrict(Department.objects.all(), user).filter(active=True).order_by("kind", "name")
+
+
+def holidays(year: int | None = None) -> QuerySet[Holiday]:
+    found = Holiday.objects.all()
+    if year:
+        found = found.filter(date__year=year)
+    return found.order_by("date")
+
+
+def caller_match(user: Any, phone: str) -> Any:
+    """The one resident in the registry with this phone number that the user may see, if exactly one."""
+    from shequ.core.roles import Role
+    from shequ.population import queries as population_queries
+
+    if not phone or getattr(user, "role", None) == Role.RESIDENT:
+        return None
+    found = list(population_queries.search_people(user, phone)[:2])
+    return found[0] if len(found) == 1 else None
