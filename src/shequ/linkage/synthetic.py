@@ -198,7 +198,7 @@ def generate(
         record_id += 1
         sex = rng.choice("MF")
         birth = _birth(rng)
-        stranger = {
+        stranger: dict[str, object] = {
             "person_id": None, "name": _name(rng), "sex": sex, "birth_date": birth,
             "id_number": new_id(rng.choice(DIVISIONS), birth, sex), "phone": _phone(rng),
             "household_phone": _phone(rng),
@@ -232,8 +232,10 @@ def _source_record(rng: random.Random, noise: Noise, record_id: int, person: dic
     sex = str(person["sex"])
     if rng.random() < noise.sex_wrong:
         sex = "F" if sex == "M" else "M"
-    road, lane, building, room = person["_addr"]  # type: ignore[misc]
-    address = "" if rng.random() < noise.address_missing else _messy_address(rng, road, lane, building, room)
+    where: tuple[str, int, int, int] = person["_addr"]  # type: ignore[assignment]
+    road, lane, building, room = where
+    address = "" if rng.random() < noise.address_missing else _messy_address(
+        rng, str(road), int(lane), int(building), int(room))
     birth = person["birth_date"]
     assert isinstance(birth, dt.date)
     return {
@@ -247,3 +249,28 @@ def _source_record(rng: random.Random, noise: Noise, record_id: int, person: dic
         "address": address,
         "true_person_id": person["person_id"],
     }
+
+
+@dataclass
+class Quality:
+    precision: float
+    recall: float
+    f1: float
+    review_share: float
+    linked: int
+    review: int
+    records: int
+
+
+def score(
+    linked: dict[int, int], review: set[int], truth: dict[int, int | None]
+) -> Quality:
+    """Precision and recall of the automatic links against the truth; a record left in review counts as not
+    linked (its link, if any, is a person's work, not the model's)."""
+    true_positive = sum(1 for record, person in linked.items() if truth.get(record) == person)
+    false_positive = len(linked) - true_positive
+    false_negative = sum(1 for record, person in truth.items() if person is not None and linked.get(record) != person)
+    precision = true_positive / (true_positive + false_positive) if linked else 1.0
+    recall = true_positive / (true_positive + false_negative) if true_positive + false_negative else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return Quality(precision, recall, f1, len(review) / max(1, len(truth)), len(linked), len(review), len(truth))
