@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -32,7 +33,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from shequ.core.text import pinyin_full, pinyin_initials
+from shequ.core.text import pinyin_full
 
 MODEL_PATH = Path(__file__).with_name("fixtures") / "model.json"
 AUTO_WEIGHT = 12.0
@@ -40,6 +41,7 @@ REVIEW_WEIGHT = 4.0
 # When the runner-up is this close to the best candidate, a person must choose between them.
 AMBIGUITY_GAP = 4.0
 
+_TRACE = bool(os.environ.get("SHEQU_LINKAGE_TRACE"))
 Progress = Callable[[float, str], None]
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -70,7 +72,7 @@ def _norm_id_sql(col: str) -> str:
 
 def _norm_address_sql(col: str) -> str:
     text = f"translate(coalesce({col}, ''), '０１２３４５６７８９', '0123456789')"
-    return f"regexp_replace(regexp_replace({text}, '\\s', '', 'g'), '^(上海市)?([^路]*?区)?', '')"
+    return f"regexp_replace(replace({text}, ' ', ''), '^(上海市)?([^路弄号]{{1,4}}区)?', '')"
 
 
 @dataclass
@@ -94,7 +96,10 @@ class LinkResult:
 
 def _ddl(con: duckdb.DuckDBPyConnection, sql: str) -> None:
     """Run a statement and drain its result (DuckDB refuses new work while a result is pending)."""
+    started = time.perf_counter()
     con.execute(sql).fetchall()
+    if _TRACE:
+        print(f"{time.perf_counter() - started:6.2f} s  {' '.join(sql.split())[:90]}")
 
 
 def connect(memory_limit: str = "3GB", threads: int = 2) -> duckdb.DuckDBPyConnection:
@@ -107,13 +112,22 @@ def connect(memory_limit: str = "3GB", threads: int = 2) -> duckdb.DuckDBPyConne
 
 
 def _pinyin_table(names: Iterable[str]) -> pa.Table:
-    rows = {"name_n": [], "name_py": [], "surname_py": [], "initials": []}  # type: dict[str, list[str]]
+    """Pinyin of each distinct name, one character at a time: names are few characters from a small set,
+    so a per-character table is far faster than pypinyin per name and reads each character alike
+    on both sides, which is what matching needs."""
+    readings: dict[str, str] = {}
+    rows: dict[str, list[str]] = {"name_n": [], "name_py": [], "surname_py": [], "initials": []}
     for name in names:
-        full = pinyin_full(name)
+        syllables = []
+        for ch in name:
+            reading = readings.get(ch)
+            if reading is None:
+                reading = readings[ch] = pinyin_full(ch)
+            syllables.append(reading)
         rows["name_n"].append(name)
-        rows["name_py"].append(full)
-        rows["surname_py"].append(pinyin_full(name[:1]) if name else "")
-        rows["initials"].append(pinyin_initials(name))
+        rows["name_py"].append("".join(syllables))
+        rows["surname_py"].append(syllables[0] if syllables else "")
+        rows["initials"].append("".join(s[:1] for s in syllables))
     return pa.table(rows, schema=pa.schema([(k, pa.string()) for k in rows]))
 
 
@@ -162,19 +176,17 @@ def prepare(con: duckdb.DuckDBPyConnection, registry: Any, sources: Any) -> None
             FROM src_invalid, range(0, 17) AS t(p), range(0, 10) AS u(d)
             WHERE CAST(d AS VARCHAR) <> substr(id_raw, p + 1, 1)
             UNION ALL
-            SELECT uid, substr(id_raw, 1, 17) || 'C' AS cand FROM src_invalid
+            SELECT uid, substr(id_raw, 1, 17) || {_check_char_sql('substr(id_raw, 1, 17)')} AS cand
+            FROM src_invalid
             UNION ALL
             SELECT uid, substr(id_raw, 1, p) || substr(id_raw, p + 2, 1) || substr(id_raw, p + 1, 1)
                         || substr(id_raw, p + 3) AS cand
             FROM src_invalid, range(0, 17) AS t(p)
             WHERE substr(id_raw, p + 1, 1) <> substr(id_raw, p + 2, 1)
-        ), fixed AS (
-            SELECT uid, CASE WHEN cand LIKE '%C' THEN substr(cand, 1, 17) || {_check_char_sql('cand')}
-                             ELSE cand END AS cand
-            FROM candidates WHERE regexp_full_match(substr(cand, 1, 17), '[0-9]{{17}}')
         )
+        -- Only registry IDs (all valid) survive the join, so no candidate needs checking on its own.
         SELECT f.uid, min(f.cand) AS id_key, CASE WHEN count(DISTINCT f.cand) > 1 THEN max(f.cand) END AS id_key2
-        FROM fixed f JOIN reg_ids r ON r.id_norm = f.cand
+        FROM candidates f JOIN reg_ids r ON r.id_norm = f.cand
         GROUP BY f.uid
     """)
     for side in ("reg", "src"):
