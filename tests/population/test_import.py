@@ -16,8 +16,9 @@ from django.urls import reverse
 from django.utils import translation
 from openpyxl import Workbook, load_workbook
 
+from shequ.core.actions import run_next_task
 from shequ.core.errors import NotFound
-from shequ.core.models import AuditEntry, User
+from shequ.core.models import AuditEntry, Task, User
 from shequ.population.actions import PEOPLE_IMPORTED
 from shequ.population.choices import Relationship, ResidenceType
 from shequ.population.importing import decode_csv, import_people
@@ -224,14 +225,23 @@ def test_only_staff_who_may_import_can(org: Any, make_staff: Callable) -> None:
         import_people(actor=clerk, file=xlsx(good_rows()), filename="x.xlsx")
 
 
+def upload_and_run(client: Any, data: bytes, *, name: str = "华山.xlsx", **form: Any) -> Any:
+    """Post the file as the clerk does, let the worker run the task, and open the task page she is sent to."""
+    response = client.post(reverse("population:import"), {"file": SimpleUploadedFile(name, data), **form})
+    assert response.status_code == 302
+    task = run_next_task()
+    assert task is not None and task.status in ("succeeded", "failed")
+    assert response["Location"] == reverse("core:task", args=[task.pk])
+    return client.get(response["Location"])
+
+
 def test_the_import_page_shows_alice_every_error_and_writes_nothing(client: Any, alice: User, org: Any) -> None:
     rows = good_rows()
     bad = ID_1[:-1] + ("0" if ID_1[-1] != "0" else "1")
     rows[0][1] = bad
     rows[2][5] = "愚园新村"
-    upload = SimpleUploadedFile("华山.xlsx", xlsx(rows))
 
-    response = login(client, alice).post(reverse("population:import"), {"file": upload})
+    response = upload_and_run(login(client, alice), xlsx(rows))
 
     assert response.status_code == 200
     page = response.content.decode()
@@ -241,13 +251,42 @@ def test_the_import_page_shows_alice_every_error_and_writes_nothing(client: Any,
 
 
 def test_the_import_page_imports_a_good_file_and_says_how_many(client: Any, alice: User, org: Any) -> None:
-    upload = SimpleUploadedFile("华山.xlsx", xlsx(good_rows()))
-
-    response = login(client, alice).post(reverse("population:import"), {"file": upload}, follow=True)
+    response = upload_and_run(login(client, alice), xlsx(good_rows()))
 
     assert response.status_code == 200
     assert Person.objects.count() == 3
-    assert "3" in " ".join(str(m) for m in response.context["messages"])
+    assert response.context["result"]["created"] == 3 and 'id="import-result"' in response.content.decode()
+    assert "华山.xlsx" in login(client, alice).get(reverse("population:import")).content.decode()
+
+
+def test_only_checking_a_file_in_the_background_writes_nothing(client: Any, alice: User, org: Any) -> None:
+    with translation.override("en"):
+        response = upload_and_run(login(client, alice), xlsx(good_rows()), check_only="on")
+
+    assert Person.objects.count() == 0
+    assert response.context["result"]["ok"] and response.context["result"]["rows"] == 3
+
+
+def test_the_uploaded_file_is_kept_encrypted_and_dropped_once_imported(client: Any, alice: User, org: Any) -> None:
+    login(client, alice).post(reverse("population:import"), {"file": SimpleUploadedFile("华山.xlsx",
+                                                                                         csv_text(good_rows()).encode())})
+    task = Task.objects.get()
+    assert task.payload is not None and ID_1.encode() not in bytes(task.payload)
+
+    run_next_task()
+
+    task.refresh_from_db()
+    assert task.payload is None and task.status == "succeeded"
+
+
+def test_another_user_cannot_see_alices_import_task(client: Any, alice: User, bob: User, org: Any) -> None:
+    login(client, alice).post(reverse("population:import"), {"file": SimpleUploadedFile("华山.xlsx",
+                                                                                         xlsx(good_rows()))})
+    task = Task.objects.get()
+
+    login(client, bob)
+    assert client.get(reverse("core:task", args=[task.pk])).status_code == 404
+    assert client.get(reverse("core:task_status", args=[task.pk])).status_code == 404
 
 
 def test_the_import_page_and_template_are_not_for_anonymous_visitors_or_clerks(

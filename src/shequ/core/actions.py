@@ -1,23 +1,26 @@
-"""Writes of the core app: accounts and one-time login codes."""
+"""Writes of the core app: accounts, one-time login codes, and background tasks."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import hmac
+import logging
 import secrets
+import time
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from shequ.core import audit
-from shequ.core.errors import Invalid
-from shequ.core.models import Compound, LoginCode, Neighborhood, Subdistrict, User
+from shequ.core import audit, crypto
+from shequ.core.choices import TaskStatus
+from shequ.core.errors import DomainError, Invalid, NotFound
+from shequ.core.models import Compound, LoginCode, Neighborhood, Subdistrict, Task, User
 from shequ.core.roles import Role
 from shequ.core.sms import send_sms
 
@@ -26,7 +29,12 @@ USER_CHANGED = "core.user_changed"
 LOGIN_CODE_SENT = "core.login_code_sent"
 LOGIN_CODE_USED = "core.login_code_used"
 PREFERENCES_CHANGED = "core.preferences_changed"
+TASK_STARTED = "core.task_started"
 MAX_CODE_ATTEMPTS = 5
+# A running task reports progress at least this often; one silent for longer lost its worker.
+TASK_STALLED_AFTER = dt.timedelta(minutes=15)
+
+logger = logging.getLogger("shequ.tasks")
 
 
 @transaction.atomic
@@ -137,3 +145,110 @@ def use_login_code(*, phone: str, code: str) -> User | None:
 
 def describe_user(user: User) -> dict[str, Any]:
     return {"username": user.username, "role": user.role, "is_active": user.is_active}
+
+
+# Background tasks ---------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def start_task(*, actor: User, kind: str, params: dict[str, Any] | None = None, payload: bytes | None = None) -> Task:
+    """Queue work for ``shequ worker``. ``payload`` (an uploaded file) is stored encrypted until the task runs."""
+    from shequ.core.tasks import TASK_KINDS
+
+    if kind not in TASK_KINDS:
+        raise Invalid(_("Unknown kind of task: %(kind)s") % {"kind": kind})
+    params = {"language": translation.get_language() or settings.LANGUAGE_CODE, **(params or {})}
+    task = Task.objects.create(
+        kind=kind, created_by=actor, subdistrict_id=actor.subdistrict_id, params=params,
+        payload=crypto.encrypt_bytes(payload) if payload is not None else None,
+    )
+    audit.record(actor=actor, event=TASK_STARTED, obj=task,
+                 after={"kind": kind, **{k: v for k, v in params.items() if k != "language"}})
+    return task
+
+
+class TaskProgress:
+    """Handed to a task's function: ``progress(stage, done, total)``; stored at most twice a second.
+
+    Progress reported inside the task's own transaction is seen by the page only when it commits,
+    which is why a task reports a stage before it starts a long transaction.
+    """
+
+    MIN_INTERVAL = 0.5
+
+    def __init__(self, task: Task) -> None:
+        self.task = task
+        self._last_saved = 0.0
+        self._last_stage = ""
+
+    def __call__(self, stage: str, done: int = 0, total: int = 0) -> None:
+        now = time.monotonic()
+        if stage == self._last_stage and now - self._last_saved < self.MIN_INTERVAL and done < total:
+            return
+        self._last_saved, self._last_stage = now, stage
+        Task.objects.filter(pk=self.task.pk).update(stage=stage, done=done, total=total, heartbeat_at=timezone.now())
+
+
+def _claim_next_task() -> Task | None:
+    # A conditional UPDATE claims the task: of two workers racing for it, one updates a row, the other none.
+    while True:
+        candidate = (Task.objects.filter(status=TaskStatus.QUEUED).order_by("created_at", "pk")
+                     .values_list("pk", flat=True).first())
+        if candidate is None:
+            return None
+        now = timezone.now()
+        if Task.objects.filter(pk=candidate, status=TaskStatus.QUEUED).update(
+                status=TaskStatus.RUNNING, started_at=now, heartbeat_at=now):
+            return Task.objects.select_related("created_by").get(pk=candidate)
+
+
+def _finish_task(task: Task, *, status: str, result: dict[str, Any] | None = None, error: str = "") -> None:
+    Task.objects.filter(pk=task.pk).update(status=status, result=result, error=error, payload=None,
+                                           finished_at=timezone.now(), heartbeat_at=timezone.now())
+
+
+def run_next_task() -> Task | None:
+    """Run the oldest queued task to its end; the task (finished), or None when none was waiting.
+
+    A :class:`DomainError` from the task's function fails it with that message for the user; any
+    other error fails it with a general message (the details go to the worker's log).
+    """
+    from shequ.core.tasks import TASK_KINDS
+
+    task = _claim_next_task()
+    if task is None:
+        return None
+    language = task.params.get("language") or settings.LANGUAGE_CODE
+    with translation.override(language):
+        try:
+            kind = TASK_KINDS.get(task.kind)
+            if kind is None:
+                raise Invalid(_("Unknown kind of task: %(kind)s") % {"kind": task.kind})
+            result = kind.load()(task, TaskProgress(task))
+        except DomainError as exc:
+            _finish_task(task, status=TaskStatus.FAILED, error=str(exc.message))
+        except Exception:
+            logger.exception("task %s (%s) failed", task.pk, task.kind)
+            _finish_task(task, status=TaskStatus.FAILED,
+                         error=_("The task stopped with an unexpected error; nothing of it was saved. "
+                                 "The administrators' log has the details."))
+        else:
+            _finish_task(task, status=TaskStatus.SUCCEEDED, result=result)
+    task.refresh_from_db()
+    return task
+
+
+def fail_stalled_tasks() -> int:
+    """Tasks whose worker died (no progress for a long time) are marked failed, so the page stops waiting."""
+    cutoff = timezone.now() - TASK_STALLED_AFTER
+    with translation.override(settings.LANGUAGE_CODE):
+        message = _("The background worker stopped while running this task; start it again.")
+    return Task.objects.filter(status=TaskStatus.RUNNING, heartbeat_at__lt=cutoff).update(
+        status=TaskStatus.FAILED, error=message, payload=None, finished_at=timezone.now())
+
+
+def task_payload(task: Task) -> bytes:
+    """The uploaded file of a task, decrypted; only while the task has not finished."""
+    if task.payload is None:
+        raise NotFound(_("The uploaded file of this task is no longer kept."))
+    return crypto.decrypt_bytes(task.payload)

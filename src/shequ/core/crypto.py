@@ -62,3 +62,15 @@ def normalize_phone(raw: str) -> str:
     if digits.startswith("86") and len(digits) == 13:
         digits = digits[2:]
     return digits
+
+
+def encrypt_bytes(data: bytes) -> bytes:
+    """For whole uploaded files (a spreadsheet of ID numbers) kept until a background task has read them."""
+    return _fernet().encrypt(data)
+
+
+def decrypt_bytes(token: bytes | memoryview) -> bytes:
+    try:
+        return _fernet().decrypt(bytes(token))
+    except InvalidToken as exc:
+        raise ValueError("cannot decrypt: wrong SHEQU_FIELD_KEYS or damaged value") from exc

@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from shequ.core import crypto
+from shequ.core.choices import TaskStatus
 from shequ.core.fields import BlindIndexField, EncryptedTextField
 from shequ.core.roles import Role
 from shequ.core.scopes import ScopePaths
@@ -221,3 +222,52 @@ class LoginCode(models.Model):
 
     def __str__(self) -> str:
         return f"login code for {self.user_id} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class Task(models.Model):
+    """Background work a user started (an import, a linkage run): its input, progress and result.
+
+    ``shequ worker`` (started beside the web server by ``shequ serve``) claims queued tasks and runs
+    the function :data:`shequ.core.tasks.TASK_KINDS` names for the kind. An uploaded file is kept
+    encrypted in ``payload`` only until the task has run. A user sees only the tasks she started.
+    """
+
+    kind = models.CharField(_("kind"), max_length=80)
+    status = models.CharField(_("status"), max_length=20, choices=TaskStatus.choices, default=TaskStatus.QUEUED)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    subdistrict = models.ForeignKey(Subdistrict, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(_("started"), auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    params = models.JSONField(default=dict, blank=True)
+    payload = models.BinaryField(null=True, blank=True)  # Fernet token of an uploaded file
+    stage = models.CharField(max_length=40, blank=True)
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    result = models.JSONField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("background task")
+        verbose_name_plural = _("background tasks")
+        indexes = [
+            models.Index(fields=["status", "created_at"], name="task_queue"),
+            models.Index(fields=["created_by", "-created_at"], name="task_by_user"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(status__in=TaskStatus.values), name="task_status_known"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk} ({self.status})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (TaskStatus.SUCCEEDED, TaskStatus.FAILED)
+
+    @property
+    def percent(self) -> int | None:
+        if not self.total:
+            return None
+        return min(100, round(100 * self.done / self.total))

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from shequ.core.models import AuditEntry, Compound, Dwelling, Neighborhood, User
+from shequ.core.models import AuditEntry, Compound, Dwelling, Neighborhood, Task, User
 from shequ.core.scopes import restrict
 
 
@@ -56,3 +56,11 @@ def find_dwelling(user: User, *, compound: Compound | str, building: str, room: 
     else:
         lookup["building__compound__name"] = compound
     return dwellings(user).filter(**lookup).first()
+
+
+def own_tasks(user: User) -> QuerySet[Task]:
+    """The background tasks ``user`` started. A task holds its starter's upload and results (an import's
+    error report names rows of her file), so it is hers alone, whatever her role."""
+    if not getattr(user, "is_authenticated", False):
+        return Task.objects.none()
+    return Task.objects.filter(created_by=user)

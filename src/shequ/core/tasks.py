@@ -1,7 +1,12 @@
-"""Periodic background jobs. Each app lists its own; ``shequ worker`` runs them on schedule.
+"""Background work, run by ``shequ worker``: periodic jobs, and tasks that users start.
 
-A job is a plain function that takes no arguments and returns a count for the log. Jobs must be
-safe to run twice (they are: each marks what it has done), so several workers do no harm.
+A periodic job is a plain function that takes no arguments and returns a count for the log. Jobs
+must be safe to run twice (they are: each marks what it has done), so several workers do no harm.
+
+A task kind (:data:`TASK_KINDS`) is work a user starts from a page, such as an import: a function
+``run(task, progress) -> dict`` whose result the task page shows with the kind's template, and
+which calls ``progress(stage, done, total)`` as it goes. Tasks are queued and run by
+:mod:`shequ.core.actions` (``start_task``, ``run_next_task``).
 """
 
 from __future__ import annotations
@@ -9,7 +14,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.utils.functional import Promise
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
 
 
 @dataclass(frozen=True)
@@ -26,3 +33,26 @@ PERIODIC_JOBS = [
     PeriodicJob("expire residence permits", "shequ.population.tasks.expire_permits", 3600),
     PeriodicJob("remind permit holders", "shequ.population.tasks.remind_expiring_permits", 3600),
 ]
+
+
+@dataclass(frozen=True)
+class TaskKind:
+    name: str
+    function: str  # dotted path of run(task, progress) -> dict, imported when run
+    title: Promise | str
+    result_template: str  # renders ``result`` (the dict the function returned) on the task page
+    stages: dict[str, Promise | str]  # stage key -> what the page says while the task is in it
+
+    def load(self) -> Callable[..., dict]:
+        return import_string(self.function)
+
+
+TASK_KINDS: dict[str, TaskKind] = {kind.name: kind for kind in [
+    TaskKind(
+        name="population.import_people",
+        function="shequ.population.tasks.run_import",
+        title=_("Import residents"),
+        result_template="population/_import_result.html",
+        stages={"reading": _("Reading the file"), "checking": _("Checking rows"), "writing": _("Saving")},
+    ),
+]}

@@ -11,4 +11,6 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("preferences/large-text/", views.toggle_large_text, name="toggle_large_text"),
     path("audit/", views.audit_log, name="audit_log"),
+    path("tasks/<int:pk>/", views.task_detail, name="task"),
+    path("tasks/<int:pk>/status/", views.task_status, name="task_status"),
 ]

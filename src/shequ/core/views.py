@@ -10,7 +10,7 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -25,6 +25,7 @@ from shequ.core.forms import AuditFilterForm, PhoneCodeForm, PhoneForm, StaffLog
 from shequ.core.http import AuthedRequest
 from shequ.core.models import AuditEntry, User
 from shequ.core.scopes import can
+from shequ.core.tasks import TASK_KINDS
 
 
 def rate_limited(request: HttpRequest, exception: Exception) -> HttpResponse:
@@ -103,3 +104,29 @@ def audit_log(request: AuthedRequest) -> HttpResponse:
         return xlsx_response("audit-log.xlsx", title=_("Audit log"), headers=headers, rows=rows)
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
     return render(request, "core/audit_log.html", {"form": form, "page": page})
+
+
+@login_required
+def task_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    """A background task's progress (the page follows it until it ends), then its result."""
+    task = queries.own_tasks(request.user).filter(pk=pk).first()
+    if task is None:
+        raise NotFound()
+    kind = TASK_KINDS.get(task.kind)
+    return render(request, "core/task.html", {
+        "task": task, "kind": kind, "stage": kind.stages.get(task.stage, "") if kind else "",
+        "result": task.result,
+    })
+
+
+@login_required
+def task_status(request: AuthedRequest, pk: int) -> JsonResponse:
+    """What the task page polls: status, stage and counts."""
+    task = queries.own_tasks(request.user).filter(pk=pk).first()
+    if task is None:
+        raise NotFound()
+    kind = TASK_KINDS.get(task.kind)
+    return JsonResponse({
+        "status": task.status, "finished": task.finished, "stage": str(kind.stages.get(task.stage, "")) if kind else "",
+        "done": task.done, "total": task.total, "percent": task.percent,
+    })

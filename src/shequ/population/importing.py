@@ -17,8 +17,8 @@ import io
 import re
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
@@ -39,6 +39,10 @@ from shequ.population.models import Household, LifeEvent, Person, Residence, Tag
 
 MAX_ROWS = 100_000
 MAX_BYTES = 20 * 1024 * 1024
+ERRORS_KEPT = 500  # in the report a background import keeps; the count of all of them is kept too
+CHECK_PROGRESS_EVERY = 1000
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total), as shequ.core.actions.TaskProgress
 
 # field -> accepted headers; the first one is what the template and the export write.
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -142,6 +146,14 @@ class ImportResult:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    def as_report(self) -> dict[str, Any]:
+        """What the task page shows: the counts and the first :data:`ERRORS_KEPT` problems (values masked)."""
+        return {
+            "filename": self.filename, "rows": self.rows, "created": self.created, "households": self.households,
+            "dry_run": self.dry_run, "ok": self.ok, "error_count": len(self.errors),
+            "errors": [asdict(error) for error in self.errors[:ERRORS_KEPT]],
+        }
 
 
 @dataclass
@@ -583,18 +595,25 @@ def _write(actor: User, rows: Sequence[_Clean], filename: str) -> tuple[int, int
     return len(people), len(created_households)
 
 
+def _no_progress(stage: str, done: int, total: int) -> None:
+    pass
+
+
 def import_people(
-    *, actor: User, file: bytes | IO[bytes] | str | Path, filename: str = "", dry_run: bool = False
+    *, actor: User, file: bytes | IO[bytes] | str | Path, filename: str = "", dry_run: bool = False,
+    progress: Progress = _no_progress,
 ) -> ImportResult:
     """Check every row of a resident spreadsheet; if all are right (and not ``dry_run``), register them all.
 
     Returns the result with the errors of every row; nothing is written when there is any.
-    Raises :class:`NotFound` when the actor may not import residents.
+    Raises :class:`NotFound` when the actor may not import residents. ``progress`` is told the stage
+    (reading, checking, writing) and the rows checked so far.
     """
     if not can(actor, Person, "import"):
         raise NotFound()
     filename = Path(filename or (str(file) if isinstance(file, str | Path) else "upload")).name
     result = ImportResult(filename=filename, dry_run=dry_run)
+    progress("reading", 0, 0)
     try:
         data = _read_bytes(file)
         headers, raw_rows, file_errors = read_rows(data, filename)
@@ -607,13 +626,20 @@ def import_people(
         return result
     checker = _Checker(actor, headers)
     checker.preload_dwellings(raw_rows)
-    clean = [row for row in (checker.check(raw) for raw in raw_rows) if row is not None]
+    clean = []
+    for done, raw in enumerate(raw_rows, start=1):
+        checked = checker.check(raw)
+        if checked is not None:
+            clean.append(checked)
+        if done % CHECK_PROGRESS_EVERY == 0 or done == len(raw_rows):
+            progress("checking", done, len(raw_rows))
     by_number = {raw.number: raw for raw in raw_rows}
     checker.duplicates(clean, by_number)
     checker.heads(clean, by_number)
     result.errors = sorted(checker.errors, key=lambda e: (e.row or 0))
     if result.errors or dry_run:
         return result
+    progress("writing", 0, 0)
     with transaction.atomic():
         result.created, result.households = _write(actor, clean, filename)
     return result

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from django import forms
@@ -14,6 +15,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
+from shequ.core import actions as core_actions
+from shequ.core import queries as core_queries
 from shequ.core.errors import DomainError, NotFound
 from shequ.core.excel import xlsx_response
 from shequ.core.http import AuthedRequest
@@ -280,38 +283,32 @@ class ImportForm(forms.Form):
     check_only = forms.BooleanField(label=_lazy("Only check the file, do not import"), required=False)
 
 
-IMPORT_ERRORS_SHOWN = 500
+IMPORT_TASK = "population.import_people"
 
 
 @login_required
 def import_people(request: AuthedRequest) -> HttpResponse:
-    """Upload a resident spreadsheet: all rows are imported, or none and the page lists what is wrong."""
+    """Upload a resident spreadsheet. It is imported in the background (all rows or none); the task page
+    follows it and then shows what was imported or lists every wrong row."""
     from shequ.population import importing
 
     _require(request, Person, "import")
     form = ImportForm(request.POST or None, request.FILES or None)
-    result = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         if upload.size > importing.MAX_BYTES:
             form.add_error("file", _("The file is larger than %(mb)d MB; split it into smaller files.")
                            % {"mb": importing.MAX_BYTES // (1024 * 1024)})
         else:
-            try:
-                result = importing.import_people(actor=request.user, file=upload, filename=upload.name,
-                                                 dry_run=form.cleaned_data["check_only"])
-            except DomainError as error:
-                form.add_error(None, str(error.message))
-            else:
-                if result.ok and not result.dry_run:
-                    messages.success(request, _("%(n)d people imported from %(file)s.")
-                                     % {"n": result.created, "file": result.filename})
-                    return redirect("population:import")
+            task = core_actions.start_task(
+                actor=request.user, kind=IMPORT_TASK, payload=upload.read(),
+                params={"filename": Path(upload.name).name, "dry_run": form.cleaned_data["check_only"]},
+            )
+            return redirect("core:task", pk=task.pk)
     return render(request, "population/import.html", {
-        "form": form, "result": result, "columns": importing.TEMPLATE_HEADERS,
+        "form": form, "columns": importing.TEMPLATE_HEADERS,
         "required": [importing.COLUMNS[name][0] for name in importing.REQUIRED],
-        "errors_shown": result.errors[:IMPORT_ERRORS_SHOWN] if result else [],
-        "errors_hidden": max(0, len(result.errors) - IMPORT_ERRORS_SHOWN) if result else 0,
+        "recent": core_queries.own_tasks(request.user).filter(kind=IMPORT_TASK).order_by("-created_at")[:10],
     })
 
 

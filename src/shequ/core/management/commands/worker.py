@@ -1,4 +1,4 @@
-"""``shequ worker``: run the periodic jobs of every app, forever or once."""
+"""``shequ worker``: run the tasks users start (imports, linkage runs) and the periodic jobs of every app."""
 
 from __future__ import annotations
 
@@ -9,13 +9,15 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 
+from shequ.core import actions
 from shequ.core.tasks import PERIODIC_JOBS
 
 logger = logging.getLogger("shequ.worker")
+IDLE_SLEEP_SECONDS = 1.0  # how soon a task a user just started is picked up
 
 
 class Command(BaseCommand):
-    help = "Run background jobs (permit expiry and reminders, ...). --once runs each job one time."
+    help = "Run queued tasks and the periodic jobs (permit expiry and reminders, ...). --once: one round."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--once", action="store_true")
@@ -23,6 +25,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, once: bool, **options: Any) -> None:
         next_run = {job.name: 0.0 for job in PERIODIC_JOBS}
         while True:
+            close_old_connections()
+            self.run_tasks()
             now = time.monotonic()
             for job in PERIODIC_JOBS:
                 if once or now >= next_run[job.name]:
@@ -37,4 +41,15 @@ class Command(BaseCommand):
                     next_run[job.name] = now + job.every_seconds
             if once:
                 return
-            time.sleep(5)
+            time.sleep(IDLE_SLEEP_SECONDS)
+
+    @staticmethod
+    def run_tasks() -> None:
+        try:
+            stalled = actions.fail_stalled_tasks()
+            if stalled:
+                logger.warning("%d stalled tasks marked failed", stalled)
+            while (task := actions.run_next_task()) is not None:
+                logger.info("task %s (%s) %s", task.pk, task.kind, task.status)
+        except Exception:
+            logger.exception("running tasks failed")
