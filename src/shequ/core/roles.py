@@ -35,6 +35,14 @@ _REGISTRY_MODELS = (
     "population.residencepermit",
     "population.lifeevent",
 )
+_LINKAGE_MODELS = (
+    "linkage.sourcebatch",
+    "linkage.sourcerecord",
+    "linkage.linkagerun",
+    "linkage.linkcandidate",
+    "linkage.reviewdecision",
+    "linkage.personlink",
+)
 
 
 def _grant(models_: tuple[str, ...], actions: set[str] | frozenset[str]) -> dict[str, frozenset[str]]:
@@ -50,7 +58,10 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
     Role.COMMITTEE: _grant(_REGISTRY_MODELS, {"view", "add", "change", "reveal", "export", "import"}),
     Role.CLERK: _grant(_REGISTRY_MODELS, {"view", "add", "change", "reveal", "export"}),
     Role.POLICE: _grant(_REGISTRY_MODELS, {"view", "reveal", "export"}),
-    Role.HEALTH: _grant(("population.person", "population.household"), {"view"}),
+    Role.HEALTH: {
+        **_grant(("population.person", "population.household"), {"view"}),
+        **_grant(_LINKAGE_MODELS, {"view", "add", "change", "import"}),
+    },
     Role.CANTEEN: {},
     Role.LIBRARIAN: {},
     Role.VOLUNTEER_COORDINATOR: {},

@@ -40,6 +40,7 @@ AUTO_WEIGHT = 12.0
 REVIEW_WEIGHT = 4.0
 # When the runner-up is this close to the best candidate, a person must choose between them.
 AMBIGUITY_GAP = 4.0
+MIN_PRIOR_POPULATION = 10_000
 
 _TRACE = bool(os.environ.get("SHEQU_LINKAGE_TRACE"))
 Progress = Callable[[float, str], None]
@@ -365,6 +366,7 @@ def link(
     ``registry``: person_id, name, sex, birth_date, id_number, phone, address.
     ``sources``: record_id and the same columns. ``decisions``: (record_id, person_id) → match?
     """
+    logging.getLogger("splink").setLevel(logging.WARNING)
     thresholds = thresholds or Thresholds()
     decisions = decisions or {}
     report = progress or (lambda fraction, message: None)
@@ -392,8 +394,9 @@ def link(
     report(0.45, "probabilistic")
     clock = time.perf_counter()
     registry_size = con.execute("SELECT count(*) FROM reg_f").fetchone()[0] or 1  # type: ignore[index]
-    # Each source record is about one person at most: the prior odds are one in the registry's size.
-    model["probability_two_random_records_match"] = min(0.5, 1.0 / registry_size)
+    # Each source record is about one person at most: the prior odds are one in the registry's size
+    # (at least a sub-district's worth, so that a handful of people does not make every pair look alike).
+    model["probability_two_random_records_match"] = 1.0 / max(registry_size, MIN_PRIOR_POPULATION)
     residual_size = con.execute("SELECT count(*) FROM residual").fetchone()[0]  # type: ignore[index]
     if residual_size:
         linker = _linker(con, model, "residual", "reg_f")
@@ -454,7 +457,7 @@ def link(
                c.runner_up_weight, coalesce(c.status, 'unmatched') AS status
         FROM src_f s LEFT JOIN chosen c ON c.record_id = s.uid
     """)
-    table = con.execute("SELECT * FROM result ORDER BY record_id").fetch_arrow_table()
+    table = con.execute("SELECT * FROM result ORDER BY record_id").to_arrow_table()
     seconds["decisions"] = time.perf_counter() - clock
     report(1.0, "done")
     return LinkResult(table=table, seconds=seconds)
