@@ -111,3 +111,33 @@ def test_un_merging_on_the_page_needs_a_reason(client, doctor, wang):
     assert PersonLink.objects.get().ended_at is None
     client.post(f"/linkage/links/{link.pk}/unmerge/", {"reason": "不是本人"})
     assert PersonLink.objects.get().ended_at is not None
+
+
+def test_an_outside_system_posts_a_batch_through_the_api_all_or_nothing(doctor, wang):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(doctor)
+    good = {"name": "王秀英", "sex": "F", "birth_date": "1950-03-08", "id_number": wang.id_number}
+    response = api.post("/api/v1/linkage/batches/", {"kind": "clinic", "records": [good]}, format="json")
+    assert response.status_code == 201 and response.json()["rows"] == 1
+    assert "id_number" not in str(response.json())
+    bad = api.post("/api/v1/linkage/batches/", {"kind": "clinic", "records": [good, {"sex": "X"}]}, format="json")
+    assert bad.status_code == 400 and SourceRecord.objects.count() == 1
+    assert api.post("/api/v1/linkage/batches/", {"kind": "clinic", "records": "x"}, format="json").status_code == 400
+
+
+@pytest.mark.parametrize("who", ["doctor", "other_doctor", "librarian", "anonymous"])
+def test_the_runs_api_answers_by_role_and_sub_district(who, doctor, other_doctor, make_staff, queued):
+    from rest_framework.test import APIClient
+
+    run, _candidate = queued
+    api = APIClient()
+    users = {"doctor": doctor, "other_doctor": other_doctor, "librarian": make_staff(Role.LIBRARIAN, "lib")}
+    if who in users:
+        api.force_authenticate(users[who])
+    response = api.get(f"/api/v1/linkage/runs/{run.pk}/")
+    expected = {"doctor": 200, "other_doctor": 404, "librarian": 404, "anonymous": 401}[who]
+    assert response.status_code == expected
+    if who == "doctor":
+        assert response.json()["review"] == 1

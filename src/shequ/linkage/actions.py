@@ -133,13 +133,30 @@ def parse_batch(data: bytes, filename: str) -> list[dict[str, Any]]:
 def import_batch(*, actor: User, kind: str, data: bytes, filename: str) -> SourceBatch:
     """Import a CSV or Excel file of clinic encounters or health records: all rows, or none."""
     _require(actor, SourceRecord, "import")
+    return _save_batch(actor=actor, kind=kind, rows=parse_batch(data, filename), filename=filename)
+
+
+@transaction.atomic(durable=True)
+def import_records(*, actor: User, kind: str, rows: list[dict[str, Any]], filename: str = "") -> SourceBatch:
+    """Import a batch sent through the API (rows already validated field by field): all rows, or none."""
+    _require(actor, SourceRecord, "import")
+    if not rows:
+        raise Invalid(_("The file is empty."), field="records")
+    return _save_batch(actor=actor, kind=kind, rows=rows, filename=filename)
+
+
+_ROW_FIELDS = ("external_id", "name", "sex", "birth_date", "id_number", "phone", "address")
+
+
+def _save_batch(*, actor: User, kind: str, rows: list[dict[str, Any]], filename: str) -> SourceBatch:
     if kind not in SourceKind.values:
         raise Invalid(_("Unknown source."), field="kind")
-    rows = parse_batch(data, filename)
     batch = SourceBatch.objects.create(subdistrict_id=_subdistrict(actor), kind=kind, filename=filename[:200],
                                        rows=len(rows), imported_by=actor)
     SourceRecord.objects.bulk_create(
-        [SourceRecord(batch=batch, subdistrict_id=_subdistrict(actor), **row) for row in rows], batch_size=2000)
+        [SourceRecord(batch=batch, subdistrict_id=_subdistrict(actor),
+                      **{key: row[key] for key in _ROW_FIELDS if key in row}) for row in rows],
+        batch_size=2000)
     audit.record(actor=actor, event=BATCH_IMPORTED, obj=batch, after={"kind": kind, "rows": len(rows),
                                                                       "filename": filename})
     return batch
