@@ -54,8 +54,8 @@ def test_a_run_links_a_record_with_a_mistyped_id_and_leaves_an_outsider_unmatche
 
 
 def _review_pair(doctor, wang):
-    """A record between the thresholds: a homophone of her name, birth date a day off, no ID, no phone."""
-    _import(doctor, [{"name": "王秀瑛", "sex": "F", "birth_date": "1950-03-09"}])
+    """Between the thresholds: a homophone of her name, day and month of birth swapped, no ID, another phone."""
+    _import(doctor, [{"name": "王秀瑛", "sex": "F", "birth_date": "1950-08-03", "phone": "13000000000"}])
     run = actions.run_linkage(actor=doctor)
     assert run.review == 1
     return queries.review_queue(doctor).get()

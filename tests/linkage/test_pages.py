@@ -15,9 +15,9 @@ from tests.linkage.conftest import csv_of
 
 @pytest.fixture
 def queued(doctor, wang):
-    """One record waiting for review: a homophone name, birth date a day off, the ID missing."""
+    """One record waiting for review: a homophone name, day and month swapped, the ID missing, another phone."""
     actions.import_batch(actor=doctor, kind="health", filename="h.csv", data=csv_of([
-        {"name": "王秀瑛", "sex": "F", "birth_date": "1950-03-09"}]))
+        {"name": "王秀瑛", "sex": "F", "birth_date": "1950-08-03", "phone": "13000000000"}]))
     run = actions.run_linkage(actor=doctor)
     return run, queries.review_queue(doctor).get()
 

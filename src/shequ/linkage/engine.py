@@ -36,7 +36,7 @@ import pyarrow as pa
 from shequ.core.text import pinyin_full
 
 MODEL_PATH = Path(__file__).with_name("fixtures") / "model.json"
-AUTO_WEIGHT = 12.0
+AUTO_WEIGHT = 9.0
 REVIEW_WEIGHT = 4.0
 # When the runner-up is this close to the best candidate, a person must choose between them.
 AMBIGUITY_GAP = 4.0
