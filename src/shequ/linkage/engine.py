@@ -132,6 +132,15 @@ def _pinyin_table(names: Iterable[str]) -> pa.Table:
     return pa.table(rows, schema=pa.schema([(k, pa.string()) for k in rows]))
 
 
+def _weighted_sum_sql(first17: str) -> str:
+    return " + ".join(f"TRY_CAST(substr({first17}, {i + 1}, 1) AS INTEGER) * {w}" for i, w in enumerate(_WEIGHTS))
+
+
+_W = "[" + ", ".join(map(str, _WEIGHTS)) + "]"
+# Index of a check character in '10X98765432': the weighted sum mod 11 an ID with it must have.
+_TARGET = "(instr('10X98765432', substr(id_raw, 18, 1)) - 1)"
+
+
 def prepare(con: duckdb.DuckDBPyConnection, registry: Any, sources: Any) -> None:
     """Feature tables ``reg_f`` and ``src_f`` (same columns) from ``registry`` and ``sources`` (Arrow tables
     or anything DuckDB can scan), with ``uid`` = person_id / record_id."""
@@ -140,15 +149,25 @@ def prepare(con: duckdb.DuckDBPyConnection, registry: Any, sources: Any) -> None
     for side, table, key in (("reg", "registry_in", "person_id"), ("src", "sources_in", "record_id")):
         _ddl(con, f"""
             CREATE OR REPLACE TEMP TABLE {side}_base AS
-            SELECT {key} AS uid,
-                   nullif(replace(replace(trim(coalesce(name, '')), '\u3000', ''), ' ', ''), '') AS name_n,
-                   CAST(birth_date AS DATE) AS birth_date,
-                   nullif(upper(coalesce(sex, '')), '') AS sex,
-                   {_norm_id_sql('id_number')} AS id_raw,
-                   nullif(regexp_replace(regexp_replace(coalesce(phone, ''), '[^0-9]', '', 'g'),
-                          '^86(1[0-9]{{10}})$', '\\1'), '') AS phone,
-                   {_norm_address_sql('address')} AS address_n
-            FROM {table}
+            WITH n AS (
+                SELECT {key} AS uid,
+                       nullif(replace(replace(trim(coalesce(name, '')), '\u3000', ''), ' ', ''), '') AS name_n,
+                       CAST(birth_date AS DATE) AS birth_date,
+                       nullif(upper(coalesce(sex, '')), '') AS sex,
+                       {_norm_id_sql('id_number')} AS id_raw,
+                       nullif(regexp_replace(regexp_replace(coalesce(phone, ''), '[^0-9]', '', 'g'),
+                              '^86(1[0-9]{{10}})$', '\\1'), '') AS phone,
+                       regexp_extract({_norm_address_sql('address')},
+                                      '^([^0-9]+[0-9]+弄)([0-9]+)?(号楼|号|幢)?([0-9]+)?',
+                                      ['compound', 'building', 'sep', 'room']) AS a
+                FROM {table}
+            )
+            SELECT uid, name_n, birth_date, sex, id_raw, {_valid_sql('id_raw')} AS id_valid, phone,
+                   nullif(a.compound, '') AS compound_key,
+                   CASE WHEN a.building <> '' THEN a.compound || a.building END AS building_key,
+                   CASE WHEN a.building <> '' AND a.sep <> '' AND a.room <> ''
+                        THEN a.compound || a.building || '-' || a.room END AS dwelling_key
+            FROM n
         """)
     names = con.execute(
         "SELECT DISTINCT name_n FROM reg_base WHERE name_n IS NOT NULL UNION "
@@ -158,34 +177,37 @@ def prepare(con: duckdb.DuckDBPyConnection, registry: Any, sources: Any) -> None
     _ddl(con, "CREATE OR REPLACE TEMP TABLE pinyin AS SELECT * FROM pinyin_in")
     con.unregister("pinyin_in")
 
-    # Repair candidates of invalid source IDs: every single-digit substitution (the check character
-    # recomputed too) and every adjacent transposition that yields a valid ID of the registry.
-    _ddl(con, f"""
-        CREATE OR REPLACE TEMP TABLE reg_ids AS
-        SELECT id_raw AS id_norm, uid FROM reg_base WHERE {_valid_sql('id_raw')}
-    """)
+    # Repair candidates of invalid source IDs: the single-digit substitutions (the check character
+    # recomputed too) and adjacent transpositions whose weighted sum gives the right check character,
+    # found by arithmetic on the sum before any string is built, then kept if they are registry IDs.
+    _ddl(con, "CREATE OR REPLACE TEMP TABLE reg_ids AS SELECT id_raw AS id_norm, uid FROM reg_base WHERE id_valid")
     _ddl(con, f"""
         CREATE OR REPLACE TEMP TABLE src_invalid AS
-        SELECT uid, id_raw FROM src_base
-        WHERE id_raw IS NOT NULL AND length(id_raw) = 18 AND regexp_full_match(id_raw, '[0-9X]{{18}}')
-          AND NOT {_valid_sql('id_raw')}
+        SELECT uid, id_raw, {_weighted_sum_sql('id_raw')} AS total, {_TARGET} AS target,
+               [TRY_CAST(substr(id_raw, i, 1) AS INTEGER) FOR i IN range(1, 18)] AS digits
+        FROM src_base
+        WHERE NOT id_valid AND regexp_full_match(id_raw, '[0-9]{{17}}[0-9X]')
     """)
     _ddl(con, f"""
         CREATE OR REPLACE TEMP TABLE src_repairs AS
         WITH candidates AS (
             SELECT uid, substr(id_raw, 1, p) || CAST(d AS VARCHAR) || substr(id_raw, p + 2) AS cand
             FROM src_invalid, range(0, 17) AS t(p), range(0, 10) AS u(d)
-            WHERE CAST(d AS VARCHAR) <> substr(id_raw, p + 1, 1)
+            WHERE d <> digits[p + 1]
+              AND ((total + {_W}[p + 1] * (d - digits[p + 1])) % 11 + 11) % 11 = target
             UNION ALL
-            SELECT uid, substr(id_raw, 1, 17) || {_check_char_sql('substr(id_raw, 1, 17)')} AS cand
+            SELECT uid, substr(id_raw, 1, 17) || substr('10X98765432', total % 11 + 1, 1) AS cand
             FROM src_invalid
             UNION ALL
             SELECT uid, substr(id_raw, 1, p) || substr(id_raw, p + 2, 1) || substr(id_raw, p + 1, 1)
                         || substr(id_raw, p + 3) AS cand
-            FROM src_invalid, range(0, 17) AS t(p)
-            WHERE substr(id_raw, p + 1, 1) <> substr(id_raw, p + 2, 1)
+            FROM src_invalid, range(0, 16) AS t(p)
+            WHERE digits[p + 1] <> digits[p + 2]
+              AND ((total + ({_W}[p + 1] - {_W}[p + 2]) * (digits[p + 2] - digits[p + 1])) % 11 + 11) % 11 = target
+            UNION ALL
+            SELECT uid, substr(id_raw, 1, 16) || substr(id_raw, 18, 1) || substr(id_raw, 17, 1) AS cand
+            FROM src_invalid WHERE substr(id_raw, 18, 1) <> 'X'
         )
-        -- Only registry IDs (all valid) survive the join, so no candidate needs checking on its own.
         SELECT f.uid, min(f.cand) AS id_key, CASE WHEN count(DISTINCT f.cand) > 1 THEN max(f.cand) END AS id_key2
         FROM candidates f JOIN reg_ids r ON r.id_norm = f.cand
         GROUP BY f.uid
@@ -196,20 +218,18 @@ def prepare(con: duckdb.DuckDBPyConnection, registry: Any, sources: Any) -> None
         fix = "x.id_key" if side == "src" else "NULL"
         _ddl(con, f"""
             CREATE OR REPLACE TEMP TABLE {side}_f AS
-            WITH v AS (
-                SELECT b.*, {_valid_sql('b.id_raw')} AS id_valid, {fix} AS id_fix, {key2} AS id_fix2
+            WITH k AS (
+                SELECT b.* REPLACE (coalesce(b.birth_date, CAST(try_strptime(substr(
+                           CASE WHEN b.id_valid THEN b.id_raw ELSE {fix} END, 7, 8), '%Y%m%d') AS DATE)) AS birth_date),
+                       {fix} AS id_fix, {key2} AS id_fix2,
+                       CASE WHEN b.id_valid THEN b.id_raw ELSE {fix} END AS id_key
                 FROM {side}_base b {repairs}
-            ), k AS (
-                SELECT *, CASE WHEN id_valid THEN id_raw ELSE id_fix END AS id_key FROM v
             )
             SELECT k.uid, k.name_n, p.name_py, p.surname_py, p.initials,
                    CASE WHEN id_valid THEN id_raw END AS id_norm,
                    k.id_key,
                    coalesce(k.id_fix2, k.id_key) AS id_key2,
                    (NOT id_valid AND id_fix IS NOT NULL) AS id_repaired,
-                   CAST(try_strptime(substr(k.id_key, 7, 8), '%Y%m%d') AS DATE) AS id_birth,
-                   CASE WHEN k.id_key IS NULL THEN NULL
-                        WHEN TRY_CAST(substr(k.id_key, 17, 1) AS INTEGER) % 2 = 1 THEN 'M' ELSE 'F' END AS id_sex,
                    k.birth_date,
                    CAST(date_diff('day', DATE '1900-01-01', k.birth_date) AS INTEGER) AS dob_days,
                    year(k.birth_date) AS dob_year,
@@ -217,12 +237,7 @@ def prepare(con: duckdb.DuckDBPyConnection, registry: Any, sources: Any) -> None
                         THEN make_date(year(k.birth_date), day(k.birth_date), month(k.birth_date)) END AS dob_swapped,
                    coalesce(k.sex, CASE WHEN TRY_CAST(substr(k.id_key, 17, 1) AS INTEGER) % 2 = 1 THEN 'M'
                                         WHEN k.id_key IS NOT NULL THEN 'F' END) AS sex,
-                   k.phone,
-                   nullif(regexp_extract(k.address_n, '^(.+?[0-9]+弄)', 1), '') AS compound_key,
-                   nullif(regexp_extract(k.address_n, '^(.+?[0-9]+弄[0-9]+)(号|幢)', 1), '') AS building_key,
-                   CASE WHEN regexp_matches(k.address_n, '^.+?[0-9]+弄[0-9]+(号楼|号|幢)[0-9]+')
-                        THEN regexp_extract(k.address_n, '^(.+?[0-9]+弄[0-9]+)(号楼|号|幢)', 1) || '-'
-                             || regexp_extract(k.address_n, '(号楼|号|幢)([0-9]+)', 2) END AS dwelling_key
+                   k.phone, k.compound_key, k.building_key, k.dwelling_key
             FROM k LEFT JOIN pinyin p ON p.name_n = k.name_n
         """)
 
