@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import logging
 import multiprocessing
+import os
 import resource
 import tempfile
 import time
@@ -143,6 +144,7 @@ def main() -> None:
             print(f"model written to {engine.MODEL_PATH}")
             return
         del registry, sources
+        print(f"load average before: {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
         print(f"{'method':<10} {'precision':>9} {'recall':>8} {'F1':>8} {'review':>8} {'time s':>8} {'peak MB':>8}")
         figures: dict[str, tuple[Quality, float, float]] = {}
         for method in args.only or ["ours", "baseline", "exact_id"]:
@@ -151,6 +153,7 @@ def main() -> None:
             figures[method] = (quality, seconds, peak_mb)
             print(f"{method:<10} {quality.precision:9.4f} {quality.recall:8.4f} {quality.f1:8.4f} "
                   f"{quality.review_share:8.2%} {seconds:8.1f} {peak_mb:8.0f}")
+    print(f"load average after: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     if "ours" in figures:
         quality, seconds, peak_mb = figures["ours"]
         for other in ("baseline", "exact_id"):

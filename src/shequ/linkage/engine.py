@@ -50,30 +50,21 @@ _FULL_WIDTH = "０１２３４５６７８９ｘＸ"
 _HALF_WIDTH = "0123456789XX"
 
 
-def _check_char_sql(first17: str) -> str:
-    total = " + ".join(f"TRY_CAST(substr({first17}, {i + 1}, 1) AS INTEGER) * {w}" for i, w in enumerate(_WEIGHTS))
-    return f"substr('10X98765432', (({total}) % 11) + 1, 1)"
-
-
-def _valid_sql(col: str) -> str:
-    """GB 11643: 17 digits, a right check character, a real birth date."""
-    return (
-        f"coalesce(regexp_full_match({col}, '[0-9]{{17}}[0-9X]') AND {_check_char_sql(col)} = substr({col}, 18, 1)"
-        f" AND try_strptime(substr({col}, 7, 8), '%Y%m%d') IS NOT NULL"
-        f" AND substr({col}, 7, 4) BETWEEN '1880' AND '2100', false)"
-    )
-
-
 def _norm_id_sql(col: str) -> str:
-    return (
+    # Most IDs are already clean; the CASE spares them the string rewriting.
+    slow = (
         f"nullif(upper(replace(replace(replace(translate(coalesce({col}, ''), '{_FULL_WIDTH}', '{_HALF_WIDTH}'),"
         f" ' ', ''), '-', ''), '\u3000', '')), '')"
     )
+    return f"CASE WHEN regexp_full_match({col}, '[0-9]{{17}}[0-9X]') THEN {col} ELSE {slow} END"
 
 
 def _norm_address_sql(col: str) -> str:
-    text = f"translate(coalesce({col}, ''), '０１２３４５６７８９', '0123456789')"
-    return f"regexp_replace(replace({text}, ' ', ''), '^(上海市)?([^路弄号]{{1,4}}区)?', '')"
+    """City/district prefix dropped; full-width digits and spaces folded only where there are some."""
+    prefix = "'^(上海市)?([^路弄号]{1,4}区)?'"
+    folded = f"replace(replace(translate({col}, '０１２３４５６７８９', '0123456789'), ' ', ''), '\u3000', '')"
+    return (f"regexp_replace(CASE WHEN regexp_matches({col}, '[０-９ \u3000]') THEN {folded} ELSE {col} END,"
+            f" {prefix}, '')")
 
 
 @dataclass
@@ -132,8 +123,9 @@ def _pinyin_table(names: Iterable[str]) -> pa.Table:
     return pa.table(rows, schema=pa.schema([(k, pa.string()) for k in rows]))
 
 
-def _weighted_sum_sql(first17: str) -> str:
-    return " + ".join(f"TRY_CAST(substr({first17}, {i + 1}, 1) AS INTEGER) * {w}" for i, w in enumerate(_WEIGHTS))
+def _weighted_sum_sql(first17_int: str) -> str:
+    """GB 11643's weighted sum of the first 17 digits, from them read as one integer (no per-digit strings)."""
+    return " + ".join(f"(({first17_int} // {10 ** (16 - i)}) % 10) * {w}" for i, w in enumerate(_WEIGHTS))
 
 
 _W = "[" + ", ".join(map(str, _WEIGHTS)) + "]"
@@ -161,13 +153,22 @@ def prepare(con: duckdb.DuckDBPyConnection, registry: Any, sources: Any) -> None
                                       '^([^0-9]+[0-9]+弄)([0-9]+)?(号楼|号|幢)?([0-9]+)?',
                                       ['compound', 'building', 'sep', 'room']) AS a
                 FROM {table}
+            ), i AS (
+                SELECT *, CASE WHEN regexp_full_match(id_raw, '[0-9]{{17}}[0-9X]')
+                               THEN TRY_CAST(substr(id_raw, 1, 17) AS BIGINT) END AS first17
+                FROM n
             )
-            SELECT uid, name_n, birth_date, sex, id_raw, {_valid_sql('id_raw')} AS id_valid, phone,
+            SELECT uid, name_n, birth_date, sex, id_raw, phone, first17,
+                   coalesce(first17 IS NOT NULL
+                            AND substr('10X98765432', ({_weighted_sum_sql('first17')}) % 11 + 1, 1)
+                                = substr(id_raw, 18, 1)
+                            AND try_strptime(substr(id_raw, 7, 8), '%Y%m%d') IS NOT NULL
+                            AND substr(id_raw, 7, 4) BETWEEN '1880' AND '2100', false) AS id_valid,
                    nullif(a.compound, '') AS compound_key,
                    CASE WHEN a.building <> '' THEN a.compound || a.building END AS building_key,
                    CASE WHEN a.building <> '' AND a.sep <> '' AND a.room <> ''
                         THEN a.compound || a.building || '-' || a.room END AS dwelling_key
-            FROM n
+            FROM i
         """)
     names = con.execute(
         "SELECT DISTINCT name_n FROM reg_base WHERE name_n IS NOT NULL UNION "
@@ -183,10 +184,10 @@ def prepare(con: duckdb.DuckDBPyConnection, registry: Any, sources: Any) -> None
     _ddl(con, "CREATE OR REPLACE TEMP TABLE reg_ids AS SELECT id_raw AS id_norm, uid FROM reg_base WHERE id_valid")
     _ddl(con, f"""
         CREATE OR REPLACE TEMP TABLE src_invalid AS
-        SELECT uid, id_raw, {_weighted_sum_sql('id_raw')} AS total, {_TARGET} AS target,
-               [TRY_CAST(substr(id_raw, i, 1) AS INTEGER) FOR i IN range(1, 18)] AS digits
+        SELECT uid, id_raw, {_weighted_sum_sql('first17')} AS total, {_TARGET} AS target,
+               [CAST((first17 // (10 ** (17 - i))::BIGINT) % 10 AS INTEGER) FOR i IN range(1, 18)] AS digits
         FROM src_base
-        WHERE NOT id_valid AND regexp_full_match(id_raw, '[0-9]{{17}}[0-9X]')
+        WHERE NOT id_valid AND first17 IS NOT NULL
     """)
     _ddl(con, f"""
         CREATE OR REPLACE TEMP TABLE src_repairs AS
