@@ -110,3 +110,14 @@ def test_a_librarian_a_committee_worker_or_a_resident_sees_no_linkage_data(role,
         actions.run_linkage(actor=user)
     with pytest.raises(NotFound):
         actions.import_batch(actor=user, kind="clinic", data=csv_of([{"name": "x"}]), filename="x.csv")
+
+
+def test_the_command_line_imports_a_file_and_runs_linkage(doctor, wang, tmp_path):
+    from django.core.management import call_command
+
+    path = tmp_path / "clinic.csv"
+    path.write_bytes(csv_of([{"name": "王秀英", "sex": "女", "birth_date": "1950-03-08",
+                              "id_number": wang.id_number}]))
+    call_command("import_sources", str(path), kind="clinic", username="doctor")
+    call_command("link", username="doctor")
+    assert queries.links(doctor).get().person == wang
