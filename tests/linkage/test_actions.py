@@ -121,3 +121,27 @@ def test_the_command_line_imports_a_file_and_runs_linkage(doctor, wang, tmp_path
     call_command("import_sources", str(path), kind="clinic", username="doctor")
     call_command("link", username="doctor")
     assert queries.links(doctor).get().person == wang
+
+
+def test_an_un_merge_can_itself_be_undone_by_merging_again_and_both_are_audited(doctor, wang):
+    _import(doctor, [{"name": "王秀英", "sex": "F", "birth_date": "1950-03-08", "id_number": wang.id_number}])
+    actions.run_linkage(actor=doctor)
+    first = queries.links(doctor).get()
+    actions.unmerge(actor=doctor, link=first, reason="误操作")
+    again = actions.merge(actor=doctor, record=first.record, person=wang)
+    assert queries.links(doctor).get() == again and again.person == wang
+    assert PersonLink.objects.count() == 2  # the undone link is kept as history
+    assert AuditEntry.objects.filter(event=actions.RECORD_MERGED, object_id=str(again.pk)).exists()
+
+
+def test_a_record_cannot_be_merged_into_a_person_of_another_sub_district(doctor, wang, org):
+    from shequ.core import actions as core_actions
+    from shequ.core.models import Subdistrict
+
+    _import(doctor, [{"name": "王秀英", "sex": "F", "birth_date": "1950-03-08"}])
+    record = SourceRecord.objects.get()
+    other = Subdistrict.objects.create(code="310105003", name="华阳路街道", district="长宁区", city="上海市")
+    stranger_doctor = core_actions.create_user(actor=None, username="o", role=Role.HEALTH, subdistrict=other)
+    with pytest.raises(NotFound):
+        actions.merge(actor=stranger_doctor, record=record, person=wang)
+    assert not PersonLink.objects.exists()
