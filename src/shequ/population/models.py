@@ -75,17 +75,16 @@ class Person(models.Model):
     """One person in the registry, with where she lives now; the history is in Residence and LifeEvent."""
 
     name = models.CharField(_("name"), max_length=50, db_index=True)
-    name_pinyin = PinyinField(source="name", db_index=True)
-    name_initials = PinyinField(source="name", initials=True, max_length=50, db_index=True)
+    # Searched through person_initials_order and person_pinyin_order (Meta.indexes), which lead with them.
+    name_pinyin = PinyinField(source="name")
+    name_initials = PinyinField(source="name", initials=True, max_length=50)
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
     birth_date = models.DateField(_("date of birth"), db_index=True)
     id_type = models.CharField(_("ID type"), max_length=20, choices=IdType.choices, default=IdType.RESIDENT_ID)
     id_number = EncryptedTextField(_("ID number"), blank=True)
     id_number_index = BlindIndexField(source="id_number", kind="id", normalizer="shequ.core.idnumbers.normalize")
     phone = EncryptedTextField(_("phone"), blank=True)
-    phone_index = BlindIndexField(
-        source="phone", kind="phone", normalizer="shequ.core.crypto.normalize_phone", db_index=True
-    )
+    phone_index = BlindIndexField(source="phone", kind="phone", normalizer="shequ.core.crypto.normalize_phone")
     ethnicity = models.CharField(_("ethnic group"), max_length=20, blank=True)
     hukou_address = models.CharField(_("hukou address"), max_length=150, blank=True)
 
@@ -121,8 +120,9 @@ class Person(models.Model):
         verbose_name = _("person")
         verbose_name_plural = _("people")
         constraints = [
+            # Led by the blind index, so that it also serves a search by ID number (which gives no ID type).
             models.UniqueConstraint(
-                fields=["id_type", "id_number_index"], condition=~Q(id_number_index=""), name="person_unique_id_number"
+                fields=["id_number_index", "id_type"], condition=~Q(id_number_index=""), name="person_unique_id_number"
             ),
             models.CheckConstraint(condition=Q(sex__in=Sex.values), name="person_sex_known"),
             models.CheckConstraint(condition=Q(residence_type__in=ResidenceType.values), name="person_residence_type"),
@@ -136,6 +136,8 @@ class Person(models.Model):
             # Searches by initials or pinyin read these in order and stop after one page.
             models.Index(fields=["name_initials", "name_pinyin", "id"], name="person_initials_order"),
             models.Index(fields=["name_pinyin", "id"], name="person_pinyin_order"),
+            # A plain index: db_index would add a LIKE-pattern twin that an exact-match digest never uses.
+            models.Index(fields=["phone_index"], name="person_phone_index"),
         ]
 
     def __str__(self) -> str:
