@@ -94,3 +94,12 @@ def test_a_decision_that_a_pair_is_not_the_same_person_is_followed_over_the_mode
     sources = pa.Table.from_pylist([{**base, "record_id": 10, **PERSON}])
     row = engine.link(registry, sources, decisions={(10, 1): False}).table.to_pylist()[0]
     assert row["status"] == "unmatched" and row["person_id"] is None
+
+
+def test_a_record_whose_id_match_was_decided_against_still_gets_one_result_from_the_model():
+    base = {"name": "", "sex": "", "birth_date": None, "id_number": "", "phone": "", "address": ""}
+    registry = pa.Table.from_pylist([{**base, "person_id": 1, **PERSON}])
+    sources = pa.Table.from_pylist([{**base, "record_id": 10, **PERSON}, {**base, "record_id": 11, **PERSON}])
+    rows = engine.link(registry, sources, decisions={(10, 1): False, (11, 1): True, (11, 2): True}).table.to_pylist()
+    assert [(r["record_id"], r["status"], r["person_id"]) for r in rows] == [(10, "unmatched", None),
+                                                                             (11, "linked", 1)]

@@ -397,10 +397,18 @@ def link(
 
     report(0.35, "deterministic")
     clock = time.perf_counter()
+    decided = pa.table({
+        "record_id": pa.array([k[0] for k in decisions], pa.int64()),
+        "person_id": pa.array([k[1] for k in decisions], pa.int64()),
+        "is_match": pa.array(list(decisions.values()), pa.bool_()),
+    })
+    con.register("decided", decided)
+    # A deterministic pair a person has decided against is dropped; its record goes on to the model.
     _ddl(con, """
         CREATE OR REPLACE TEMP TABLE det AS
         SELECT s.uid AS record_id, min(r.uid) AS person_id
         FROM src_f s JOIN reg_f r ON r.id_norm = s.id_norm
+        ANTI JOIN decided d ON d.record_id = s.uid AND d.person_id = r.uid
         WHERE s.id_norm IS NOT NULL AND (s.name_n = r.name_n OR s.name_py = r.name_py)
         GROUP BY s.uid
     """)
@@ -432,12 +440,6 @@ def link(
 
     report(0.85, "decisions")
     clock = time.perf_counter()
-    decided = pa.table({
-        "record_id": pa.array([k[0] for k in decisions], pa.int64()),
-        "person_id": pa.array([k[1] for k in decisions], pa.int64()),
-        "is_match": pa.array(list(decisions.values()), pa.bool_()),
-    })
-    con.register("decided", decided)
     _ddl(con, f"""
         CREATE OR REPLACE TEMP TABLE result AS
         WITH candidates AS (
@@ -460,8 +462,7 @@ def link(
         ), chosen AS (
             SELECT record_id, person_id, NULL::DOUBLE AS match_weight, 1.0::DOUBLE AS match_probability,
                    'deterministic' AS stage, NULL::DOUBLE AS runner_up_weight, 'linked' AS status
-            FROM det ANTI JOIN decided d ON d.record_id = det.record_id AND d.person_id = det.person_id
-            WHERE det.record_id NOT IN (SELECT record_id FROM decided WHERE is_match)
+            FROM det WHERE det.record_id NOT IN (SELECT record_id FROM decided WHERE is_match)
             UNION ALL
             SELECT d.record_id, d.person_id, NULL, 1.0, 'decision', NULL, 'linked' FROM decided d WHERE d.is_match
             UNION ALL
@@ -472,6 +473,8 @@ def link(
                c.match_weight, c.match_probability, coalesce(c.stage, 'none') AS stage,
                c.runner_up_weight, coalesce(c.status, 'unmatched') AS status
         FROM src_f s LEFT JOIN chosen c ON c.record_id = s.uid
+        -- One row per record even if two pairs of it were ever decided "same person".
+        QUALIFY row_number() OVER (PARTITION BY s.uid ORDER BY c.stage = 'decision' DESC, c.person_id) = 1
     """)
     table = con.execute("SELECT * FROM result ORDER BY record_id").to_arrow_table()
     seconds["decisions"] = time.perf_counter() - clock
