@@ -136,6 +136,11 @@ ROLE_ENDPOINTS = [
     Endpoint("web-audit", "/audit/", "core.auditentry", "view", api=False),
     Endpoint("web-permits", "/population/permits/", "population.residencepermit", "view", api=False),
     Endpoint("api-permits", "/api/v1/residence-permits/", "population.residencepermit", "view", api=True),
+    Endpoint("web-linkage", "/linkage/", "linkage.linkagerun", "view", api=False),
+    Endpoint("web-linkage-review", "/linkage/review/", "linkage.linkagerun", "view", api=False),
+    Endpoint("web-linkage-links", "/linkage/links/", "linkage.linkagerun", "view", api=False),
+    Endpoint("api-linkage-batches", "/api/v1/linkage/batches/", "linkage.sourcerecord", "view", api=True),
+    Endpoint("api-linkage-runs", "/api/v1/linkage/runs/", "linkage.linkagerun", "view", api=True),
 ]
 
 

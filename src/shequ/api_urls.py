@@ -5,12 +5,14 @@ from rest_framework.routers import DefaultRouter
 
 from shequ.affairs.api import register as register_affairs
 from shequ.core.api import register as register_core
+from shequ.linkage.api import register as register_linkage
 from shequ.population.api import register as register_population
 
 router = DefaultRouter()
 register_core(router)
 register_population(router)
 register_affairs(router)
+register_linkage(router)
 
 urlpatterns = [
     path("", include(router.urls)),

@@ -7,6 +7,8 @@
     shequ import-people FILE         import residents from .xlsx/.csv (all-or-nothing)
     shequ export-people FILE         export residents to .xlsx
     shequ createuser                 create a staff or resident account
+    shequ import-sources FILE --kind clinic|health --as USER   import records to link (all-or-nothing)
+    shequ link --as USER             link records to the registry now (三库合一)
 """
 
 from __future__ import annotations

@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "shequ.population",
     "shequ.health",
     "shequ.affairs",
+    "shequ.linkage",
     "shequ.demo",
 ]
 

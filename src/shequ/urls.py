@@ -9,6 +9,7 @@ urlpatterns = [
     path("fhir/R4/", include("shequ.health.fhir_urls")),
     path("affairs/", include("shequ.affairs.urls")),
     path("open311/v2/", include("shequ.affairs.open311_urls")),
+    path("linkage/", include("shequ.linkage.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("api/v1/", include("shequ.api_urls")),

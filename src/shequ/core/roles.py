@@ -35,6 +35,14 @@ _REGISTRY_MODELS = (
     "population.residencepermit",
     "population.lifeevent",
 )
+_LINKAGE_MODELS = (
+    "linkage.sourcebatch",
+    "linkage.sourcerecord",
+    "linkage.linkagerun",
+    "linkage.linkcandidate",
+    "linkage.reviewdecision",
+    "linkage.personlink",
+)
 
 # Health data (health app): only health workers and the person herself; see shequ/health/queries.py.
 _HEALTH_MODELS = (
@@ -70,6 +78,7 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         **_grant(("population.person", "population.household"), {"view"}),
         **_grant(_HEALTH_MODELS, {"view", "add", "change"}),
         "health.healthworker": frozenset({"view"}),
+        **_grant(_LINKAGE_MODELS, {"view", "add", "change", "import"}),
     },
     Role.CANTEEN: {},
     Role.LIBRARIAN: {},

@@ -57,4 +57,11 @@ TASK_KINDS: dict[str, TaskKind] = {kind.name: kind for kind in [
         result_template="population/_import_result.html",
         stages={"reading": _("Reading the file"), "checking": _("Checking rows"), "writing": _("Saving")},
     ),
+    TaskKind(
+        name="linkage.run",
+        function="shequ.linkage.tasks.run_linkage",
+        title=_("Record linkage"),
+        result_template="linkage/_run_result.html",
+        stages={"reading": _("Reading records"), "linking": _("Linking"), "writing": _("Saving")},
+    ),
 ]}
