@@ -4,11 +4,13 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from shequ.core.api import register as register_core
+from shequ.library.api import register as register_library
 from shequ.population.api import register as register_population
 
 router = DefaultRouter()
 register_core(router)
 register_population(router)
+register_library(router)
 
 urlpatterns = [
     path("", include(router.urls)),

@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "shequ.core",
     "shequ.population",
+    "shequ.library",
     "shequ.demo",
 ]
 

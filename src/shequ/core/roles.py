@@ -37,6 +37,9 @@ _REGISTRY_MODELS = (
 )
 
 
+_LIBRARY_MODELS = ("library.title", "library.copy", "library.loan", "library.hold")
+
+
 def _grant(models_: tuple[str, ...], actions: set[str] | frozenset[str]) -> dict[str, frozenset[str]]:
     return {label: frozenset(actions) for label in models_}
 
@@ -46,18 +49,22 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         **_grant(_REGISTRY_MODELS, _ALL),
         "core.auditentry": frozenset({"view", "export"}),
         "core.user": frozenset({"view", "add", "change"}),
+        **_grant(_LIBRARY_MODELS, {"view", "export"}),
     },
     Role.COMMITTEE: _grant(_REGISTRY_MODELS, {"view", "add", "change", "reveal", "export", "import"}),
     Role.CLERK: _grant(_REGISTRY_MODELS, {"view", "add", "change", "reveal", "export"}),
     Role.POLICE: _grant(_REGISTRY_MODELS, {"view", "reveal", "export"}),
     Role.HEALTH: _grant(("population.person", "population.household"), {"view"}),
     Role.CANTEEN: {},
-    Role.LIBRARIAN: {},
+    Role.LIBRARIAN: _grant(_LIBRARY_MODELS, {"view", "add", "change", "export", "import"}),
     Role.VOLUNTEER_COORDINATOR: {},
     Role.CHARITY_CLERK: {},
     Role.PROPERTY: {},
     Role.OWNERS_COMMITTEE: {},
-    Role.RESIDENT: _grant(("population.person", "population.household", "population.residencepermit"), {"view"}),
+    Role.RESIDENT: {
+        **_grant(("population.person", "population.household", "population.residencepermit"), {"view"}),
+        **_grant(("library.loan", "library.hold"), {"view"}),
+    },
 }
 
 

@@ -25,4 +25,5 @@ class PeriodicJob:
 PERIODIC_JOBS = [
     PeriodicJob("expire residence permits", "shequ.population.tasks.expire_permits", 3600),
     PeriodicJob("remind permit holders", "shequ.population.tasks.remind_expiring_permits", 3600),
+    PeriodicJob("remind readers of overdue books", "shequ.library.tasks.remind_overdue", 3600),
 ]
