@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "shequ.core",
     "shequ.population",
     "shequ.library",
+    "shequ.charity",
     "shequ.demo",
 ]
 

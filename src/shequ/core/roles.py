@@ -38,6 +38,8 @@ _REGISTRY_MODELS = (
 
 
 _LIBRARY_MODELS = ("library.title", "library.copy", "library.loan", "library.hold")
+_CHARITY_MODELS = ("charity.stockitem", "charity.stockmovement", "charity.donation", "charity.sale",
+                   "charity.allowancerun", "charity.allowance")
 
 
 def _grant(models_: tuple[str, ...], actions: set[str] | frozenset[str]) -> dict[str, frozenset[str]]:
@@ -50,6 +52,7 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "core.auditentry": frozenset({"view", "export"}),
         "core.user": frozenset({"view", "add", "change"}),
         **_grant(_LIBRARY_MODELS, {"view", "export"}),
+        **_grant(_CHARITY_MODELS, {"view", "export"}),
     },
     Role.COMMITTEE: _grant(_REGISTRY_MODELS, {"view", "add", "change", "reveal", "export", "import"}),
     Role.CLERK: _grant(_REGISTRY_MODELS, {"view", "add", "change", "reveal", "export"}),
@@ -58,12 +61,13 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
     Role.CANTEEN: {},
     Role.LIBRARIAN: _grant(_LIBRARY_MODELS, {"view", "add", "change", "export", "import"}),
     Role.VOLUNTEER_COORDINATOR: {},
-    Role.CHARITY_CLERK: {},
+    Role.CHARITY_CLERK: _grant(_CHARITY_MODELS, {"view", "add", "change", "export"}),
     Role.PROPERTY: {},
     Role.OWNERS_COMMITTEE: {},
     Role.RESIDENT: {
         **_grant(("population.person", "population.household", "population.residencepermit"), {"view"}),
         **_grant(("library.loan", "library.hold"), {"view"}),
+        **_grant(("charity.sale", "charity.allowance"), {"view"}),
     },
 }
 
