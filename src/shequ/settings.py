@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "shequ.population",
     "shequ.library",
     "shequ.charity",
+    "shequ.volunteers",
     "shequ.demo",
 ]
 

@@ -7,6 +7,7 @@ urlpatterns = [
     path("population/", include("shequ.population.urls")),
     path("library/", include("shequ.library.urls")),
     path("charity/", include("shequ.charity.urls")),
+    path("volunteers/", include("shequ.volunteers.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("api/v1/", include("shequ.api_urls")),

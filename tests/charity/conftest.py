@@ -39,6 +39,8 @@ def rice(clerk: User) -> StockItem:
 @pytest.fixture
 def eligible(make_person: Any) -> Person:
     """张阿姨, head of a household on 低保."""
+    # get_or_create: a transactional test that ran before may have flushed the standard tags.
+    tag, _created = Tag.objects.get_or_create(code="subsistence", defaults={"name": "低保"})
     person: Person = make_person("张桂英", birth=dt.date(1948, 4, 4), relationship="head", phone="13900001111",
-                                 tags=list(Tag.objects.filter(code="subsistence")))
+                                 tags=[tag])
     return person

@@ -40,6 +40,8 @@ _REGISTRY_MODELS = (
 _LIBRARY_MODELS = ("library.title", "library.copy", "library.loan", "library.hold")
 _CHARITY_MODELS = ("charity.stockitem", "charity.stockmovement", "charity.donation", "charity.sale",
                    "charity.allowancerun", "charity.allowance")
+_VOLUNTEER_MODELS = ("volunteers.volunteer", "volunteers.activity", "volunteers.shift", "volunteers.signup",
+                     "volunteers.timespend")
 
 
 def _grant(models_: tuple[str, ...], actions: set[str] | frozenset[str]) -> dict[str, frozenset[str]]:
@@ -53,6 +55,7 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "core.user": frozenset({"view", "add", "change"}),
         **_grant(_LIBRARY_MODELS, {"view", "export"}),
         **_grant(_CHARITY_MODELS, {"view", "export"}),
+        **_grant(_VOLUNTEER_MODELS, {"view", "export"}),
     },
     Role.COMMITTEE: _grant(_REGISTRY_MODELS, {"view", "add", "change", "reveal", "export", "import"}),
     Role.CLERK: _grant(_REGISTRY_MODELS, {"view", "add", "change", "reveal", "export"}),
@@ -60,7 +63,7 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
     Role.HEALTH: _grant(("population.person", "population.household"), {"view"}),
     Role.CANTEEN: {},
     Role.LIBRARIAN: _grant(_LIBRARY_MODELS, {"view", "add", "change", "export", "import"}),
-    Role.VOLUNTEER_COORDINATOR: {},
+    Role.VOLUNTEER_COORDINATOR: _grant(_VOLUNTEER_MODELS, {"view", "add", "change", "export"}),
     Role.CHARITY_CLERK: _grant(_CHARITY_MODELS, {"view", "add", "change", "export"}),
     Role.PROPERTY: {},
     Role.OWNERS_COMMITTEE: {},
@@ -68,6 +71,7 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         **_grant(("population.person", "population.household", "population.residencepermit"), {"view"}),
         **_grant(("library.loan", "library.hold"), {"view"}),
         **_grant(("charity.sale", "charity.allowance"), {"view"}),
+        **_grant(("volunteers.volunteer", "volunteers.signup", "volunteers.timespend"), {"view"}),
     },
 }
 
