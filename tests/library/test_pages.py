@@ -50,7 +50,7 @@ def test_an_unknown_card_number_is_refused_at_the_desk(client, librarian, book):
 def test_a_librarian_takes_a_book_back_at_the_desk(client, librarian, book, resident_person):
     actions.lend(actor=librarian, barcode="L0001", reader=resident_person)
     client.force_login(librarian)
-    assert client.post("/library/desk/return/", {"barcode": "L0001"}).status_code == 302
+    assert client.post("/library/desk/return/", {"return-barcode": "L0001"}).status_code == 302
     assert Loan.objects.get().returned_at is not None
 
 

@@ -164,7 +164,8 @@ def desk(request: AuthedRequest) -> HttpResponse:
                              % {"title": loan.copy.title, "reader": reader, "date": loan.due_on})
             return redirect(f"{request.path}?reader={reader.pk}")
     return render(request, "library/desk.html", {
-        "search": search, "reader": reader, "matches": matches, "checkout": checkout, "return_form": ReturnForm(),
+        "search": search, "reader": reader, "matches": matches, "checkout": checkout,
+        "return_form": ReturnForm(prefix="return"),
         "reader_loans": queries.loans(request.user, open_only=True, reader_id=reader.pk) if reader else [],
         "summary": queries.desk_summary(request.user), "today": timezone.localdate(),
     })
@@ -174,7 +175,7 @@ def desk(request: AuthedRequest) -> HttpResponse:
 @require_POST
 def desk_return(request: AuthedRequest) -> HttpResponse:
     _require(request, Loan, "change")
-    form = ReturnForm(request.POST)
+    form = ReturnForm(request.POST, prefix="return")
     if form.is_valid():
         try:
             loan = actions.take_back(actor=request.user, barcode=form.cleaned_data["barcode"])
