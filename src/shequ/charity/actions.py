@@ -157,8 +157,8 @@ def sell(*, actor: User, buyer: Person, lines: Lines, points: int) -> Sale:
     for item, quantity in items:
         SaleLine.objects.create(sale=sale, item=item, quantity=quantity, unit_price_fen=item.price_fen)
         _move(actor=actor, item=item, quantity=-quantity, kind=MovementKind.SALE, sale=sale)
-    sale.ledger_reference = seams.post_sale_payment(person=buyer_row, points=points, cash_fen=sale.cash_fen,
-                                                    reference=f"charity-sale-{sale.pk}")
+    sale.ledger_reference = seams.post_sale_payment(actor=actor, person=buyer_row, points=points,
+                                                    cash_fen=sale.cash_fen, reference=f"charity-sale-{sale.pk}")
     sale.save(update_fields=["ledger_reference"])
     audit.record(actor=actor, event=SALE_MADE, obj=sale,
                  after={"buyer": buyer_row.pk, "total_fen": total, "points": points, "cash_fen": sale.cash_fen,
@@ -193,8 +193,8 @@ def grant_monthly_allowance(*, actor: User, month: dt.date, points_per_household
             continue
         allowance = Allowance.objects.create(run=run, household=household, recipient=recipient,
                                              subdistrict_id=subdistrict_id, points=points_per_household)
-        allowance.ledger_reference = seams.post_points_credit(person=recipient, points=points_per_household,
-                                                              reference=f"charity-allowance-{allowance.pk}")
+        allowance.ledger_reference = seams.post_points_credit(
+            actor=actor, person=recipient, points=points_per_household, reference=f"charity-allowance-{allowance.pk}")
         allowance.save(update_fields=["ledger_reference"])
         granted += 1
     audit.record(actor=actor, event=ALLOWANCE_GRANTED, obj=run,

@@ -1,11 +1,13 @@
 """Where the charity shop meets the resident card and its ledger (cards app, built in parallel).
 Switch these three functions, and only these, when ``shequ.cards`` is merged:
 
-- :func:`person_for_card` → ``cards.queries.card_by_number(number)`` and its holder.
-- :func:`points_balance` → the holder's ``charity_points`` wallet balance from ``cards.queries``.
-- :func:`post_points_credit` → ``cards.actions.credit`` (charity fund → the holder's charity-points wallet).
-- :func:`post_sale_payment` → ``cards.actions.pay`` (points wallet and, for card cash, cash wallet → charity-shop
-  settlement account), with the sale id as the idempotency key.
+- :func:`person_for_card` → ``cards.queries.card_by_number(number).person`` (same sub-district, else NotFound).
+- :func:`points_balance` → ``cards.queries.balances(live_card_of(person))["charity_points"]`` (0 without a card).
+- :func:`post_points_credit` → ``cards.actions.credit(actor=, card=, wallet="charity_points", amount_fen=points,
+  counter_account=system_account(sd, "charity_fund"), idempotency_key=reference)``; return the transaction id.
+- :func:`post_sale_payment` → ``cards.actions.pay(..., wallet="charity_points", amount_fen=points,
+  counter_account=system_account(sd, "charity_shop"), idempotency_key=reference)``. Cash is paid at the till in
+  notes today; paying it from the card's cash wallet would be a second ``pay`` with ``wallet="cash"``.
 
 Until then the charity shop's own rows are the record: a balance is what the household was granted minus what
 was spent, and the two posting functions only return a reference.
@@ -17,6 +19,7 @@ from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from shequ.core.errors import NotFound
+from shequ.core.models import User
 from shequ.population.models import Person
 
 
@@ -34,11 +37,11 @@ def points_balance(person: Person) -> int:
     return int(granted - spent)
 
 
-def post_points_credit(*, person: Person, points: int, reference: str) -> str:
+def post_points_credit(*, actor: User, person: Person, points: int, reference: str) -> str:
     """SEAM: credit the monthly allowance to the person's charity-points wallet; returns the ledger reference."""
     return reference
 
 
-def post_sale_payment(*, person: Person, points: int, cash_fen: int, reference: str) -> str:
+def post_sale_payment(*, actor: User, person: Person, points: int, cash_fen: int, reference: str) -> str:
     """SEAM: take points (and cash paid at the till) for a sale; returns the ledger reference."""
     return reference

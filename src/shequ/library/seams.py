@@ -1,6 +1,7 @@
 """Where the library meets the resident card (cards app, built in parallel). Switch here, and only here.
 
-- :func:`person_for_card` → ``cards.queries.card_by_number(number)`` and its holder.
+- :func:`person_for_card` → ``cards.queries.card_by_number(number).person``, NotFound unless the holder lives in
+  ``subdistrict_id`` (the library serves its own residents).
 """
 
 from __future__ import annotations

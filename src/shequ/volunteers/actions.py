@@ -196,7 +196,7 @@ def check_out(*, actor: User, shift: Shift, person: Person, at: dt.datetime | No
     signup.minutes_credited = served_minutes(signup, at)
     signup.save(update_fields=["checked_out_at", "minutes_credited"])
     if signup.minutes_credited:
-        signup.ledger_reference = seams.post_time_credit(person=person, minutes=signup.minutes_credited,
+        signup.ledger_reference = seams.post_time_credit(actor=actor, person=person, minutes=signup.minutes_credited,
                                                          reference=f"volunteer-signup-{signup.pk}")
         signup.save(update_fields=["ledger_reference"])
     audit.record(actor=actor, event=CHECKED_OUT, obj=signup, after={"at": at, "minutes": signup.minutes_credited},
@@ -221,7 +221,7 @@ def spend_time(*, actor: User, volunteer: Volunteer, minutes: int, service: str)
         raise Conflict(_("Only %(n)d minutes in the time bank.") % {"n": balance}, field="minutes")
     spend = TimeSpend.objects.create(volunteer=volunteer, subdistrict_id=subdistrict_id, minutes=minutes,
                                      service=service.strip(), recorded_by=actor)
-    spend.ledger_reference = seams.post_time_spend(person=volunteer.person, minutes=minutes,
+    spend.ledger_reference = seams.post_time_spend(actor=actor, person=volunteer.person, minutes=minutes,
                                                    reference=f"volunteer-spend-{spend.pk}")
     spend.save(update_fields=["ledger_reference"])
     audit.record(actor=actor, event=TIME_SPENT, obj=spend, after={"minutes": minutes, "service": spend.service})

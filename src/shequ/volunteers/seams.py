@@ -1,10 +1,12 @@
 """Where volunteering meets the resident card and its time-bank wallet (cards app, built in parallel).
 Switch these functions, and only these, when ``shequ.cards`` is merged:
 
-- :func:`person_for_card` → ``cards.queries.card_by_number(number)`` and its holder (the kiosk tap).
-- :func:`time_bank_balance` → the holder's ``time_bank`` wallet balance (minutes) from ``cards.queries``.
-- :func:`post_time_credit` → ``cards.actions.credit`` (time-bank account → the holder's time-bank wallet).
-- :func:`post_time_spend` → ``cards.actions.pay`` from the time-bank wallet, the spend id as idempotency key.
+- :func:`person_for_card` → ``cards.queries.card_by_number(number).person`` (the kiosk tap; same sub-district).
+- :func:`time_bank_balance` → ``cards.queries.balances(live_card_of(person))["time_bank"]`` (minutes).
+- :func:`post_time_credit` → ``cards.actions.credit(actor=, card=, wallet="time_bank", amount_fen=minutes,
+  counter_account=system_account(sd, "time_bank"), idempotency_key=reference)``; return the transaction id.
+- :func:`post_time_spend` → ``cards.actions.pay(..., wallet="time_bank", amount_fen=minutes,
+  counter_account=system_account(sd, "time_bank"), idempotency_key=reference)``.
 
 Until then this app's rows are the record: the balance is minutes credited for shifts minus minutes spent.
 """
@@ -15,6 +17,7 @@ from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from shequ.core.errors import NotFound
+from shequ.core.models import User
 from shequ.population.models import Person
 
 
@@ -32,11 +35,11 @@ def time_bank_balance(person: Person) -> int:
     return int(credited - spent)
 
 
-def post_time_credit(*, person: Person, minutes: int, reference: str) -> str:
+def post_time_credit(*, actor: User, person: Person, minutes: int, reference: str) -> str:
     """SEAM: credit minutes served to the person's time-bank wallet; returns the ledger reference."""
     return reference
 
 
-def post_time_spend(*, person: Person, minutes: int, reference: str) -> str:
+def post_time_spend(*, actor: User, person: Person, minutes: int, reference: str) -> str:
     """SEAM: take minutes from the person's time-bank wallet; returns the ledger reference."""
     return reference
