@@ -114,3 +114,13 @@ def test_a_catalogue_with_a_bad_row_imports_nothing_and_names_the_row(client, li
     assert response.status_code == 200
     assert "9787020002208" in response.content.decode()
     assert not Title.objects.exists() and not Copy.objects.exists()
+
+
+def test_the_librarian_sees_one_readers_loan_history(client, librarian, book, resident_person, make_person):
+    actions.add_copy(actor=librarian, title=book, barcode="L0002")
+    actions.lend(actor=librarian, barcode="L0001", reader=resident_person)
+    actions.take_back(actor=librarian, barcode="L0001")
+    actions.lend(actor=librarian, barcode="L0002", reader=make_person("李梅"))
+    client.force_login(librarian)
+    page = client.get("/library/loans/", {"reader": resident_person.pk}).content.decode()
+    assert "王秀英" in page and "李梅" not in page

@@ -196,7 +196,9 @@ def loan_list(request: AuthedRequest) -> HttpResponse:
     form = LoanFilterForm(request.GET or None)
     status = form.cleaned_data["status"] if form.is_valid() else ""
     exporting = request.GET.get("format") == "xlsx"
+    reader_id = request.GET.get("reader", "")
     found = queries.loans(request.user, open_only=status == "open", overdue_only=status == "overdue",
+                          reader_id=int(reader_id) if reader_id.isdigit() and len(reader_id) < 19 else None,
                           action="export" if exporting else "view")
     if exporting:
         rows = ((loan.copy.barcode, loan.copy.title.title, loan.reader.name, _local(loan.borrowed_at), loan.due_on,
