@@ -189,3 +189,21 @@ def test_a_residents_loans_are_her_own(librarian, book, resident, resident_perso
     mine = actions.lend(actor=librarian, barcode="L0001", reader=resident_person)
     actions.lend(actor=librarian, barcode="L0002", reader=make_person("李梅", new_household=True))
     assert list(queries.loans(resident)) == [mine]
+
+
+def test_a_hold_not_collected_in_time_passes_the_copy_to_the_next_reader(
+        librarian, book, resident, make_person, sms, django_capture_on_commit_callbacks):
+    first = actions.place_hold(actor=resident, title=book)
+    second = actions.place_hold(actor=librarian, title=book, reader=make_person("李梅", phone="13700001234"))
+    assert first.status == HoldStatus.READY and second.status == HoldStatus.WAITING
+    with django_capture_on_commit_callbacks(execute=True):
+        assert actions.expire_uncollected_holds(today=first.ready_until) == 0
+        assert actions.expire_uncollected_holds(today=first.ready_until + dt.timedelta(days=1)) == 1
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.status == HoldStatus.EXPIRED and second.status == HoldStatus.READY
+    assert second.copy == first.copy and [phone for phone, _ in sms] == ["13700001234"]
+    assert AuditEntry.objects.filter(event=actions.HOLD_EXPIRED, object_id=str(first.pk), actor=None).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.expire_uncollected_holds(today=second.ready_until + dt.timedelta(days=1))
+    assert Copy.objects.get(barcode="L0001").status == CopyStatus.AVAILABLE

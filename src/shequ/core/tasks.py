@@ -26,4 +26,5 @@ PERIODIC_JOBS = [
     PeriodicJob("expire residence permits", "shequ.population.tasks.expire_permits", 3600),
     PeriodicJob("remind permit holders", "shequ.population.tasks.remind_expiring_permits", 3600),
     PeriodicJob("remind readers of overdue books", "shequ.library.tasks.remind_overdue", 3600),
+    PeriodicJob("pass on uncollected library holds", "shequ.library.tasks.expire_uncollected_holds", 3600),
 ]

@@ -36,6 +36,7 @@ HOLD_PLACED = "library.hold_placed"
 HOLD_READY = "library.hold_ready"
 HOLD_CANCELLED = "library.hold_cancelled"
 OVERDUE_REMINDED = "library.overdue_reminded"
+HOLD_EXPIRED = "library.hold_expired"
 CATALOGUE_IMPORTED = "library.catalogue_imported"
 
 LOAN_DAYS = 30
@@ -328,6 +329,31 @@ def remind_overdue(*, today: dt.date | None = None) -> int:
             transaction.on_commit(functools.partial(send_sms, loan.reader.phone, text))
         reminded += 1
     return reminded
+
+
+@transaction.atomic(durable=True)
+def expire_uncollected_holds(*, today: dt.date | None = None) -> int:
+    """System task: a copy kept past its collect-by date goes to the next reader waiting, or back to the shelf."""
+    today = today or timezone.localdate()
+    expired = 0
+    for hold in (Hold.objects.select_for_update().select_related("copy", "title")
+                 .filter(status=HoldStatus.READY, ready_until__lt=today).order_by("id")):
+        hold.status = HoldStatus.EXPIRED
+        hold.save(update_fields=["status"])
+        audit.record(actor=None, event=HOLD_EXPIRED, obj=hold, after={"copy": hold.copy.barcode if hold.copy else None},
+                     subdistrict_id=hold.subdistrict_id)
+        expired += 1
+        if hold.copy is None:
+            continue
+        copy = Copy.objects.select_for_update().get(pk=hold.copy.pk)
+        following = (Hold.objects.select_for_update().select_related("reader", "title")
+                     .filter(title_id=hold.title_id, status=HoldStatus.WAITING).order_by("placed_at", "id").first())
+        if following is not None:
+            _make_ready(actor=None, hold=following, copy=copy, today=today)
+        else:
+            copy.status = CopyStatus.AVAILABLE
+            copy.save(update_fields=["status"])
+    return expired
 
 
 @transaction.atomic(durable=True)

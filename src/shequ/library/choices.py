@@ -14,3 +14,4 @@ class HoldStatus(models.TextChoices):
     READY = "ready", _("Ready to collect")
     FULFILLED = "fulfilled", _("Collected")
     CANCELLED = "cancelled", _("Cancelled")
+    EXPIRED = "expired", _("Not collected in time")
