@@ -55,7 +55,8 @@ def title_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if title is None:
         raise NotFound()
     user = request.user
-    staff = bool(user.is_authenticated and not user.is_resident and can(user, Copy, "view"))  # type: ignore[union-attr]
+    staff = bool(user.is_authenticated and not user.is_resident  # type: ignore[union-attr]
+                 and can(user, Copy, "view") and user.subdistrict_id == title.subdistrict_id)  # type: ignore[union-attr]
     return render(request, "library/title_detail.html", {
         "title": title, "copies": title.copies.exclude(status="withdrawn").order_by("barcode"),
         "staff": staff, "can_change": staff and can(user, Title, "change"),

@@ -217,6 +217,8 @@ def certificate(request: AuthedRequest, pk: int) -> HttpResponse:
     form = PeriodForm(request.GET or None)
     period = form.cleaned_data if form.is_valid() else {}
     served = list(queries.served(request.user, volunteer, since=period.get("since"), until=period.get("until")))
+    for signup in served:
+        signup.hours = hours(signup.minutes_credited)  # type: ignore[attr-defined]
     total = sum(s.minutes_credited for s in served)
     return render(request, "volunteers/certificate.html", {
         "volunteer": volunteer, "served": served, "total_hours": hours(total), "form": form,
