@@ -336,7 +336,7 @@ def expire_uncollected_holds(*, today: dt.date | None = None) -> int:
     """System task: a copy kept past its collect-by date goes to the next reader waiting, or back to the shelf."""
     today = today or timezone.localdate()
     expired = 0
-    for hold in (Hold.objects.select_for_update().select_related("copy", "title")
+    for hold in (Hold.objects.select_for_update(of=("self",)).select_related("copy", "title")
                  .filter(status=HoldStatus.READY, ready_until__lt=today).order_by("id")):
         hold.status = HoldStatus.EXPIRED
         hold.save(update_fields=["status"])
