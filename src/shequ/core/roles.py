@@ -37,6 +37,20 @@ _REGISTRY_MODELS = (
 )
 
 
+_CARD_DESK = {
+    "cards.card": frozenset({"view", "add", "change"}),
+    "cards.wallet": frozenset({"view"}),
+    "cards.transaction": frozenset({"view", "add"}),
+}
+# Roles that take card payments or credit card wallets at their place (a till, a desk, a kiosk).
+_CARD_TAKERS = {"cards.transaction": frozenset({"add"})}
+_DINING_ADMIN = {
+    "dining.canteen": frozenset({"view", "add", "change", "export"}),
+    "dining.menu": frozenset({"view", "add", "change"}),
+    "dining.meal": frozenset({"view", "add", "export"}),
+}
+
+
 def _grant(models_: tuple[str, ...], actions: set[str] | frozenset[str]) -> dict[str, frozenset[str]]:
     return {label: frozenset(actions) for label in models_}
 
@@ -46,18 +60,31 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         **_grant(_REGISTRY_MODELS, _ALL),
         "core.auditentry": frozenset({"view", "export"}),
         "core.user": frozenset({"view", "add", "change"}),
+        **_CARD_DESK,
+        "cards.transaction": frozenset({"view", "add", "change", "export"}),
+        "cards.account": frozenset({"view", "add"}),
+        "cards.terminal": frozenset({"view", "add", "change"}),
+        **_DINING_ADMIN,
     },
     Role.COMMITTEE: _grant(_REGISTRY_MODELS, {"view", "add", "change", "reveal", "export", "import"}),
-    Role.CLERK: _grant(_REGISTRY_MODELS, {"view", "add", "change", "reveal", "export"}),
+    Role.CLERK: {**_grant(_REGISTRY_MODELS, {"view", "add", "change", "reveal", "export"}), **_CARD_DESK},
     Role.POLICE: _grant(_REGISTRY_MODELS, {"view", "reveal", "export"}),
     Role.HEALTH: _grant(("population.person", "population.household"), {"view"}),
-    Role.CANTEEN: {},
-    Role.LIBRARIAN: {},
-    Role.VOLUNTEER_COORDINATOR: {},
-    Role.CHARITY_CLERK: {},
+    Role.CANTEEN: {
+        **_CARD_TAKERS,
+        "dining.canteen": frozenset({"view", "export"}),
+        "dining.menu": frozenset({"view", "add", "change"}),
+        "dining.meal": frozenset({"view", "add", "export"}),
+    },
+    Role.LIBRARIAN: {**_CARD_TAKERS},
+    Role.VOLUNTEER_COORDINATOR: {**_CARD_TAKERS},
+    Role.CHARITY_CLERK: {**_CARD_TAKERS},
     Role.PROPERTY: {},
     Role.OWNERS_COMMITTEE: {},
-    Role.RESIDENT: _grant(("population.person", "population.household", "population.residencepermit"), {"view"}),
+    Role.RESIDENT: {
+        **_grant(("population.person", "population.household", "population.residencepermit"), {"view"}),
+        **_grant(("cards.card", "cards.wallet", "cards.transaction"), {"view"}),
+    },
 }
 
 
