@@ -33,3 +33,18 @@ def card(clerk: User, resident_person: Person) -> Card:
 @pytest.fixture
 def canteen_account(org: Any) -> Account:
     return actions.system_account(org.subdistrict.pk, "canteen", "canteen-test")
+
+
+@pytest.fixture
+def till(admin: User, canteen_account: Account) -> tuple[Any, str]:
+    """A canteen till registered on the canteen's account, and its token."""
+    return actions.register_terminal(actor=admin, name="华山食堂 1号机", kind="canteen_till", account=canteen_account)
+
+
+@pytest.fixture
+def till_client(till: tuple[Any, str]) -> Any:
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Terminal {till[1]}")
+    return client
