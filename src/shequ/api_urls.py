@@ -6,15 +6,19 @@ from rest_framework.routers import DefaultRouter
 from shequ.cards.api import register as register_cards
 from shequ.cards.api import terminal_urls as cards_terminal_urls
 from shequ.core.api import register as register_core
+from shequ.dining.api import register as register_dining
+from shequ.dining.api import terminal_urls as dining_terminal_urls
 from shequ.population.api import register as register_population
 
 router = DefaultRouter()
 register_core(router)
 register_population(router)
 register_cards(router)
+register_dining(router)
 
 urlpatterns = [
     path("", include(router.urls)),
     path("", include("shequ.core.api_auth_urls")),
     *cards_terminal_urls(),
+    *dining_terminal_urls(),
 ]

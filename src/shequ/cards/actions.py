@@ -24,6 +24,11 @@ post in its own transaction; each writes its audit row and returns the :class:`T
                                                   # several legs at once, e.g. a meal paid partly by subsidy
     reverse(*, actor, transaction, reason, idempotency_key="", terminal=None) -> Transaction
 
+Helpers for other apps' actions (inside their transaction):
+    system_account(subdistrict_id, kind, code="", name="") -> Account   # the named account, opened on first use
+    lock_card(card) -> Card                                     # row lock until the transaction ends
+    Leg(amount, wallet="", account=None)                        # one side of a ``post``
+
 ``wallet`` is a :class:`~shequ.cards.choices.WalletKind` value; amounts are positive integers (fen, or
 minutes for the time bank). The card must be active for a payment or credit. With ``terminal`` the
 counter account must be the terminal's own (its place). With ``idempotency_key`` a repeated request
@@ -123,12 +128,19 @@ def _card_for_change(actor: User, card: Card) -> Card:
     return Card.objects.select_for_update().get(pk=card.pk)
 
 
-def system_account(subdistrict_id: int, kind: str, code: str = "") -> Account:
+def system_account(subdistrict_id: int, kind: str, code: str = "", name: str = "") -> Account:
     """The sub-district's account of this kind (opened on first use; ``code`` for per-place accounts)."""
     code = code or kind
     account, _created = Account.objects.get_or_create(
-        subdistrict_id=subdistrict_id, code=code, defaults={"kind": kind, "name": str(AccountKind(kind).label)})
+        subdistrict_id=subdistrict_id, code=code,
+        defaults={"kind": kind, "name": name or str(AccountKind(kind).label)})
     return account
+
+
+def lock_card(card: Card) -> Card:
+    """Hold the card (row lock) until the caller's transaction ends, so that a rule checked before posting
+    (dining's daily limit) cannot be raced by a second till. Postings take the same lock first."""
+    return Card.objects.select_for_update().select_related("person").get(pk=card.pk)
 
 
 # ---------------------------------------------------------------------------------------------- cards

@@ -9,15 +9,16 @@ Terminal API, under ``/api/v1/terminal/``, authenticated by the device's own tok
 - ``POST batch/``: ``{transactions: [{op: "pay"|"credit", …same fields…}, …]}`` from a till that was
   offline: each item applied once, in order, in its own database transaction; each result says
   ``applied``, ``duplicate`` (seen before: the first result) or ``rejected`` with a ``code`` and ``reason``.
+  Other apps add operations to :data:`BATCH_OPERATIONS` (dining adds ``meal``).
 
 The counter account is always the terminal's own: a device can move value only at its place.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from django.db import transaction
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
@@ -105,6 +106,10 @@ class BatchItemSerializer(PostingSerializer):
     op = serializers.ChoiceField(choices=[("pay", "pay"), ("credit", "credit")])
 
 
+# Other apps add batch operations of their own (dining: "meal"): op → (serializer, apply(terminal, user, data)).
+BATCH_OPERATIONS: dict[str, tuple[type[serializers.Serializer[Any]], Callable[..., Transaction]]] = {}
+
+
 class BatchSerializer(serializers.Serializer[Any]):
     transactions = serializers.ListField(child=serializers.DictField(), max_length=MAX_BATCH, allow_empty=False)
 
@@ -187,9 +192,12 @@ class TerminalBatchView(TerminalView):
     def _one(index: int, item: dict[str, Any], terminal: Terminal, user: Any) -> dict[str, Any]:
         result: dict[str, Any] = {"index": index, "idempotency_key": item.get("idempotency_key")}
         try:
-            data = validated(BatchItemSerializer, item)
-            # One database transaction per item: a rejected item leaves no trace, earlier ones stay.
-            with transaction.atomic():
+            extra = BATCH_OPERATIONS.get(str(item.get("op", "")))
+            # Each action is its own database transaction: a rejected item leaves no trace, earlier ones stay.
+            if extra is not None:
+                txn = extra[1](terminal, user, validated(extra[0], item))
+            else:
+                data = validated(BatchItemSerializer, item)
                 txn = _apply(data["op"], terminal, user, data)
         except DomainError as exc:
             return {**result, "status": "rejected", "code": exc.code, "reason": str(exc.message)}

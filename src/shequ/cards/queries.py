@@ -8,7 +8,7 @@ Public surface (stable; other apps depend on it):
     balances(card: Card) -> dict[str, int]     # wallet kind → balance (fen; minutes for the time bank)
     recent_transactions(card: Card, limit: int = 20) -> list[Transaction]
     account_total(account: Account, *, start=None, end=None) -> int   # sum of its entries in [start, end)
-    system_account(subdistrict_id: int, kind: str, code: str = "") -> Account   # opened on first use
+    system_account(subdistrict_id: int, kind: str, code: str = "", name: str = "") -> Account   # opened on first use
     cards(user, action="view") -> QuerySet[Card]                       # scoped, for pages and the API
     transactions(user, action="view") -> QuerySet[Transaction]         # scoped
     terminals(user, action="view") -> QuerySet[Terminal]               # scoped
