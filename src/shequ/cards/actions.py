@@ -201,7 +201,7 @@ def unfreeze(*, actor: User, card: Card, reason: str = "") -> Card:
                        reason=reason)
 
 
-def _move_balances(*, actor: User, old: Card, kind: str, to_card: Card | None, memo: str) -> Transaction | None:
+def _move_balances(*, actor: User | None, old: Card, kind: str, to_card: Card | None, memo: str) -> Transaction | None:
     """One transaction emptying every non-zero wallet of ``old`` into ``to_card`` or back to the funds."""
     wallets = list(Wallet.objects.select_for_update().filter(card=old, balance__gt=0).order_by("pk"))
     if not wallets:
@@ -263,6 +263,27 @@ def cancel_card(*, actor: User, card: Card, reason: str) -> Card:
                  after={"status": locked.status, "payout": txn.pk if txn else None}, reason=reason,
                  subdistrict_id=locked.subdistrict_id)
     return locked
+
+
+@transaction.atomic
+def cancel_cards_of_departed() -> int:
+    """System task: the live cards of people recorded as deceased or moved out are cancelled, their cash
+    paid out and allowances returned, as :func:`cancel_card` does at the desk."""
+    cancelled = 0
+    departed = Card.objects.select_for_update().exclude(status=CardStatus.CANCELLED).filter(
+        person__status__in=[PersonStatus.DECEASED, PersonStatus.MOVED_OUT]).select_related("person")
+    for card in departed:
+        reason = CancelReason.DEATH if card.person.status == PersonStatus.DECEASED else CancelReason.MOVED_AWAY
+        before = card.status
+        card.status, card.cancel_reason = CardStatus.CANCELLED, reason
+        card.save(update_fields=["status", "cancel_reason", "status_changed_at"])
+        txn = _move_balances(actor=None, old=card, kind=TransactionKind.PAYOUT, to_card=None,
+                             memo=str(CancelReason(reason).label))
+        audit.record(actor=None, event=CARD_CANCELLED, obj=card, before={"status": before},
+                     after={"status": card.status, "payout": txn.pk if txn else None}, reason=reason,
+                     subdistrict_id=card.subdistrict_id)
+        cancelled += 1
+    return cancelled
 
 
 # ----------------------------------------------------------------------------------- accounts, terminals
