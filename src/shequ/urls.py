@@ -5,6 +5,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 urlpatterns = [
     path("", include("shequ.core.urls")),
     path("population/", include("shequ.population.urls")),
+    path("cards/", include("shequ.cards.urls")),
+    path("dining/", include("shequ.dining.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("api/v1/", include("shequ.api_urls")),

@@ -90,6 +90,7 @@ RETURN_ACCOUNTS = {
     WalletKind.CHARITY_POINTS: AccountKind.CHARITY_FUND,
     WalletKind.TIME_BANK: AccountKind.TIME_BANK,
 }
+FUND_KINDS = {AccountKind.SUBSIDY_FUND, AccountKind.CHARITY_FUND, AccountKind.TIME_BANK}
 MAX_AMOUNT = 10_000_000  # 100 000 yuan: far above any real payment, far below overflow.
 
 
@@ -382,7 +383,10 @@ def _check_place(actor: User, terminal: Terminal | None, card: Card, legs: Seque
     if terminal is not None:
         if not terminal.is_active or terminal.user_id != actor.pk:
             raise NotFound()
-        if any(leg.account is not None and leg.account.pk != terminal.account_id for leg in legs):
+        # Its own account must be a side; besides it only a fund may take part (a meal's subsidy share).
+        others = [leg.account for leg in legs if leg.account is not None and leg.account.pk != terminal.account_id]
+        if len(others) == sum(1 for leg in legs if leg.account is not None) or any(
+                account.kind not in FUND_KINDS for account in others):
             raise NotFound(_("This terminal may not use that account."))
     elif actor.subdistrict_id != card.subdistrict_id:
         raise NotFound()
@@ -468,6 +472,8 @@ def top_up(*, actor: User, card: Card, amount_fen: int, idempotency_key: str = "
            memo: str = "") -> Transaction:
     """Cash paid in at the desk: the cash wallet gains, the top-up cash box owes it."""
     amount = _amount(amount_fen)
+    if terminal is None:
+        _require(actor, Card, "change")  # the card desk, not any till
     cash_box = system_account(card.subdistrict_id, AccountKind.CASH_BOX)
     return post(actor=actor, kind=TransactionKind.TOP_UP, card=card, idempotency_key=idempotency_key,
                 terminal=terminal, memo=memo,

@@ -33,7 +33,12 @@ def reconcile_books() -> int:
         logger.error("ledger reconciliation failed: %s", "; ".join(problems[:20]))
         text = f"【社区一卡通】对账不平：{len(problems)} 处问题，请立即核查。"
         phones = [u.phone for u in User.objects.filter(role=Role.ADMIN, is_active=True) if u.phone]
-        transaction.on_commit(lambda: [send_sms(phone, text) for phone in phones])
+
+        def alarm() -> None:
+            for phone in phones:
+                send_sms(phone, text)
+
+        transaction.on_commit(alarm)
     return len(problems)
 
 

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from shequ.dining import views
+
+app_name = "dining"
+urlpatterns = [
+    path("", views.canteen_list, name="canteen_list"),
+    path("<int:pk>/till/", views.till, name="till"),
+    path("<int:pk>/settlement/", views.settlement, name="settlement"),
+]
