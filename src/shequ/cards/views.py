@@ -129,6 +129,7 @@ def card_top_up(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 def my_card(request: AuthedRequest) -> HttpResponse:
     """The resident's own card: status, balances, recent transactions and the QR code for her phone."""
+    _require(request, Card, "view")
     card = queries.cards(request.user).exclude(status="cancelled").first()
     if card is None:
         return render(request, "cards/my_card.html", {"card": None})
