@@ -41,7 +41,7 @@ def _start_server(port: int) -> subprocess.Popen[bytes]:
     env = {**os.environ, "SHEQU_TESTING": "1",
            "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}"}
     env.pop("PYTEST_XDIST_WORKER", None)
-    server = subprocess.Popen(
+    server = subprocess.Popen(  # noqa: S603 (our own venv's gunicorn, fixed arguments)
         [str(BIN / "gunicorn"), "shequ.wsgi", "-b", f"127.0.0.1:{port}", "-w", "2", "--threads", "2",
          "--graceful-timeout", "1"],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
