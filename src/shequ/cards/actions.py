@@ -2,7 +2,11 @@
 
 Public surface (stable; other apps depend on it):
 
-Card life cycle — each one ``@transaction.atomic(durable=True)``, writes its audit row:
+Every action is one ``@transaction.atomic`` (a savepoint when nested) and writes its own audit row in it.
+Not ``durable``: like population's actions they are composed — the demo builds inside one transaction;
+dining (and volunteers, charity, library) post card transactions inside their own actions.
+
+Card life cycle:
     issue_card(*, actor, person) -> Card
     report_lost(*, actor, card, reason="") -> Card
     freeze(*, actor, card, reason="") -> Card
@@ -13,8 +17,7 @@ Card life cycle — each one ``@transaction.atomic(durable=True)``, writes its a
     register_terminal(*, actor, name, kind, account, neighborhood=None) -> tuple[Terminal, str]  # (terminal, token)
     deactivate_terminal(*, actor, terminal) -> Terminal
 
-Money — plain ``transaction.atomic()`` (a savepoint when nested), so another app's durable action can
-post in its own transaction; each writes its audit row and returns the :class:`Transaction`:
+Money — each returns the :class:`Transaction`:
     top_up(*, actor, card, amount_fen, idempotency_key="", terminal=None, memo="") -> Transaction
     pay(*, actor, card, wallet, amount_fen, counter_account, idempotency_key="", terminal=None, memo="",
         occurred_at=None) -> Transaction          # wallet -amount, counter_account +amount
@@ -147,7 +150,7 @@ def lock_card(card: Card) -> Card:
 # ---------------------------------------------------------------------------------------------- cards
 
 
-@transaction.atomic(durable=True)
+@transaction.atomic
 def issue_card(*, actor: User, person: Person) -> Card:
     _require(actor, Card, "add")
     get_visible(Person.objects.all(), actor, "view", pk=person.pk)
@@ -184,19 +187,19 @@ def _set_status(actor: User, card: Card, *, allowed_from: set[str], to: str, eve
     return locked
 
 
-@transaction.atomic(durable=True)
+@transaction.atomic
 def report_lost(*, actor: User, card: Card, reason: str = "") -> Card:
     return _set_status(actor, card, allowed_from={CardStatus.ACTIVE, CardStatus.FROZEN}, to=CardStatus.LOST,
                        event=CARD_LOST, reason=reason)
 
 
-@transaction.atomic(durable=True)
+@transaction.atomic
 def freeze(*, actor: User, card: Card, reason: str = "") -> Card:
     return _set_status(actor, card, allowed_from={CardStatus.ACTIVE}, to=CardStatus.FROZEN, event=CARD_FROZEN,
                        reason=reason)
 
 
-@transaction.atomic(durable=True)
+@transaction.atomic
 def unfreeze(*, actor: User, card: Card, reason: str = "") -> Card:
     return _set_status(actor, card, allowed_from={CardStatus.FROZEN}, to=CardStatus.ACTIVE, event=CARD_UNFROZEN,
                        reason=reason)
@@ -224,7 +227,7 @@ def _move_balances(*, actor: User | None, old: Card, kind: str, to_card: Card | 
     return txn
 
 
-@transaction.atomic(durable=True)
+@transaction.atomic
 def reissue_card(*, actor: User, card: Card, reason: str = "") -> Card:
     """A new card for the same person; the old one is cancelled and its balances move over."""
     old = _card_for_change(actor, card)
@@ -246,7 +249,7 @@ def reissue_card(*, actor: User, card: Card, reason: str = "") -> Card:
     return new
 
 
-@transaction.atomic(durable=True)
+@transaction.atomic
 def cancel_card(*, actor: User, card: Card, reason: str) -> Card:
     """On death, moving away or request: cash is paid out (refunds account), allowances go back to their funds."""
     if reason not in CancelReason.values or reason == CancelReason.REPLACED:
@@ -290,7 +293,7 @@ def cancel_cards_of_departed() -> int:
 # ----------------------------------------------------------------------------------- accounts, terminals
 
 
-@transaction.atomic(durable=True)
+@transaction.atomic
 def open_account(*, actor: User, subdistrict: Subdistrict, kind: str, code: str = "", name: str = "") -> Account:
     _require(actor, Account, "add")
     if actor.subdistrict_id != subdistrict.pk:
@@ -308,7 +311,7 @@ def open_account(*, actor: User, subdistrict: Subdistrict, kind: str, code: str 
     return account
 
 
-@transaction.atomic(durable=True)
+@transaction.atomic
 def register_terminal(*, actor: User, name: str, kind: str, account: Account,
                       neighborhood: Neighborhood | None = None) -> tuple[Terminal, str]:
     """A new device and its API token. Only the token's hash is kept: show the token once, now."""
@@ -331,7 +334,7 @@ def register_terminal(*, actor: User, name: str, kind: str, account: Account,
     return terminal, token
 
 
-@transaction.atomic(durable=True)
+@transaction.atomic
 def deactivate_terminal(*, actor: User, terminal: Terminal) -> Terminal:
     _require(actor, Terminal, "change")
     found = get_visible(Terminal.objects.select_for_update(), actor, "change", pk=terminal.pk)

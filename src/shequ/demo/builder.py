@@ -691,6 +691,9 @@ class _Builder:
         self.create_staff()
         self.build_people()
         self.create_resident_accounts()
+        from shequ.demo import cards
+
+        cards.build(users=self.users, neighborhoods=self.neighborhoods, today=self.today, rng=self.rng)
         assert self.result is not None
         audit.record(
             actor=self.admin,

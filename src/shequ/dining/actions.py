@@ -46,7 +46,7 @@ def _require(actor: User, model: type, action: str) -> None:
         raise NotFound()
 
 
-@transaction.atomic(durable=True)
+@transaction.atomic
 def create_canteen(*, actor: User, name: str, neighborhood: Neighborhood | None = None, address: str = "") -> Canteen:
     _require(actor, Canteen, "add")
     if not name.strip():
@@ -64,7 +64,7 @@ def create_canteen(*, actor: User, name: str, neighborhood: Neighborhood | None 
     return canteen
 
 
-@transaction.atomic(durable=True)
+@transaction.atomic
 def add_operator(*, actor: User, canteen: Canteen, user: User) -> Canteen:
     _require(actor, Canteen, "change")
     found = queries.canteens(actor, "change").filter(pk=canteen.pk).first()
@@ -75,7 +75,7 @@ def add_operator(*, actor: User, canteen: Canteen, user: User) -> Canteen:
     return found
 
 
-@transaction.atomic(durable=True)
+@transaction.atomic
 def set_menu(*, actor: User, canteen: Canteen, day: dt.date, items: Sequence[tuple[str, int, str]]) -> Menu:
     """The day's menu; dishes already sold stay (a meal keeps its dish), new ones are added."""
     _require(actor, Menu, "add")
@@ -148,7 +148,7 @@ def _buy(*, actor: User, canteen: Canteen, card: Card, item: MenuItem, idempoten
     return meal
 
 
-@transaction.atomic(durable=True)
+@transaction.atomic
 def buy_meal(*, actor: User, canteen: Canteen, card: Card, item: MenuItem, idempotency_key: str = "",
              terminal: Terminal | None = None, occurred_at: dt.datetime | None = None) -> Meal:
     """A diner pays for one dish with the card: the subsidy fund pays its share (age band and tags), then
