@@ -149,3 +149,18 @@ def test_the_card_api_shows_a_card_to_its_holder_and_the_desk_but_not_out_of_sco
     api = APIClient()
     api.force_authenticate(resident)
     assert api.get("/api/v1/cards/").json()["results"][0]["balances"]["cash"] == 0
+
+
+def test_an_administrator_registers_a_till_from_the_command_line_and_it_can_pay(
+        admin: User, canteen_account: Account, card: Card, clerk: User) -> None:
+    import io
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("register_terminal", "食堂2号机", "--account", canteen_account.code, "--as", "admin", stdout=out)
+    token = out.getvalue().rsplit("Terminal ", 1)[1].strip()
+    actions.top_up(actor=clerk, card=card, amount_fen=100)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Terminal {token}")
+    assert api.post(PAY, _pay(card, 100, "cli-1"), format="json").status_code == 201
