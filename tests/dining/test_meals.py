@@ -107,3 +107,15 @@ def test_the_monthly_settlement_reconciles_to_the_ledger_to_the_fen(
     assert result.ledger == 6000 and result.reconciled
     report = check_books()
     assert report.ok, report.problems()
+
+
+def test_a_reversed_meal_comes_off_the_settlement_and_frees_the_daily_limit(
+        diner_card: Any, operator: User, admin: User, canteen: Canteen, lunch: MenuItem) -> None:
+    card = diner_card(75)
+    meals = [actions.buy_meal(actor=operator, canteen=canteen, card=card, item=lunch) for _ in range(2)]
+    card_actions.reverse(actor=admin, transaction=meals[0].transaction, reason="误刷")
+    assert card_queries.balances(card)[WalletKind.CASH] == 5000 - 1300
+    result = queries.settlement(canteen, timezone.localdate())
+    assert (result.meals, result.price, result.reversed_meals) == (1, 1500, 1)
+    assert result.reconciled and check_books().ok
+    actions.buy_meal(actor=operator, canteen=canteen, card=card, item=lunch)

@@ -69,7 +69,7 @@ def subsidy_for(person: Person, day: dt.date, price_fen: int) -> int:
 
 
 def meals_today(person: Person, day: dt.date) -> int:
-    return Meal.objects.filter(person=person, day=day).count()
+    return Meal.objects.filter(person=person, day=day, transaction__reversed_by__isnull=True).count()
 
 
 @dataclass
@@ -95,6 +95,7 @@ class Settlement:
     meal_wallet: int = 0
     cash: int = 0
     ledger: int = 0
+    reversed_meals: int = 0
 
     @property
     def reconciled(self) -> bool:
@@ -126,6 +127,18 @@ def settlement(canteen: Canteen, month: dt.date) -> Settlement:
         result.subsidy += day.subsidy
         result.meal_wallet += day.meal_wallet
         result.cash += day.cash
+    # A meal whose payment was reversed (cards.actions.reverse) comes off in the month of the reversal,
+    # the month its negating entries fall in on the ledger.
+    undone = Meal.objects.filter(canteen=canteen, transaction__reversed_by__created_at__gte=start,
+                                 transaction__reversed_by__created_at__lt=end).aggregate(
+        meals=Count("id"), price=Coalesce(Sum("price_fen"), 0), subsidy=Coalesce(Sum("subsidy_fen"), 0),
+        wallet=Coalesce(Sum("from_meal_wallet_fen"), 0), cash=Coalesce(Sum("cash_fen"), 0))
+    result.reversed_meals = undone["meals"]
+    result.meals -= undone["meals"]
+    result.price -= undone["price"]
+    result.subsidy -= undone["subsidy"]
+    result.meal_wallet -= undone["wallet"]
+    result.cash -= undone["cash"]
     result.ledger = card_queries.account_total(canteen.account, start=start, end=end)
     return result
 
@@ -134,7 +147,8 @@ def unreconciled_canteens() -> list[str]:
     """Every canteen whose meals, all time, do not add up to its ledger account (a reconciliation check)."""
     problems = []
     for canteen in Canteen.objects.select_related("account"):
-        meals_total = Meal.objects.filter(canteen=canteen).aggregate(total=Coalesce(Sum("price_fen"), 0))["total"]
+        meals_total = Meal.objects.filter(canteen=canteen, transaction__reversed_by__isnull=True).aggregate(
+            total=Coalesce(Sum("price_fen"), 0))["total"]
         ledger = card_queries.account_total(canteen.account)
         if meals_total != ledger:
             problems.append(f"canteen {canteen.pk} {canteen.name}: meals {meals_total}, ledger {ledger}")
