@@ -111,3 +111,34 @@ def test_the_canteen_api_is_scoped_to_the_operators_canteen(
         assert api.get(f"/api/v1/canteens/{canteen.pk}/").status_code == expected
     assert client.get(f"/api/v1/canteens/{canteen.pk}/").status_code == 401
     assert queries.canteens(operator).get() == canteen
+
+
+def test_an_administrator_opens_a_canteen_with_its_operator(client: Client, admin: User, make_staff: Any,
+                                                             org: Any) -> None:
+    from shequ.core.roles import Role
+
+    zhou = make_staff(Role.CANTEEN, "zhou2")
+    login(client, admin)
+    answer = client.post("/dining/new/", {"name": "江苏路助餐点", "address": "江苏路1号",
+                                          "neighborhood": org.huashan.pk, "operator": zhou.pk})
+    assert answer.status_code == 302
+    canteen = Canteen.objects.get(name="江苏路助餐点")
+    assert list(queries.canteens(zhou)) == [canteen]
+    assert canteen.account.kind == "canteen"
+
+
+def test_an_operator_puts_todays_dishes_on_the_menu_and_another_cannot(
+        client: Client, operator: User, other_operator: User, canteen: Canteen) -> None:
+    form = {"form-TOTAL_FORMS": "3", "form-INITIAL_FORMS": "0", "form-0-name": "红烧肉套餐",
+            "form-0-price_yuan": "16.50", "form-0-meal_time": "lunch",
+            # the browser sends the meal select of the empty rows too
+            "form-1-meal_time": "lunch", "form-2-meal_time": "lunch"}
+    login(client, other_operator)
+    assert client.post(f"/dining/{canteen.pk}/menu/", form).status_code == 404
+    login(client, operator)
+    assert client.post(f"/dining/{canteen.pk}/menu/", form).status_code == 302
+    menu = queries.menu_of(canteen, timezone.localdate())
+    assert menu is not None and [(i.name, i.price_fen) for i in menu.items.all()] == [("红烧肉套餐", 1650)]
+    assert "红烧肉套餐" in client.get(f"/dining/{canteen.pk}/till/").content.decode()
+    client.logout()
+    assert client.get(f"/dining/{canteen.pk}/menu/").status_code == 302

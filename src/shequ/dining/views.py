@@ -6,9 +6,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,16 +21,60 @@ from shequ.core.excel import xlsx_response
 from shequ.core.http import AuthedRequest
 from shequ.core.scopes import can, get_visible
 from shequ.dining import actions, queries
-from shequ.dining.forms import MonthForm, TillForm
-from shequ.dining.models import Canteen, Meal
+from shequ.dining.forms import CanteenForm, MenuItemForm, MonthForm, TillForm
+from shequ.dining.models import Canteen, Meal, Menu
 
 
 @login_required
 def canteen_list(request: AuthedRequest) -> HttpResponse:
     if not can(request.user, Canteen, "view"):
         raise NotFound()
-    return render(request, "dining/canteen_list.html", {"canteens": queries.canteens(request.user),
-                                                        "can_sell": can(request.user, Meal, "add")})
+    return render(request, "dining/canteen_list.html", {
+        "canteens": queries.canteens(request.user), "can_sell": can(request.user, Meal, "add"),
+        "can_add": can(request.user, Canteen, "add"), "can_menu": can(request.user, Menu, "add")})
+
+
+@login_required
+def canteen_create(request: AuthedRequest) -> HttpResponse:
+    if not can(request.user, Canteen, "add"):
+        raise NotFound()
+    form = CanteenForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            canteen = actions.create_canteen(actor=request.user, name=data["name"], address=data["address"],
+                                             neighborhood=data["neighborhood"])
+            if data["operator"]:
+                actions.add_operator(actor=request.user, canteen=canteen, user=data["operator"])
+            messages.success(request, _("Canteen %(name)s opened.") % {"name": canteen.name})
+            return redirect("dining:canteen_list")
+        except DomainError as error:
+            form.add_error(error.field if error.field in form.fields else None, str(error.message))
+    return render(request, "dining/canteen_form.html", {"form": form})
+
+
+MenuItemFormSet = forms.formset_factory(MenuItemForm, extra=3)
+
+
+@login_required
+def menu_edit(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Today's menu: dishes already on it stay (meals point to them); new ones are added."""
+    if not can(request.user, Menu, "add"):
+        raise NotFound()
+    canteen = get_visible(queries.canteens(request.user), request.user, pk=pk)
+    day = timezone.localdate()
+    formset = MenuItemFormSet(request.POST or None)
+    if request.method == "POST" and formset.is_valid():
+        items = [(f.cleaned_data["name"], int(f.cleaned_data["price_yuan"] * 100), f.cleaned_data["meal_time"])
+                 for f in formset.forms if f.cleaned_data]
+        try:
+            actions.set_menu(actor=request.user, canteen=canteen, day=day, items=items)
+            messages.success(request, _("The menu is saved."))
+            return redirect("dining:menu", pk=canteen.pk)
+        except DomainError as error:
+            messages.error(request, str(error.message))
+    return render(request, "dining/menu_form.html", {"canteen": canteen, "menu": queries.menu_of(canteen, day),
+                                                     "formset": formset, "day": day})
 
 
 @login_required
