@@ -31,7 +31,6 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -93,7 +92,7 @@ def build(diners: int, days: int) -> tuple[list[str], list[str], dict[int, dict[
     Person.objects.bulk_create(people, batch_size=1000)
     from shequ.cards import numbers
 
-    cards = [Card(number=numbers.new_number(), person=p, subdistrict=subdistrict, neighborhood=neighborhood)
+    cards = [Card(number=numbers.new_number(), person=p, subdistrict=subdistrict)
              for p in Person.objects.all()]
     Card.objects.bulk_create(cards, batch_size=1000)
     cash_box = card_actions.system_account(subdistrict.pk, "cash_box")

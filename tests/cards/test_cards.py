@@ -109,3 +109,13 @@ def test_cancelling_on_death_pays_out_cash_and_returns_allowances_to_their_funds
 def test_a_cancelled_card_frees_the_person_for_a_new_card(card: Card, clerk: User, resident_person: Person) -> None:
     actions.cancel_card(actor=clerk, card=card, reason=CancelReason.REQUESTED)
     assert actions.issue_card(actor=clerk, person=resident_person).status == CardStatus.ACTIVE
+
+
+def test_a_card_follows_its_holder_to_her_new_neighborhood(
+        card: Card, admin: User, yuyuan_clerk: User, resident_person: Person, org: Any) -> None:
+    from shequ.population import actions as population_actions
+
+    assert not queries.cards(yuyuan_clerk).filter(pk=card.pk).exists()
+    population_actions.move_person(actor=admin, person=resident_person, dwelling=org.yuyuan_dwellings[0],
+                                   new_household=True)
+    assert queries.cards(yuyuan_clerk).filter(pk=card.pk).exists()

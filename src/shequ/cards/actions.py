@@ -158,7 +158,11 @@ def issue_card(*, actor: User, person: Person) -> Card:
         raise Invalid(_("Cards are issued only to people living here."), field="person")
     if Card.objects.filter(person=person).exclude(status=CardStatus.CANCELLED).exists():
         raise Conflict(_("This person already has a card; report it lost and reissue it instead."))
-    card = _new_card(person=person)
+    try:
+        with transaction.atomic():
+            card = _new_card(person=person)
+    except IntegrityError:  # a second desk issued one a moment ago (card_one_live_per_person)
+        raise Conflict(_("This person already has a card; report it lost and reissue it instead.")) from None
     audit.record(actor=actor, event=CARD_ISSUED, obj=card, after={"person": person.pk, "number": card.number},
                  subdistrict_id=card.subdistrict_id)
     return card
@@ -170,7 +174,7 @@ def _new_card(*, person: Person, reissue_of: Card | None = None) -> Card:
         if not Card.objects.filter(number=number).exists():
             break
     card = Card.objects.create(number=number, person=person, reissue_of=reissue_of,
-                               subdistrict_id=person.subdistrict_id, neighborhood_id=person.neighborhood_id)
+                               subdistrict_id=person.subdistrict_id)
     Wallet.objects.bulk_create([Wallet(card=card, kind=kind) for kind in WalletKind.values])
     return card
 

@@ -36,10 +36,10 @@ class Card(models.Model):
     issued_at = models.DateTimeField(_("issued at"), auto_now_add=True)
     status_changed_at = models.DateTimeField(_("status changed at"), auto_now=True)
     subdistrict = models.ForeignKey(Subdistrict, on_delete=models.PROTECT, related_name="+")
-    neighborhood = models.ForeignKey(Neighborhood, on_delete=models.PROTECT, related_name="+")
 
+    # The neighborhood and compound are the holder's, now: a card follows its holder when she moves.
     SCOPE: ClassVar[ScopePaths] = ScopePaths(
-        subdistrict="subdistrict", neighborhood="neighborhood", compound="person__compound",
+        subdistrict="subdistrict", neighborhood="person__neighborhood", compound="person__compound",
         resident="person__user",
     )
 
@@ -76,7 +76,7 @@ class Wallet(models.Model):
     balance = models.BigIntegerField(_("balance"), default=0, help_text=_("fen; minutes for the time bank"))
 
     SCOPE: ClassVar[ScopePaths] = ScopePaths(
-        subdistrict="card__subdistrict", neighborhood="card__neighborhood", compound="card__person__compound",
+        subdistrict="card__subdistrict", neighborhood="card__person__neighborhood", compound="card__person__compound",
         resident="card__person__user",
     )
 
@@ -171,7 +171,7 @@ class Transaction(models.Model):
     memo = models.CharField(_("memo"), max_length=200, blank=True)
 
     SCOPE: ClassVar[ScopePaths] = ScopePaths(
-        subdistrict="subdistrict", neighborhood="card__neighborhood", compound="card__person__compound",
+        subdistrict="subdistrict", neighborhood="card__person__neighborhood", compound="card__person__compound",
         resident="card__person__user",
     )
 
@@ -195,7 +195,7 @@ class Entry(models.Model):
     balance_after = models.BigIntegerField(_("balance after"), null=True, blank=True)
 
     SCOPE: ClassVar[ScopePaths] = ScopePaths(
-        subdistrict="transaction__subdistrict", neighborhood="wallet__card__neighborhood",
+        subdistrict="transaction__subdistrict", neighborhood="wallet__card__person__neighborhood",
         resident="wallet__card__person__user",
     )
 

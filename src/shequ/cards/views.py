@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from shequ.cards import actions, numbers, queries
+from shequ.cards.choices import CardStatus
 from shequ.cards.forms import CancelForm, CardSearchForm, ReasonForm, TopUpForm
 from shequ.cards.models import Card, Transaction
 from shequ.core.errors import DomainError, NotFound
@@ -45,7 +46,8 @@ def card_desk(request: AuthedRequest) -> HttpResponse:
             found = found.filter(person__name__startswith=text)
             if can(request.user, Card, "add"):
                 people = list(population_queries.search_people(request.user, text)[:20])
-    live = {c.person_id for c in found}
+    live = set(queries.cards(request.user).filter(person__in=people).exclude(status=CardStatus.CANCELLED)
+               .values_list("person_id", flat=True)) if people else set()
     return render(request, "cards/card_desk.html", {
         "form": form, "cards": found[:50], "people": [p for p in people if p.pk not in live],
         "can_add": can(request.user, Card, "add")})
