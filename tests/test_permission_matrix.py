@@ -136,6 +136,19 @@ ROLE_ENDPOINTS = [
     Endpoint("web-audit", "/audit/", "core.auditentry", "view", api=False),
     Endpoint("web-permits", "/population/permits/", "population.residencepermit", "view", api=False),
     Endpoint("api-permits", "/api/v1/residence-permits/", "population.residencepermit", "view", api=True),
+    Endpoint("web-my-card", "/cards/mine/", "cards.card", "view", api=False),
+    Endpoint("web-canteens", "/dining/", "dining.canteen", "view", api=False),
+    Endpoint("api-canteens", "/api/v1/canteens/", "dining.canteen", "view", api=True),
+    Endpoint("api-meals", "/api/v1/meals/", "dining.meal", "view", api=True),
+]
+
+CARD = "cards.card"
+# Endpoints about one person's resident card.
+CARD_ENDPOINTS = [
+    Endpoint("web-card-desk", "/cards/", CARD, "view", api=False, listing=True),
+    Endpoint("web-card", "/cards/{card}/", CARD, "view", api=False),
+    Endpoint("api-cards", "/api/v1/cards/", CARD, "view", api=True, listing=True),
+    Endpoint("api-card", "/api/v1/cards/{card}/", CARD, "view", api=True),
 ]
 
 
@@ -150,6 +163,8 @@ def _listed(endpoint: Endpoint, response: Any, person: Person) -> bool:
     if not endpoint.api:
         return person.name in response.content.decode()
     rows = response.json()["results"]
+    if "cards" in endpoint.url:
+        return any(row["holder"] == person.name for row in rows)
     if "households" in endpoint.url:
         return any(row["id"] == person.household_id for row in rows)
     if "life-events" in endpoint.url:
@@ -178,6 +193,32 @@ def test_person_endpoints_answer_by_role_and_scope(role, endpoint, org, admin, w
         else:
             expected = 200 if permitted and visible(role, target) else 404
             assert response.status_code == expected, where
+
+
+@pytest.mark.parametrize("endpoint", CARD_ENDPOINTS, ids=str)
+@pytest.mark.parametrize("role", ROLES)
+def test_card_endpoints_answer_by_role_and_scope(role, endpoint, org, admin, world):
+    from shequ.cards import actions as card_actions
+
+    other_admin = core_actions.create_user(actor=None, username="other-card-admin", role=Role.ADMIN,
+                                           subdistrict=world["people"]["other_subdistrict"].subdistrict)
+    cards = {target: card_actions.issue_card(actor=other_admin if target == "other_subdistrict" else admin,
+                                             person=world["people"][target]) for target in TARGETS}
+    user = user_for(role, org, admin, world)
+    for target in TARGETS:
+        person: Person = world["people"][target]
+        response = _request(endpoint, user, endpoint.url.format(card=cards[target].pk))
+        where = f"{role} {endpoint} {target}"
+        if user is None:
+            assert response.status_code == (401 if endpoint.api else 302), where
+            continue
+        permitted = allowed(role, endpoint.model, endpoint.action)
+        if endpoint.listing:
+            assert response.status_code == (200 if permitted else 404), where
+            if permitted:
+                assert _listed(endpoint, response, person) == visible(role, target), where
+        else:
+            assert response.status_code == (200 if permitted and visible(role, target) else 404), where
 
 
 @pytest.mark.parametrize("endpoint", ROLE_ENDPOINTS, ids=str)

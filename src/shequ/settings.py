@@ -92,6 +92,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "shequ.core",
     "shequ.population",
+    "shequ.cards",
+    "shequ.dining",
     "shequ.library",
     "shequ.charity",
     "shequ.volunteers",

@@ -5,6 +5,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 urlpatterns = [
     path("", include("shequ.core.urls")),
     path("population/", include("shequ.population.urls")),
+    path("cards/", include("shequ.cards.urls")),
+    path("dining/", include("shequ.dining.urls")),
     path("library/", include("shequ.library.urls")),
     path("charity/", include("shequ.charity.urls")),
     path("volunteers/", include("shequ.volunteers.urls")),

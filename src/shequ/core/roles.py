@@ -37,6 +37,18 @@ _REGISTRY_MODELS = (
 )
 
 
+_CARD_DESK = {
+    "cards.card": frozenset({"view", "add", "change"}),
+    "cards.wallet": frozenset({"view"}),
+    "cards.transaction": frozenset({"view", "add"}),
+}
+# Roles that take card payments or credit card wallets at their place (a till, a desk, a kiosk).
+_CARD_TAKERS = {"cards.transaction": frozenset({"add"})}
+_DINING_ADMIN = {
+    "dining.canteen": frozenset({"view", "add", "change", "export"}),
+    "dining.menu": frozenset({"view", "add", "change"}),
+    "dining.meal": frozenset({"view", "add", "export"}),
+}
 _LIBRARY_MODELS = ("library.title", "library.copy", "library.loan", "library.hold")
 _CHARITY_MODELS = ("charity.stockitem", "charity.stockmovement", "charity.donation", "charity.sale",
                    "charity.allowancerun", "charity.allowance")
@@ -53,22 +65,33 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         **_grant(_REGISTRY_MODELS, _ALL),
         "core.auditentry": frozenset({"view", "export"}),
         "core.user": frozenset({"view", "add", "change"}),
+        **_CARD_DESK,
+        "cards.transaction": frozenset({"view", "add", "change", "export"}),
+        "cards.account": frozenset({"view", "add"}),
+        "cards.terminal": frozenset({"view", "add", "change"}),
+        **_DINING_ADMIN,
         **_grant(_LIBRARY_MODELS, {"view", "export"}),
         **_grant(_CHARITY_MODELS, {"view", "export"}),
         **_grant(_VOLUNTEER_MODELS, {"view", "export"}),
     },
     Role.COMMITTEE: _grant(_REGISTRY_MODELS, {"view", "add", "change", "reveal", "export", "import"}),
-    Role.CLERK: _grant(_REGISTRY_MODELS, {"view", "add", "change", "reveal", "export"}),
+    Role.CLERK: {**_grant(_REGISTRY_MODELS, {"view", "add", "change", "reveal", "export"}), **_CARD_DESK},
     Role.POLICE: _grant(_REGISTRY_MODELS, {"view", "reveal", "export"}),
     Role.HEALTH: _grant(("population.person", "population.household"), {"view"}),
-    Role.CANTEEN: {},
-    Role.LIBRARIAN: _grant(_LIBRARY_MODELS, {"view", "add", "change", "export", "import"}),
-    Role.VOLUNTEER_COORDINATOR: _grant(_VOLUNTEER_MODELS, {"view", "add", "change", "export"}),
-    Role.CHARITY_CLERK: _grant(_CHARITY_MODELS, {"view", "add", "change", "export"}),
+    Role.CANTEEN: {
+        **_CARD_TAKERS,
+        "dining.canteen": frozenset({"view", "export"}),
+        "dining.menu": frozenset({"view", "add", "change"}),
+        "dining.meal": frozenset({"view", "add", "export"}),
+    },
+    Role.LIBRARIAN: {**_CARD_TAKERS, **_grant(_LIBRARY_MODELS, {"view", "add", "change", "export", "import"})},
+    Role.VOLUNTEER_COORDINATOR: {**_CARD_TAKERS, **_grant(_VOLUNTEER_MODELS, {"view", "add", "change", "export"})},
+    Role.CHARITY_CLERK: {**_CARD_TAKERS, **_grant(_CHARITY_MODELS, {"view", "add", "change", "export"})},
     Role.PROPERTY: {},
     Role.OWNERS_COMMITTEE: {},
     Role.RESIDENT: {
         **_grant(("population.person", "population.household", "population.residencepermit"), {"view"}),
+        **_grant(("cards.card", "cards.wallet", "cards.transaction"), {"view"}),
         **_grant(("library.loan", "library.hold"), {"view"}),
         **_grant(("charity.sale", "charity.allowance"), {"view"}),
         **_grant(("volunteers.volunteer", "volunteers.signup", "volunteers.timespend"), {"view"}),

@@ -749,6 +749,9 @@ class _Builder:
         self.create_staff()
         self.build_people()
         self.create_resident_accounts()
+        from shequ.demo import cards
+
+        cards.build(users=self.users, neighborhoods=self.neighborhoods, today=self.today, rng=self.rng)
         if self.services:
             self.build_community_services()
         assert self.result is not None
