@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from shequ.cards import actions as card_actions
 from shequ.charity import actions
 from shequ.charity.models import StockItem
 from shequ.core import actions as core_actions
@@ -37,10 +38,17 @@ def rice(clerk: User) -> StockItem:
 
 
 @pytest.fixture
-def eligible(make_person: Any) -> Person:
-    """张阿姨, head of a household on 低保."""
+def card_desk(make_staff: Any) -> User:
+    user: User = make_staff(Role.CLERK, "card-desk")
+    return user
+
+
+@pytest.fixture
+def eligible(make_person: Any, card_desk: User) -> Person:
+    """张阿姨, head of a household on 低保, with her resident card (points are held on it)."""
     # get_or_create: a transactional test that ran before may have flushed the standard tags.
     tag, _created = Tag.objects.get_or_create(code="subsistence", defaults={"name": "低保"})
     person: Person = make_person("张桂英", birth=dt.date(1948, 4, 4), relationship="head", phone="13900001111",
                                  tags=[tag])
+    card_actions.issue_card(actor=card_desk, person=person)
     return person

@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 
+from shequ.cards.models import Transaction
 from shequ.charity import actions, queries, seams
 from shequ.charity.choices import MovementKind
 from shequ.charity.models import Allowance, Sale, StockItem, StockMovement
@@ -82,7 +83,9 @@ def test_a_sale_takes_points_then_cash_and_lowers_the_stock(clerk, rice, eligibl
                                     tags=["subsistence"])
     sale = actions.sell(actor=clerk, buyer=eligible, lines=[(rice, 2)], points=5000)
     assert (sale.total_fen, sale.points_paid, sale.cash_fen) == (6000, 5000, 1000)
-    assert sale.ledger_reference == f"charity-sale-{sale.pk}"
+    payment = Transaction.objects.get(pk=sale.ledger_reference)
+    assert payment.idempotency_key.endswith(f":charity-sale-{sale.pk}")
+    assert sorted(payment.entries.values_list("amount", flat=True)) == [-5000, 5000]
     rice.refresh_from_db()
     assert rice.on_hand == 8
     assert seams.points_balance(eligible) == 0

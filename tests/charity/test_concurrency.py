@@ -6,6 +6,8 @@ import threading
 import pytest
 from django.db import connection
 
+from shequ.cards.actions import issue_card
+from shequ.cards.reconciliation import check_books
 from shequ.charity import actions as charity
 from shequ.charity import seams as charity_seams
 from shequ.core.errors import Conflict
@@ -20,6 +22,7 @@ def test_concurrent_sales_never_spend_the_same_points_twice(postgres_only, make_
     # A transactional test before this one may have flushed the standard tags.
     tag, _created = Tag.objects.get_or_create(code="subsistence", defaults={"name": "低保"})
     buyer = make_person("张桂英", relationship="head", tags=[tag])
+    issue_card(actor=make_staff(Role.CLERK, "card-desk"), person=buyer)
     item = charity.add_item(actor=clerk, name="食用油", price_fen=1000)
     charity.receive_donation(actor=clerk, donor_name="爱心企业", lines=[(item, 20)])
     charity.grant_monthly_allowance(actor=clerk, month=dt.date(2026, 5, 1), points_per_household=3000,
@@ -46,3 +49,4 @@ def test_concurrent_sales_never_spend_the_same_points_twice(postgres_only, make_
     assert charity_seams.points_balance(buyer) == 0
     item.refresh_from_db()
     assert item.on_hand == 17
+    assert check_books().ok

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from shequ.cards import actions as card_actions
 from shequ.core import actions as core_actions
 from shequ.core.models import Subdistrict, User
 from shequ.core.roles import Role
@@ -30,7 +31,15 @@ def outside_coordinator(db: Any) -> User:
 
 
 @pytest.fixture
-def volunteer(coordinator: User, resident: User, resident_person: Person) -> Volunteer:
+def card_desk(make_staff: Any) -> User:
+    user: User = make_staff(Role.CLERK, "card-desk")
+    return user
+
+
+@pytest.fixture
+def volunteer(coordinator: User, resident: User, resident_person: Person, card_desk: User) -> Volunteer:
+    """王秀英 with her resident card: the time bank is a wallet of the card."""
+    card_actions.issue_card(actor=card_desk, person=resident_person)
     return actions.register_volunteer(actor=coordinator, person=resident_person, skills="陪聊")
 
 

@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 
+from shequ.cards.models import Transaction
 from shequ.core.errors import Conflict, Invalid, NotFound
 from shequ.core.models import AuditEntry
 from shequ.volunteers import actions, queries, seams
@@ -67,7 +68,8 @@ def test_checking_in_and_out_credits_the_minutes_served_within_the_shift(coordin
     signup = actions.check_out(actor=coordinator, shift=shift, person=resident_person,
                                at=shift.ends_at + dt.timedelta(minutes=30))
     assert signup.minutes_credited == 120
-    assert signup.ledger_reference == f"volunteer-signup-{signup.pk}"
+    assert Transaction.objects.get(pk=signup.ledger_reference).idempotency_key.endswith(
+        f":volunteer-signup-{signup.pk}")
     assert seams.time_bank_balance(resident_person) == 120
     entry = AuditEntry.objects.get(event=actions.CHECKED_OUT, object_id=str(signup.pk))
     assert entry.after["minutes"] == 120 and entry.actor == coordinator

@@ -14,6 +14,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from shequ.cards.models import Card
 from shequ.charity import seams
 from shequ.charity.choices import ELIGIBLE_TAGS, MovementKind
 from shequ.charity.models import (
@@ -31,7 +32,7 @@ from shequ.core.crypto import normalize_phone
 from shequ.core.errors import Conflict, Invalid, NotFound
 from shequ.core.models import User
 from shequ.core.scopes import can
-from shequ.population.models import Person
+from shequ.population.models import Household, Person
 from shequ.population.queries import household_representative, households_with_tags, people_served_in
 
 ITEM_ADDED = "charity.item_added"
@@ -149,6 +150,10 @@ def sell(*, actor: User, buyer: Person, lines: Lines, points: int) -> Sale:
     total = sum(item.price_fen * quantity for item, quantity in items)
     if points < 0 or points > total:
         raise Invalid(_("Points must be between 0 and the total, %(total)d.") % {"total": total}, field="points")
+    if points and seams.active_card_of(buyer_row) is None:
+        raise Conflict(_("%(name)s has no active resident card; paying with points needs one.")
+                       % {"name": buyer_row.name}, field="points")
+    # A friendly refusal before any stock moves; the ledger enforces the same under the card's lock.
     balance = seams.points_balance(buyer_row)
     if points > balance:
         raise Conflict(_("Only %(n)d points left.") % {"n": balance}, field="points")
@@ -158,12 +163,26 @@ def sell(*, actor: User, buyer: Person, lines: Lines, points: int) -> Sale:
         SaleLine.objects.create(sale=sale, item=item, quantity=quantity, unit_price_fen=item.price_fen)
         _move(actor=actor, item=item, quantity=-quantity, kind=MovementKind.SALE, sale=sale)
     sale.ledger_reference = seams.post_sale_payment(actor=actor, person=buyer_row, points=points,
-                                                    cash_fen=sale.cash_fen, reference=f"charity-sale-{sale.pk}")
+                                                    reference=f"charity-sale-{sale.pk}")
     sale.save(update_fields=["ledger_reference"])
     audit.record(actor=actor, event=SALE_MADE, obj=sale,
                  after={"buyer": buyer_row.pk, "total_fen": total, "points": points, "cash_fen": sale.cash_fen,
                         "lines": [[item.pk, quantity] for item, quantity in items]})
     return sale
+
+
+def _allowance_recipient(household: Household) -> tuple[Person | None, Card | None]:
+    """Who receives the household's points: its representative if she has an active card, else the first
+    member who has one (points are the household's); with no card in the household, the representative."""
+    representative = household_representative(household)
+    if representative is None:
+        return None, None
+    members = [representative, *people_served_in(household.subdistrict_id).filter(household=household)
+               .exclude(pk=representative.pk).order_by("birth_date", "id")]
+    for member in members:
+        if (card := seams.active_card_of(member)) is not None:
+            return member, card
+    return representative, None
 
 
 @transaction.atomic(durable=True)
@@ -186,17 +205,25 @@ def grant_monthly_allowance(*, actor: User, month: dt.date, points_per_household
     except IntegrityError as exc:
         raise Conflict(_("The allowance for %(month)s has already been granted.") % {"month": f"{month:%Y-%m}"}) \
             from exc
-    granted = 0
+    granted = skipped = 0
     for household in households_with_tags(subdistrict_id, list(tags)):
-        recipient = household_representative(household)
+        recipient, card = _allowance_recipient(household)
         if recipient is None:
+            continue
+        if card is None:
+            # Points can only be held on a card: the household is listed with none granted, so the clerk can
+            # see who to invite to the card desk, and next month's run includes them once they have one.
+            Allowance.objects.create(run=run, household=household, recipient=recipient,
+                                     subdistrict_id=subdistrict_id, points=0)
+            skipped += 1
             continue
         allowance = Allowance.objects.create(run=run, household=household, recipient=recipient,
                                              subdistrict_id=subdistrict_id, points=points_per_household)
         allowance.ledger_reference = seams.post_points_credit(
-            actor=actor, person=recipient, points=points_per_household, reference=f"charity-allowance-{allowance.pk}")
+            actor=actor, card=card, points=points_per_household, reference=f"charity-allowance-{allowance.pk}")
         allowance.save(update_fields=["ledger_reference"])
         granted += 1
     audit.record(actor=actor, event=ALLOWANCE_GRANTED, obj=run,
-                 after={"month": month, "households": granted, "points": points_per_household, "tags": sorted(tags)})
+                 after={"month": month, "households": granted, "no_card": skipped, "points": points_per_household,
+                        "tags": sorted(tags)})
     return run

@@ -28,8 +28,11 @@ def sales(user: User) -> QuerySet[Sale]:
 
 
 def allowance_runs(user: User) -> QuerySet[AllowanceRun]:
-    return restrict(AllowanceRun.objects.annotate(households=Count("allowances"), points=Sum("allowances__points")),
-                    user)
+    # A household listed with 0 points had no card to credit (see actions.grant_monthly_allowance).
+    return restrict(AllowanceRun.objects.annotate(
+        households=Count("allowances", filter=Q(allowances__points__gt=0)),
+        no_card=Count("allowances", filter=Q(allowances__points=0)),
+        points=Sum("allowances__points")), user)
 
 
 def allowances(user: User, run: AllowanceRun | None = None) -> QuerySet[Allowance]:

@@ -201,7 +201,8 @@ def allowance_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         _require(request, Allowance, "export")
         return xlsx_response(f"charity-allowance-{run.month:%Y-%m}.xlsx", title=_("Allowance"),
                              headers=[_("Household"), _("Recipient"), _("Points")],
-                             rows=((a.household.number, a.recipient.name, a.points) for a in rows.iterator()))
+                             rows=((a.household.number, a.recipient.name, a.points or _("No card"))
+                                   for a in rows.iterator()))
     return render(request, "charity/allowance_detail.html", {"run": run, "rows": rows})
 
 

@@ -216,6 +216,10 @@ def spend_time(*, actor: User, volunteer: Volunteer, minutes: int, service: str)
         raise Invalid(_("Give the time used, in minutes."), field="minutes")
     if not service.strip():
         raise Invalid(_("Say which service was received."), field="service")
+    if seams.active_card_of(volunteer.person) is None:
+        raise Conflict(_("%(name)s has no active resident card; time-bank hours are kept on it.")
+                       % {"name": volunteer.person.name}, field="minutes")
+    # A friendly refusal; the ledger enforces the same under the card's lock.
     balance = seams.time_bank_balance(volunteer.person)
     if minutes > balance:
         raise Conflict(_("Only %(n)d minutes in the time bank.") % {"n": balance}, field="minutes")
