@@ -73,13 +73,13 @@ def test_the_allowance_goes_to_a_member_with_a_card_when_the_head_has_none(clerk
 
 def test_a_sale_with_points_needs_an_active_card_but_a_cash_sale_does_not(clerk, admin, rice, make_person, eligible):
     walk_in = make_person("孙先生", sex="M", birth=dt.date(1970, 1, 1))
-    with pytest.raises(Conflict, match="一卡通|resident card"):
+    with pytest.raises(Conflict, match=r"一卡通|resident card"):
         actions.sell(actor=clerk, buyer=walk_in, lines=[(rice, 1)], points=100)
     sale = actions.sell(actor=clerk, buyer=walk_in, lines=[(rice, 1)], points=0)
     assert sale.ledger_reference == "" and sale.cash_fen == 3000
     _grant(clerk)
     card_actions.freeze(actor=admin, card=card_queries.live_card_of(eligible), reason="核查")
-    with pytest.raises(Conflict, match="一卡通|resident card"):
+    with pytest.raises(Conflict, match=r"一卡通|resident card"):
         actions.sell(actor=clerk, buyer=eligible, lines=[(rice, 1)], points=100)
     assert Sale.objects.count() == 1
 

@@ -48,7 +48,7 @@ def test_a_volunteer_without_a_card_has_her_hours_counted_but_not_banked(coordin
     signup = _serve(coordinator, shift, person)
     assert signup.minutes_credited == 120 and signup.ledger_reference == ""
     assert seams.time_bank_balance(person) == 0
-    with pytest.raises(Conflict, match="一卡通|resident card"):
+    with pytest.raises(Conflict, match=r"一卡通|resident card"):
         actions.spend_time(actor=coordinator, volunteer=volunteer, minutes=10, service="陪同就医")
     (row,) = queries.hours_report(coordinator)
     assert (row["volunteer"], row["minutes"], row["balance"]) == (volunteer, 120, 0)
