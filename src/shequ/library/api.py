@@ -11,12 +11,14 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 
+from shequ.cards.api import TerminalAuthentication
 from shequ.core.drf import RolePermission
 from shequ.core.errors import Invalid, NotFound
 from shequ.library import actions, queries, seams
@@ -88,6 +90,8 @@ class LoanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     """Loans: a librarian's desk lends (POST) and lists; a resident lists and renews her own."""
 
     serializer_class = LoanSerializer
+    # A registered desk or kiosk (cards Terminal) acts as its service user, whose role and place scope it.
+    authentication_classes = [TokenAuthentication, SessionAuthentication, TerminalAuthentication]
     permission_classes = [IsAuthenticated, RolePermission]
     model = Loan
     lookup_value_regex = r"[0-9]{1,18}"

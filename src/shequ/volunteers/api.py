@@ -8,12 +8,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 
+from shequ.cards.api import TerminalAuthentication
 from shequ.core.drf import RolePermission
 from shequ.core.errors import Invalid, NotFound
 from shequ.core.scopes import restrict
@@ -47,6 +49,8 @@ class AttendanceViewSet(viewsets.GenericViewSet[SignUp]):
     """A volunteer kiosk or the coordinator's phone records a card tap at the start or end of a shift."""
 
     serializer_class = AttendanceSerializer
+    # A registered desk or kiosk (cards Terminal) acts as its service user, whose role and place scope it.
+    authentication_classes = [TokenAuthentication, SessionAuthentication, TerminalAuthentication]
     permission_classes = [IsAuthenticated, RolePermission]
     model = SignUp
     action_permissions = {"check_in": "change", "check_out": "change"}
