@@ -1,7 +1,8 @@
 """Every write of the charity shop: goods, donations with receipts, stock counts, sales, monthly allowances.
 
 Keyword-only with an ``actor``, one durable transaction each, the audit row written inside it. Stock moves only
-by appending StockMovement rows through :func:`_move`; points and cash go to the ledger through :mod:`seams`.
+by appending StockMovement rows through :func:`_move`; points move in the card ledger through :mod:`seams`
+(cash is taken at the till in notes).
 """
 
 from __future__ import annotations
