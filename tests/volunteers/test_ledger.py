@@ -84,3 +84,19 @@ def test_crediting_the_same_shift_twice_banks_it_once(coordinator, volunteer, sh
                                    reference=f"volunteer-signup-{signup.pk}")
     assert again == signup.ledger_reference
     assert seams.time_bank_balance(resident_person) == 120
+
+
+def test_the_roster_warns_when_a_volunteer_without_a_card_checks_out(client, coordinator, shift, make_person):
+    person = make_person("李梅")
+    volunteer = actions.register_volunteer(actor=coordinator, person=person)
+    now = timezone.now()
+    shift = actions.add_shift(actor=coordinator, activity=shift.activity, starts_at=now - dt.timedelta(minutes=30),
+                              ends_at=now + dt.timedelta(hours=1), capacity=2)
+    signup = actions.check_in(actor=coordinator, shift=shift, person=person, at=shift.starts_at)
+    client.force_login(coordinator)
+    response = client.post(f"/volunteers/shifts/{shift.pk}/attendance/{signup.pk}/", {"direction": "out"},
+                           follow=True)
+    signup.refresh_from_db()
+    assert signup.minutes_credited >= 30 and signup.ledger_reference == ""
+    assert "李梅" in response.content.decode() and "一卡通" in response.content.decode()
+    assert volunteer.signups.count() == 1

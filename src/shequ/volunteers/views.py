@@ -171,9 +171,14 @@ def attendance(request: AuthedRequest, pk: int, signup_pk: int) -> HttpResponse:
                          pk=signup_pk, shift_id=pk)
     step = actions.check_in if request.POST.get("direction") == "in" else actions.check_out
     try:
-        step(actor=request.user, shift=signup.shift, person=signup.volunteer.person)
+        signup = step(actor=request.user, shift=signup.shift, person=signup.volunteer.person)
     except DomainError as error:
         messages.error(request, str(error.message))
+    else:
+        if signup.minutes_credited and not signup.ledger_reference:
+            # Served hours still count (certificates, reports); the coordinator should send her to the card desk.
+            messages.warning(request, _("%(name)s has no active resident card: the hours count as served but are "
+                                        "not banked in the time bank.") % {"name": signup.volunteer.person.name})
     return redirect("volunteers:shift_detail", pk=pk)
 
 
