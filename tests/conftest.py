@@ -158,6 +158,7 @@ def _fresh_cache() -> Any:
 
 
 _append_only = importlib.import_module("shequ.core.migrations.0002_audit_append_only")
+_ledger_append_only = importlib.import_module("shequ.cards.migrations.0002_ledger_append_only")
 
 
 @pytest.fixture(scope="session")
@@ -167,11 +168,20 @@ def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
     that check them (inside the test's transaction, so they vanish again on rollback)."""
     with django_db_blocker.unblock():
         _append_only.backwards(None, _RawSql())
+        for sql in _ledger_append_only.append_only_sql(connection.vendor, on=False):
+            _RawSql().execute(sql)
 
 
 @pytest.fixture
 def audit_triggers(db: Any) -> None:
     _append_only.forwards(None, _RawSql())
+
+
+@pytest.fixture
+def ledger_triggers(db: Any) -> None:
+    """The ledger's append-only triggers, back for the test that checks them (see ``django_db_setup``)."""
+    for sql in _ledger_append_only.append_only_sql(connection.vendor):
+        _RawSql().execute(sql)
 
 
 class _RawSql:

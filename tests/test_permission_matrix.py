@@ -141,6 +141,19 @@ ROLE_ENDPOINTS = [
     Endpoint("web-linkage-links", "/linkage/links/", "linkage.linkagerun", "view", api=False),
     Endpoint("api-linkage-batches", "/api/v1/linkage/batches/", "linkage.sourcerecord", "view", api=True),
     Endpoint("api-linkage-runs", "/api/v1/linkage/runs/", "linkage.linkagerun", "view", api=True),
+    Endpoint("web-my-card", "/cards/mine/", "cards.card", "view", api=False),
+    Endpoint("web-canteens", "/dining/", "dining.canteen", "view", api=False),
+    Endpoint("api-canteens", "/api/v1/canteens/", "dining.canteen", "view", api=True),
+    Endpoint("api-meals", "/api/v1/meals/", "dining.meal", "view", api=True),
+]
+
+CARD = "cards.card"
+# Endpoints about one person's resident card.
+CARD_ENDPOINTS = [
+    Endpoint("web-card-desk", "/cards/", CARD, "view", api=False, listing=True),
+    Endpoint("web-card", "/cards/{card}/", CARD, "view", api=False),
+    Endpoint("api-cards", "/api/v1/cards/", CARD, "view", api=True, listing=True),
+    Endpoint("api-card", "/api/v1/cards/{card}/", CARD, "view", api=True),
 ]
 
 
@@ -155,6 +168,8 @@ def _listed(endpoint: Endpoint, response: Any, person: Person) -> bool:
     if not endpoint.api:
         return person.name in response.content.decode()
     rows = response.json()["results"]
+    if "cards" in endpoint.url:
+        return any(row["holder"] == person.name for row in rows)
     if "households" in endpoint.url:
         return any(row["id"] == person.household_id for row in rows)
     if "life-events" in endpoint.url:
@@ -183,6 +198,32 @@ def test_person_endpoints_answer_by_role_and_scope(role, endpoint, org, admin, w
         else:
             expected = 200 if permitted and visible(role, target) else 404
             assert response.status_code == expected, where
+
+
+@pytest.mark.parametrize("endpoint", CARD_ENDPOINTS, ids=str)
+@pytest.mark.parametrize("role", ROLES)
+def test_card_endpoints_answer_by_role_and_scope(role, endpoint, org, admin, world):
+    from shequ.cards import actions as card_actions
+
+    other_admin = core_actions.create_user(actor=None, username="other-card-admin", role=Role.ADMIN,
+                                           subdistrict=world["people"]["other_subdistrict"].subdistrict)
+    cards = {target: card_actions.issue_card(actor=other_admin if target == "other_subdistrict" else admin,
+                                             person=world["people"][target]) for target in TARGETS}
+    user = user_for(role, org, admin, world)
+    for target in TARGETS:
+        person: Person = world["people"][target]
+        response = _request(endpoint, user, endpoint.url.format(card=cards[target].pk))
+        where = f"{role} {endpoint} {target}"
+        if user is None:
+            assert response.status_code == (401 if endpoint.api else 302), where
+            continue
+        permitted = allowed(role, endpoint.model, endpoint.action)
+        if endpoint.listing:
+            assert response.status_code == (200 if permitted else 404), where
+            if permitted:
+                assert _listed(endpoint, response, person) == visible(role, target), where
+        else:
+            assert response.status_code == (200 if permitted and visible(role, target) else 404), where
 
 
 @pytest.mark.parametrize("endpoint", ROLE_ENDPOINTS, ids=str)
@@ -224,6 +265,123 @@ def test_the_audit_log_api_shows_entries_only_to_roles_that_may_read_it(role, or
     assert response.json()["results"]
     # The other sub-district's registration is not in this administrator's log.
     assert all(row["object_repr"] != NAMES["other_subdistrict"] for row in response.json()["results"])
+
+
+# Library, charity shop, volunteers ------------------------------------------------------------------------
+# Staff pages answer 200 to a role the table allows (residents have their own "mine" pages instead); the public
+# catalogue answers everyone; each resident page answers only a resident.
+
+STAFF_PAGES = [
+    Endpoint("library-desk", "/library/desk/", "library.loan", "add", api=False),
+    Endpoint("library-loans", "/library/loans/", "library.loan", "view", api=False),
+    Endpoint("library-holds", "/library/holds/", "library.hold", "view", api=False),
+    Endpoint("library-new-title", "/library/titles/new/", "library.title", "add", api=False),
+    Endpoint("library-import", "/library/import/", "library.title", "import", api=False),
+    Endpoint("charity-stock", "/charity/", "charity.stockitem", "view", api=False),
+    Endpoint("charity-donations", "/charity/donations/", "charity.donation", "view", api=False),
+    Endpoint("charity-donate", "/charity/donations/new/", "charity.donation", "add", api=False),
+    Endpoint("charity-till", "/charity/sales/new/", "charity.sale", "add", api=False),
+    Endpoint("charity-sales", "/charity/sales/", "charity.sale", "view", api=False),
+    Endpoint("charity-allowances", "/charity/allowances/", "charity.allowancerun", "view", api=False),
+    Endpoint("volunteers-home", "/volunteers/", "volunteers.activity", "view", api=False),
+    Endpoint("volunteers-people", "/volunteers/people/", "volunteers.volunteer", "view", api=False),
+    Endpoint("volunteers-new-activity", "/volunteers/activities/new/", "volunteers.activity", "add", api=False),
+    Endpoint("volunteers-report", "/volunteers/report/", "volunteers.volunteer", "export", api=False),
+]
+RESIDENT_PAGES = ["/library/mine/", "/charity/mine/", "/volunteers/mine/"]
+PUBLIC_ENDPOINTS = [Endpoint("opac", "/library/", "library.title", "view", api=False),
+                    Endpoint("opac-api", "/api/v1/library/catalogue/?q=hlm", "library.title", "view", api=True)]
+
+
+@pytest.mark.parametrize("endpoint", STAFF_PAGES, ids=str)
+@pytest.mark.parametrize("role", ROLES)
+def test_community_service_staff_pages_answer_by_role(role, endpoint, org, admin, world):
+    user = user_for(role, org, admin, world)
+    response = _request(endpoint, user, endpoint.url)
+    if user is None:
+        assert response.status_code == 302
+        return
+    permitted = allowed(role, endpoint.model, endpoint.action) and role != Role.RESIDENT
+    assert response.status_code == (200 if permitted else 404), f"{role} {endpoint}"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_community_service_resident_pages_answer_only_residents(role, org, admin, world):
+    user = user_for(role, org, admin, world)
+    for url in RESIDENT_PAGES:
+        response = web_client(user).get(url)
+        expected = 302 if user is None else 200 if role == Role.RESIDENT else 404
+        assert response.status_code == expected, f"{role} {url}"
+
+
+@pytest.mark.parametrize("endpoint", PUBLIC_ENDPOINTS, ids=str)
+@pytest.mark.parametrize("role", ROLES)
+def test_the_online_catalogue_answers_everyone(role, endpoint, org, admin, world):
+    user = user_for(role, org, admin, world)
+    assert _request(endpoint, user, endpoint.url).status_code == 200
+
+
+@pytest.fixture
+def loans(world: dict[str, Any], org: Any) -> dict[str, Any]:
+    """A loan in 江苏路街道's library (to 王秀英) and one in 华阳路街道's (to 孙丽华)."""
+    from shequ.library import actions as library
+
+    made = {}
+    for target in ("huashan", "other_subdistrict"):
+        person: Person = world["people"][target]
+        librarian = core_actions.create_user(actor=None, username=f"librarian-{target}", role=Role.LIBRARIAN,
+                                             full_name="L", subdistrict=person.subdistrict)
+        title = library.add_title(actor=librarian, isbn="9787020002207", title="红楼梦")
+        library.add_copy(actor=librarian, title=title, barcode=f"M{target[:3].upper()}1")
+        made[target] = library.lend(actor=librarian, barcode=f"M{target[:3].upper()}1", reader=person)
+    return made
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_loans_api_answers_by_role_and_library(role, org, admin, world, loans):
+    user = user_for(role, org, admin, world)
+    for target, loan in loans.items():
+        response = api_client(user).get(f"/api/v1/library/loans/{loan.pk}/")
+        if user is None:
+            assert response.status_code == 401
+            continue
+        # The library serves the whole sub-district: its staff see every loan of it; a reader her own.
+        expected = 200 if allowed(role, "library.loan", "view") and target == "huashan" else 404
+        assert response.status_code == expected, f"{role} {target}"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_lending_and_returning_through_the_api_answers_by_role(role, org, admin, world, loans):
+    user = user_for(role, org, admin, world)
+    response = api_client(user).post("/api/v1/library/loans/returns/", {"barcode": "MHUA1"}, format="json")
+    if user is None:
+        assert response.status_code == 401
+        return
+    permitted = allowed(role, "library.loan", "change") and role != Role.RESIDENT
+    assert response.status_code == (200 if permitted else 404), role
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_volunteer_check_in_through_the_api_answers_by_role(role, org, admin, world):
+    from django.utils import timezone
+
+    from shequ.volunteers import actions as volunteering
+
+    coordinator = core_actions.create_user(actor=None, username="coordinator-x", role=Role.VOLUNTEER_COORDINATOR,
+                                           full_name="C", subdistrict=org.subdistrict)
+    volunteer = volunteering.register_volunteer(actor=coordinator, person=world["people"]["huashan"])
+    activity = volunteering.create_activity(actor=coordinator, title="巡逻")
+    now = timezone.now()
+    shift = volunteering.add_shift(actor=coordinator, activity=activity, starts_at=now - dt.timedelta(minutes=1),
+                                   ends_at=now + dt.timedelta(hours=1), capacity=2)
+    user = user_for(role, org, admin, world)
+    response = api_client(user).post("/api/v1/volunteers/attendance/check-in/",
+                                     {"shift": shift.pk, "volunteer": volunteer.pk}, format="json")
+    if user is None:
+        assert response.status_code == 401
+        return
+    permitted = allowed(role, "volunteers.signup", "change") and role != Role.RESIDENT
+    assert response.status_code == (200 if permitted else 404), role
 
 
 # Health data ------------------------------------------------------------------------------------------

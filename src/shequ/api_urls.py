@@ -4,17 +4,29 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from shequ.affairs.api import register as register_affairs
+from shequ.cards.api import register as register_cards
+from shequ.cards.api import terminal_urls as cards_terminal_urls
 from shequ.core.api import register as register_core
+from shequ.dining.api import register as register_dining
+from shequ.dining.api import terminal_urls as dining_terminal_urls
+from shequ.library.api import register as register_library
 from shequ.linkage.api import register as register_linkage
 from shequ.population.api import register as register_population
+from shequ.volunteers.api import register as register_volunteers
 
 router = DefaultRouter()
 register_core(router)
 register_population(router)
 register_affairs(router)
 register_linkage(router)
+register_cards(router)
+register_dining(router)
+register_library(router)
+register_volunteers(router)
 
 urlpatterns = [
     path("", include(router.urls)),
     path("", include("shequ.core.api_auth_urls")),
+    *cards_terminal_urls(),
+    *dining_terminal_urls(),
 ]

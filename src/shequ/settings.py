@@ -95,6 +95,11 @@ INSTALLED_APPS = [
     "shequ.health",
     "shequ.affairs",
     "shequ.linkage",
+    "shequ.cards",
+    "shequ.dining",
+    "shequ.library",
+    "shequ.charity",
+    "shequ.volunteers",
     "shequ.demo",
 ]
 

@@ -126,6 +126,18 @@ def test_createuser_creates_a_committee_worker(demo):
     assert AuditEntry.objects.filter(event="core.user_created", object_id=str(user.pk)).exists()
 
 
+def test_the_demo_has_books_on_loan_goods_in_the_charity_shop_and_volunteer_hours(demo):
+    from shequ.charity.models import Allowance, Sale, StockItem
+    from shequ.library.models import Loan, Title
+    from shequ.library.queries import search_catalogue
+    from shequ.volunteers.models import SignUp
+
+    assert Title.objects.count() == 8 and [t.title for t in search_catalogue("hlm")] == ["红楼梦"]
+    readers = Person.objects.filter(user__isnull=False).count()
+    assert Loan.objects.filter(returned_at__isnull=True).count() == readers
+    assert StockItem.objects.filter(on_hand__gt=0).count() == 3 and Sale.objects.count() == 1
+    assert Allowance.objects.exists()
+    assert SignUp.objects.filter(minutes_credited=180).count() == readers
 def test_the_demo_doctor_has_patients_due_follow_ups_and_an_alert_from_a_residents_diary(demo):
     from shequ.health import queries as health_queries
     from shequ.health.models import Alert, DiaryEntry

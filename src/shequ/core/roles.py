@@ -59,6 +59,25 @@ _HEALTH_OWN = ("health.healthrecord", "health.healthrecordversion", "health.chro
                "health.familydoctorcontract", "health.encounter")
 
 
+_CARD_DESK = {
+    "cards.card": frozenset({"view", "add", "change"}),
+    "cards.wallet": frozenset({"view"}),
+    "cards.transaction": frozenset({"view", "add"}),
+}
+# Roles that take card payments or credit card wallets at their place (a till, a desk, a kiosk).
+_CARD_TAKERS = {"cards.transaction": frozenset({"add"})}
+_DINING_ADMIN = {
+    "dining.canteen": frozenset({"view", "add", "change", "export"}),
+    "dining.menu": frozenset({"view", "add", "change"}),
+    "dining.meal": frozenset({"view", "add", "export"}),
+}
+_LIBRARY_MODELS = ("library.title", "library.copy", "library.loan", "library.hold")
+_CHARITY_MODELS = ("charity.stockitem", "charity.stockmovement", "charity.donation", "charity.sale",
+                   "charity.allowancerun", "charity.allowance")
+_VOLUNTEER_MODELS = ("volunteers.volunteer", "volunteers.activity", "volunteers.shift", "volunteers.signup",
+                     "volunteers.timespend")
+
+
 def _grant(models_: tuple[str, ...], actions: set[str] | frozenset[str]) -> dict[str, frozenset[str]]:
     return {label: frozenset(actions) for label in models_}
 
@@ -70,9 +89,17 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "core.user": frozenset({"view", "add", "change"}),
         # Who is a family doctor and who is centre staff, but no health data itself.
         "health.healthworker": frozenset({"view", "add", "change"}),
+        **_CARD_DESK,
+        "cards.transaction": frozenset({"view", "add", "change", "export"}),
+        "cards.account": frozenset({"view", "add"}),
+        "cards.terminal": frozenset({"view", "add", "change"}),
+        **_DINING_ADMIN,
+        **_grant(_LIBRARY_MODELS, {"view", "export"}),
+        **_grant(_CHARITY_MODELS, {"view", "export"}),
+        **_grant(_VOLUNTEER_MODELS, {"view", "export"}),
     },
     Role.COMMITTEE: _grant(_REGISTRY_MODELS, {"view", "add", "change", "reveal", "export", "import"}),
-    Role.CLERK: _grant(_REGISTRY_MODELS, {"view", "add", "change", "reveal", "export"}),
+    Role.CLERK: {**_grant(_REGISTRY_MODELS, {"view", "add", "change", "reveal", "export"}), **_CARD_DESK},
     Role.POLICE: _grant(_REGISTRY_MODELS, {"view", "reveal", "export"}),
     Role.HEALTH: {
         **_grant(("population.person", "population.household"), {"view"}),
@@ -80,16 +107,25 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "health.healthworker": frozenset({"view"}),
         **_grant(_LINKAGE_MODELS, {"view", "add", "change", "import"}),
     },
-    Role.CANTEEN: {},
-    Role.LIBRARIAN: {},
-    Role.VOLUNTEER_COORDINATOR: {},
-    Role.CHARITY_CLERK: {},
+    Role.CANTEEN: {
+        **_CARD_TAKERS,
+        "dining.canteen": frozenset({"view", "export"}),
+        "dining.menu": frozenset({"view", "add", "change"}),
+        "dining.meal": frozenset({"view", "add", "export"}),
+    },
+    Role.LIBRARIAN: {**_CARD_TAKERS, **_grant(_LIBRARY_MODELS, {"view", "add", "change", "export", "import"})},
+    Role.VOLUNTEER_COORDINATOR: {**_CARD_TAKERS, **_grant(_VOLUNTEER_MODELS, {"view", "add", "change", "export"})},
+    Role.CHARITY_CLERK: {**_CARD_TAKERS, **_grant(_CHARITY_MODELS, {"view", "add", "change", "export"})},
     Role.PROPERTY: {},
     Role.OWNERS_COMMITTEE: {},
     Role.RESIDENT: {
         **_grant(("population.person", "population.household", "population.residencepermit"), {"view"}),
         **_grant(_HEALTH_OWN, {"view"}),
         "health.diaryentry": frozenset({"view", "add"}),
+        **_grant(("cards.card", "cards.wallet", "cards.transaction"), {"view"}),
+        **_grant(("library.loan", "library.hold"), {"view"}),
+        **_grant(("charity.sale", "charity.allowance"), {"view"}),
+        **_grant(("volunteers.volunteer", "volunteers.signup", "volunteers.timespend"), {"view"}),
     },
 }
 

@@ -32,6 +32,10 @@ class PeriodicJob:
 PERIODIC_JOBS = [
     PeriodicJob("expire residence permits", "shequ.population.tasks.expire_permits", 3600),
     PeriodicJob("remind permit holders", "shequ.population.tasks.remind_expiring_permits", 3600),
+    PeriodicJob("reconcile the card ledger", "shequ.cards.tasks.reconcile_books", 86400),
+    PeriodicJob("cancel cards of people who left", "shequ.cards.tasks.cancel_cards_of_departed", 3600),
+    PeriodicJob("remind readers of overdue books", "shequ.library.tasks.remind_overdue", 3600),
+    PeriodicJob("pass on uncollected library holds", "shequ.library.tasks.expire_uncollected_holds", 3600),
     PeriodicJob("escalate overdue requests", "shequ.affairs.tasks.escalate_overdue", 300),
     PeriodicJob("escalate unacknowledged emergencies", "shequ.affairs.tasks.escalate_unacknowledged", 60),
 ]

@@ -238,3 +238,47 @@ def population_dynamics(user: User, *, months: int = 12, today: dt.date | None =
     )
 
 
+
+
+# For services of the whole sub-district (library, charity shop, volunteers) -----------------------------
+
+
+def people_served_in(subdistrict_id: int | None) -> QuerySet[Person]:
+    """Everyone living in a sub-district, for services that serve them all (library, charity shop, volunteers)
+    although their staff have no access to the registry: callers show names and masked numbers only."""
+    if subdistrict_id is None:
+        return Person.objects.none()
+    return Person.objects.filter(subdistrict_id=subdistrict_id, status=PersonStatus.ACTIVE)
+
+
+def find_served_people(subdistrict_id: int | None, query: str, *, limit: int = 20) -> list[Person]:
+    """A service desk's look-up of a resident by name, pinyin, initials or whole phone number."""
+    text = query.strip()
+    found = people_served_in(subdistrict_id)
+    if not text:
+        return []
+    kind = search_kind(text)
+    if kind == "phone":
+        index = Person._meta.get_field("phone_index").index_for(text)  # type: ignore[attr-defined]
+        found = found.filter(phone_index=index)
+    elif kind == "pinyin":
+        letters = text.replace(" ", "").lower()
+        found = found.filter(Q(name_initials__startswith=letters) | Q(name_pinyin__startswith=letters))
+    else:
+        found = found.filter(name__startswith=text)
+    return list(found.select_related("dwelling").order_by("name_pinyin", "id")[:limit])
+
+
+def households_with_tags(subdistrict_id: int | None, tag_codes: list[str]) -> QuerySet[Household]:
+    """Households of a sub-district with at least one member living there who carries one of the tags."""
+    if subdistrict_id is None:
+        return Household.objects.none()
+    members = Person.objects.filter(subdistrict_id=subdistrict_id, status=PersonStatus.ACTIVE,
+                                    tags__code__in=tag_codes)
+    return Household.objects.filter(pk__in=members.values("household_id")).order_by("number")
+
+
+def household_representative(household: Household) -> Person | None:
+    """The member who receives what is given to the household: the head, else the eldest living member."""
+    members = Person.objects.filter(household=household, status=PersonStatus.ACTIVE)
+    return members.filter(relationship="head").order_by("id").first() or members.order_by("birth_date", "id").first()

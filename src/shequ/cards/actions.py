@@ -1,0 +1,549 @@
+"""Every write to cards and the ledger. Other apps (dining, volunteers, charity, library) call these.
+
+Public surface (stable; other apps depend on it):
+
+Every action is one ``@transaction.atomic`` (a savepoint when nested) and writes its own audit row in it.
+Not ``durable``: like population's actions they are composed — the demo builds inside one transaction;
+dining (and volunteers, charity, library) post card transactions inside their own actions.
+
+Card life cycle:
+    issue_card(*, actor, person) -> Card
+    report_lost(*, actor, card, reason="") -> Card
+    freeze(*, actor, card, reason="") -> Card
+    unfreeze(*, actor, card, reason="") -> Card
+    reissue_card(*, actor, card, reason="") -> Card          # balances move to the new card by ledger transfer
+    cancel_card(*, actor, card, reason: CancelReason) -> Card  # cash paid out, allowances returned to funds
+    open_account(*, actor, subdistrict, kind, code="", name="") -> Account   # idempotent
+    register_terminal(*, actor, name, kind, account, neighborhood=None) -> tuple[Terminal, str]  # (terminal, token)
+    deactivate_terminal(*, actor, terminal) -> Terminal
+
+Money — each returns the :class:`Transaction`:
+    top_up(*, actor, card, amount_fen, idempotency_key="", terminal=None, memo="") -> Transaction
+    pay(*, actor, card, wallet, amount_fen, counter_account, idempotency_key="", terminal=None, memo="",
+        occurred_at=None) -> Transaction          # wallet -amount, counter_account +amount
+    credit(*, actor, card, wallet, amount_fen, counter_account, idempotency_key="", terminal=None, memo="",
+           occurred_at=None) -> Transaction       # counter_account -amount, wallet +amount
+    post(*, actor, kind, card, legs, idempotency_key="", terminal=None, memo="", occurred_at=None) -> Transaction
+                                                  # several legs at once, e.g. a meal paid partly by subsidy
+    reverse(*, actor, transaction, reason, idempotency_key="", terminal=None) -> Transaction
+
+Helpers for other apps' actions (inside their transaction):
+    system_account(subdistrict_id, kind, code="", name="") -> Account   # the named account, opened on first use
+    lock_card(card) -> Card                                     # row lock until the transaction ends
+    Leg(amount, wallet="", account=None)                        # one side of a ``post``
+
+``wallet`` is a :class:`~shequ.cards.choices.WalletKind` value; amounts are positive integers (fen, or
+minutes for the time bank). The card must be active for a payment or credit. With ``terminal`` the
+counter account must be the terminal's own (its place). With ``idempotency_key`` a repeated request
+(same terminal — or same staff member — and key) returns the first transaction, with
+``transaction.replayed = True``, and never posts twice; the same key with other contents is a
+:class:`~shequ.core.errors.Conflict`. Refusals raise :class:`InsufficientBalance` or
+:class:`CardNotUsable` (both ``Conflict``, HTTP 409) and post nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db import transaction as db_transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from shequ.cards import numbers
+from shequ.cards.choices import AccountKind, CancelReason, CardStatus, TerminalKind, TransactionKind, WalletKind
+from shequ.cards.models import Account, Card, Entry, Terminal, Transaction, Wallet
+from shequ.core import audit
+from shequ.core.errors import Conflict, Invalid, NotFound
+from shequ.core.models import Neighborhood, Subdistrict, User
+from shequ.core.roles import Role
+from shequ.core.scopes import can, get_visible
+from shequ.population.choices import PersonStatus
+from shequ.population.models import Person
+
+CARD_ISSUED = "cards.card_issued"
+CARD_LOST = "cards.card_reported_lost"
+CARD_FROZEN = "cards.card_frozen"
+CARD_UNFROZEN = "cards.card_unfrozen"
+CARD_REISSUED = "cards.card_reissued"
+CARD_CANCELLED = "cards.card_cancelled"
+ACCOUNT_OPENED = "cards.account_opened"
+TERMINAL_REGISTERED = "cards.terminal_registered"
+TERMINAL_DEACTIVATED = "cards.terminal_deactivated"
+TRANSACTION_POSTED = "cards.transaction_posted"
+TRANSACTION_REVERSED = "cards.transaction_reversed"
+
+TERMINAL_ROLES = {
+    TerminalKind.CANTEEN_TILL: Role.CANTEEN,
+    TerminalKind.CHARITY_TILL: Role.CHARITY_CLERK,
+    TerminalKind.LIBRARY_DESK: Role.LIBRARIAN,
+    TerminalKind.VOLUNTEER_KIOSK: Role.VOLUNTEER_COORDINATOR,
+}
+# Where a cancelled card's remaining value goes back to.
+RETURN_ACCOUNTS = {
+    WalletKind.CASH: AccountKind.REFUNDS,
+    WalletKind.MEAL_SUBSIDY: AccountKind.SUBSIDY_FUND,
+    WalletKind.CHARITY_POINTS: AccountKind.CHARITY_FUND,
+    WalletKind.TIME_BANK: AccountKind.TIME_BANK,
+}
+FUND_KINDS = {AccountKind.SUBSIDY_FUND, AccountKind.CHARITY_FUND, AccountKind.TIME_BANK}
+MAX_AMOUNT = 10_000_000  # 100 000 yuan: far above any real payment, far below overflow.
+
+
+class InsufficientBalance(Conflict):
+    code = "insufficient_balance"
+    default_message = gettext_lazy("The balance is not enough.")
+
+
+class CardNotUsable(Conflict):
+    code = "card_not_usable"
+    default_message = gettext_lazy("This card is not active.")
+
+
+@dataclass(frozen=True)
+class Leg:
+    """One side of a posting: a wallet kind of the transaction's card, or a system account; signed amount."""
+
+    amount: int
+    wallet: str = ""
+    account: Account | None = None
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _require(actor: User, model: type, action: str) -> None:
+    if not can(actor, model, action):
+        raise NotFound()
+
+
+def _card_for_change(actor: User, card: Card) -> Card:
+    """The card locked for update, if the actor may change it."""
+    _require(actor, Card, "change")
+    get_visible(Card.objects.all(), actor, "change", pk=card.pk)
+    return Card.objects.select_for_update().get(pk=card.pk)
+
+
+def system_account(subdistrict_id: int, kind: str, code: str = "", name: str = "") -> Account:
+    """The sub-district's account of this kind (opened on first use; ``code`` for per-place accounts)."""
+    code = code or kind
+    account, _created = Account.objects.get_or_create(
+        subdistrict_id=subdistrict_id, code=code,
+        defaults={"kind": kind, "name": name or str(AccountKind(kind).label)})
+    return account
+
+
+def lock_card(card: Card) -> Card:
+    """Hold the card (row lock) until the caller's transaction ends, so that a rule checked before posting
+    (dining's daily limit) cannot be raced by a second till. Postings take the same lock first."""
+    return Card.objects.select_for_update().select_related("person").get(pk=card.pk)
+
+
+# ---------------------------------------------------------------------------------------------- cards
+
+
+@transaction.atomic
+def issue_card(*, actor: User, person: Person) -> Card:
+    _require(actor, Card, "add")
+    get_visible(Person.objects.all(), actor, "view", pk=person.pk)
+    if person.status != PersonStatus.ACTIVE:
+        raise Invalid(_("Cards are issued only to people living here."), field="person")
+    if Card.objects.filter(person=person).exclude(status=CardStatus.CANCELLED).exists():
+        raise Conflict(_("This person already has a card; report it lost and reissue it instead."))
+    try:
+        with transaction.atomic():
+            card = _new_card(person=person)
+    except IntegrityError:  # a second desk issued one a moment ago (card_one_live_per_person)
+        raise Conflict(_("This person already has a card; report it lost and reissue it instead.")) from None
+    audit.record(actor=actor, event=CARD_ISSUED, obj=card, after={"person": person.pk, "number": card.number},
+                 subdistrict_id=card.subdistrict_id)
+    return card
+
+
+def _new_card(*, person: Person, reissue_of: Card | None = None) -> Card:
+    for _attempt in range(5):
+        number = numbers.new_number()
+        if not Card.objects.filter(number=number).exists():
+            break
+    card = Card.objects.create(number=number, person=person, reissue_of=reissue_of,
+                               subdistrict_id=person.subdistrict_id)
+    Wallet.objects.bulk_create([Wallet(card=card, kind=kind) for kind in WalletKind.values])
+    return card
+
+
+def _set_status(actor: User, card: Card, *, allowed_from: set[str], to: str, event: str, reason: str) -> Card:
+    locked = _card_for_change(actor, card)
+    if locked.status not in allowed_from:
+        raise Conflict(_("The card is %(status)s.") % {"status": locked.get_status_display()})
+    before = locked.status
+    locked.status = to
+    locked.save(update_fields=["status", "status_changed_at"])
+    audit.record(actor=actor, event=event, obj=locked, before={"status": before}, after={"status": to},
+                 reason=reason, subdistrict_id=locked.subdistrict_id)
+    return locked
+
+
+@transaction.atomic
+def report_lost(*, actor: User, card: Card, reason: str = "") -> Card:
+    return _set_status(actor, card, allowed_from={CardStatus.ACTIVE, CardStatus.FROZEN}, to=CardStatus.LOST,
+                       event=CARD_LOST, reason=reason)
+
+
+@transaction.atomic
+def freeze(*, actor: User, card: Card, reason: str = "") -> Card:
+    return _set_status(actor, card, allowed_from={CardStatus.ACTIVE}, to=CardStatus.FROZEN, event=CARD_FROZEN,
+                       reason=reason)
+
+
+@transaction.atomic
+def unfreeze(*, actor: User, card: Card, reason: str = "") -> Card:
+    return _set_status(actor, card, allowed_from={CardStatus.FROZEN}, to=CardStatus.ACTIVE, event=CARD_UNFROZEN,
+                       reason=reason)
+
+
+def _move_balances(*, actor: User | None, old: Card, kind: str, to_card: Card | None, memo: str) -> Transaction | None:
+    """One transaction emptying every non-zero wallet of ``old`` into ``to_card`` or back to the funds."""
+    wallets = list(Wallet.objects.select_for_update().filter(card=old, balance__gt=0).order_by("pk"))
+    if not wallets:
+        return None
+    txn = Transaction.objects.create(kind=kind, card=old, subdistrict_id=old.subdistrict_id, actor=actor, memo=memo)
+    entries = []
+    for wallet in wallets:
+        entries.append(Entry(transaction=txn, wallet=wallet, amount=-wallet.balance, balance_after=0))
+        if to_card is not None:
+            target = Wallet.objects.select_for_update().get(card=to_card, kind=wallet.kind)
+            Wallet.objects.filter(pk=target.pk).update(balance=F("balance") + wallet.balance)
+            entries.append(Entry(transaction=txn, wallet=target, amount=wallet.balance,
+                                 balance_after=target.balance + wallet.balance))
+        else:
+            account = system_account(old.subdistrict_id, RETURN_ACCOUNTS[WalletKind(wallet.kind)])
+            entries.append(Entry(transaction=txn, account=account, amount=wallet.balance))
+        Wallet.objects.filter(pk=wallet.pk).update(balance=0)
+    Entry.objects.bulk_create(entries)
+    return txn
+
+
+@transaction.atomic
+def reissue_card(*, actor: User, card: Card, reason: str = "") -> Card:
+    """A new card for the same person; the old one is cancelled and its balances move over."""
+    old = _card_for_change(actor, card)
+    if old.status == CardStatus.CANCELLED:
+        raise Conflict(_("A cancelled card cannot be reissued."))
+    person = Person.objects.get(pk=old.person_id)
+    if person.status != PersonStatus.ACTIVE:
+        raise Invalid(_("Cards are issued only to people living here."))
+    before = old.status
+    old.status = CardStatus.CANCELLED
+    old.cancel_reason = CancelReason.REPLACED
+    old.save(update_fields=["status", "cancel_reason", "status_changed_at"])
+    new = _new_card(person=person, reissue_of=old)
+    txn = _move_balances(actor=actor, old=old, kind=TransactionKind.TRANSFER, to_card=new,
+                         memo=f"{old.number} → {new.number}")
+    audit.record(actor=actor, event=CARD_REISSUED, obj=new, before={"card": old.number, "status": before},
+                 after={"card": new.number, "transfer": txn.pk if txn else None}, reason=reason,
+                 subdistrict_id=new.subdistrict_id)
+    return new
+
+
+@transaction.atomic
+def cancel_card(*, actor: User, card: Card, reason: str) -> Card:
+    """On death, moving away or request: cash is paid out (refunds account), allowances go back to their funds."""
+    if reason not in CancelReason.values or reason == CancelReason.REPLACED:
+        raise Invalid(_("Choose why the card is cancelled."), field="reason")
+    locked = _card_for_change(actor, card)
+    if locked.status == CardStatus.CANCELLED:
+        raise Conflict(_("The card is already cancelled."))
+    before = locked.status
+    locked.status = CardStatus.CANCELLED
+    locked.cancel_reason = reason
+    locked.save(update_fields=["status", "cancel_reason", "status_changed_at"])
+    txn = _move_balances(actor=actor, old=locked, kind=TransactionKind.PAYOUT, to_card=None,
+                         memo=str(CancelReason(reason).label))
+    audit.record(actor=actor, event=CARD_CANCELLED, obj=locked, before={"status": before},
+                 after={"status": locked.status, "payout": txn.pk if txn else None}, reason=reason,
+                 subdistrict_id=locked.subdistrict_id)
+    return locked
+
+
+@transaction.atomic
+def cancel_cards_of_departed() -> int:
+    """System task: the live cards of people recorded as deceased or moved out are cancelled, their cash
+    paid out and allowances returned, as :func:`cancel_card` does at the desk."""
+    cancelled = 0
+    departed = Card.objects.select_for_update().exclude(status=CardStatus.CANCELLED).filter(
+        person__status__in=[PersonStatus.DECEASED, PersonStatus.MOVED_OUT]).select_related("person")
+    for card in departed:
+        reason = CancelReason.DEATH if card.person.status == PersonStatus.DECEASED else CancelReason.MOVED_AWAY
+        before = card.status
+        card.status, card.cancel_reason = CardStatus.CANCELLED, reason
+        card.save(update_fields=["status", "cancel_reason", "status_changed_at"])
+        txn = _move_balances(actor=None, old=card, kind=TransactionKind.PAYOUT, to_card=None,
+                             memo=str(CancelReason(reason).label))
+        audit.record(actor=None, event=CARD_CANCELLED, obj=card, before={"status": before},
+                     after={"status": card.status, "payout": txn.pk if txn else None}, reason=reason,
+                     subdistrict_id=card.subdistrict_id)
+        cancelled += 1
+    return cancelled
+
+
+# ----------------------------------------------------------------------------------- accounts, terminals
+
+
+@transaction.atomic
+def open_account(*, actor: User, subdistrict: Subdistrict, kind: str, code: str = "", name: str = "") -> Account:
+    _require(actor, Account, "add")
+    if actor.subdistrict_id != subdistrict.pk:
+        raise NotFound()
+    if kind not in AccountKind.values:
+        raise Invalid(_("Unknown account kind."), field="kind")
+    code = code or kind
+    account, created = Account.objects.get_or_create(
+        subdistrict=subdistrict, code=code, defaults={"kind": kind, "name": name or str(AccountKind(kind).label)})
+    if account.kind != kind:
+        raise Conflict(_("An account with this code exists and is of another kind."), field="code")
+    if created:
+        audit.record(actor=actor, event=ACCOUNT_OPENED, obj=account, after={"kind": kind, "code": code},
+                     subdistrict_id=subdistrict.pk)
+    return account
+
+
+@transaction.atomic
+def register_terminal(*, actor: User, name: str, kind: str, account: Account,
+                      neighborhood: Neighborhood | None = None) -> tuple[Terminal, str]:
+    """A new device and its API token. Only the token's hash is kept: show the token once, now."""
+    _require(actor, Terminal, "add")
+    if kind not in TerminalKind.values:
+        raise Invalid(_("Unknown terminal kind."), field="kind")
+    if account.subdistrict_id != actor.subdistrict_id:
+        raise NotFound()
+    token = secrets.token_urlsafe(32)
+    user = User.objects.create(username=f"terminal-{secrets.token_hex(6)}", role=TERMINAL_ROLES[TerminalKind(kind)],
+                               full_name=name, subdistrict_id=account.subdistrict_id,
+                               neighborhood=neighborhood)
+    user.set_unusable_password()
+    user.save(update_fields=["password"])
+    terminal = Terminal.objects.create(name=name, kind=kind, account=account, user=user, token_hash=token_hash(token),
+                                       subdistrict_id=account.subdistrict_id, neighborhood=neighborhood)
+    audit.record(actor=actor, event=TERMINAL_REGISTERED, obj=terminal,
+                 after={"kind": kind, "account": account.code, "user": user.username},
+                 subdistrict_id=terminal.subdistrict_id)
+    return terminal, token
+
+
+@transaction.atomic
+def deactivate_terminal(*, actor: User, terminal: Terminal) -> Terminal:
+    _require(actor, Terminal, "change")
+    found = get_visible(Terminal.objects.select_for_update(), actor, "change", pk=terminal.pk)
+    found.is_active = False
+    found.save(update_fields=["is_active"])
+    User.objects.filter(pk=found.user_id).update(is_active=False)
+    audit.record(actor=actor, event=TERMINAL_DEACTIVATED, obj=found, before={"is_active": True},
+                 after={"is_active": False}, subdistrict_id=found.subdistrict_id)
+    return found
+
+
+# ---------------------------------------------------------------------------------------------- money
+
+
+def _amount(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_AMOUNT:
+        raise Invalid(_("The amount must be a whole number of fen between 1 and %(max)s.") % {"max": MAX_AMOUNT},
+                      field="amount_fen")
+    return value
+
+
+def _scoped_key(actor: User, terminal: Terminal | None, key: str) -> str | None:
+    key = (key or "").strip()
+    if not key:
+        return None
+    if len(key) > 100:
+        raise Invalid(_("The idempotency key is longer than 100 characters."), field="idempotency_key")
+    return f"t{terminal.pk}:{key}" if terminal is not None else f"u{actor.pk}:{key}"
+
+
+def _fingerprint(kind: str, card: Card | None, legs: Sequence[Leg], extra: str = "") -> str:
+    described = sorted((leg.wallet, leg.account.pk if leg.account else 0, leg.amount) for leg in legs)
+    raw = json.dumps([kind, card.pk if card else None, described, extra])
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _replay(key: str, fingerprint: str) -> Transaction | None:
+    first = Transaction.objects.filter(idempotency_key=key).first()
+    if first is None:
+        return None
+    if first.fingerprint != fingerprint:
+        raise Conflict(_("This idempotency key was already used for a different request."), field="idempotency_key")
+    first.replayed = True  # type: ignore[attr-defined]
+    return first
+
+
+def _check_place(actor: User, terminal: Terminal | None, card: Card, legs: Sequence[Leg]) -> None:
+    _require(actor, Transaction, "add")
+    if terminal is not None:
+        if not terminal.is_active or terminal.user_id != actor.pk:
+            raise NotFound()
+        # Its own account must be a side; besides it only a fund may take part (a meal's subsidy share).
+        others = [leg.account for leg in legs if leg.account is not None and leg.account.pk != terminal.account_id]
+        if len(others) == sum(1 for leg in legs if leg.account is not None) or any(
+                account.kind not in FUND_KINDS for account in others):
+            raise NotFound(_("This terminal may not use that account."))
+    elif actor.subdistrict_id != card.subdistrict_id:
+        raise NotFound()
+    for leg in legs:
+        if leg.account is not None and leg.account.subdistrict_id != card.subdistrict_id:
+            raise NotFound()
+
+
+def _apply(txn: Transaction, card: Card, legs: Sequence[Leg], *, require_active: bool) -> None:
+    """Check and move: lock the card, then its wallets by id (the one lock order everywhere, so concurrent
+    spends queue and none can overdraw), refuse what would go below zero, write the entries."""
+    locked_card = Card.objects.select_for_update().get(pk=card.pk)
+    if require_active and not locked_card.can_transact:
+        raise CardNotUsable(_("Card %(number)s is %(status)s.") % {
+            "number": locked_card.number, "status": locked_card.get_status_display()})
+    change: dict[str, int] = {}
+    for leg in legs:
+        if leg.wallet:
+            change[leg.wallet] = change.get(leg.wallet, 0) + leg.amount
+    wallets = {w.kind: w for w in Wallet.objects.select_for_update().filter(
+        card=locked_card, kind__in=list(change)).order_by("pk")}
+    for wallet_kind, delta in change.items():
+        balance = wallets[wallet_kind].balance
+        if balance + delta < 0:
+            raise InsufficientBalance(
+                _("Not enough in the %(wallet)s wallet: %(balance)s, %(needed)s needed.") % {
+                    "wallet": WalletKind(wallet_kind).label, "balance": balance, "needed": -delta},
+                details={"wallet": wallet_kind, "balance": balance, "needed": -delta})
+    running = {kind: wallet.balance for kind, wallet in wallets.items()}
+    entries = []
+    for leg in legs:
+        if leg.wallet:
+            running[leg.wallet] += leg.amount
+            entries.append(Entry(transaction=txn, wallet=wallets[leg.wallet], amount=leg.amount,
+                                 balance_after=running[leg.wallet]))
+        else:
+            entries.append(Entry(transaction=txn, account=leg.account, amount=leg.amount))
+    for wallet_kind, delta in change.items():
+        if delta:
+            Wallet.objects.filter(pk=wallets[wallet_kind].pk).update(balance=F("balance") + delta)
+    Entry.objects.bulk_create(entries)
+
+
+@transaction.atomic
+def post(*, actor: User, kind: str, card: Card, legs: Sequence[Leg], idempotency_key: str = "",
+         terminal: Terminal | None = None, memo: str = "", occurred_at: dt.datetime | None = None) -> Transaction:
+    """Post one balanced transaction touching ``card``'s wallets and system accounts. See the module docstring."""
+    if kind not in TransactionKind.values or kind == TransactionKind.REVERSAL:
+        raise Invalid(_("Unknown transaction kind."), field="kind")
+    if len(legs) < 2 or sum(leg.amount for leg in legs) != 0:
+        raise Invalid(_("The entries of a transaction must sum to zero."))
+    for leg in legs:
+        if (leg.account is None) == (not leg.wallet) or leg.amount == 0 or abs(leg.amount) > MAX_AMOUNT:
+            raise Invalid(_("Each entry needs one wallet or one account and an amount."))
+        if leg.wallet and leg.wallet not in WalletKind.values:
+            raise Invalid(_("Unknown wallet."), field="wallet")
+    _check_place(actor, terminal, card, legs)
+    key = _scoped_key(actor, terminal, idempotency_key)
+    fingerprint = _fingerprint(kind, card, legs) if key else ""
+    if key and (first := _replay(key, fingerprint)) is not None:
+        return first
+    try:
+        # The key is claimed first: a concurrent retry waits here for the first request's outcome.
+        with transaction.atomic():
+            txn = Transaction.objects.create(
+                kind=kind, card=card, subdistrict_id=card.subdistrict_id, actor=actor, terminal=terminal,
+                idempotency_key=key, fingerprint=fingerprint, memo=memo[:200], occurred_at=occurred_at)
+    except IntegrityError:
+        if key and (first := _replay(key, fingerprint)) is not None:
+            return first
+        raise
+    _apply(txn, card, legs, require_active=True)
+    audit.record(actor=actor, event=TRANSACTION_POSTED, obj=txn,
+                 after={"kind": kind, "card": card.number, "terminal": terminal.pk if terminal else None,
+                        "legs": [[leg.wallet or (leg.account.code if leg.account else ""), leg.amount]
+                                 for leg in legs]},
+                 subdistrict_id=card.subdistrict_id)
+    txn.replayed = False  # type: ignore[attr-defined]
+    return txn
+
+
+def top_up(*, actor: User, card: Card, amount_fen: int, idempotency_key: str = "", terminal: Terminal | None = None,
+           memo: str = "") -> Transaction:
+    """Cash paid in at the desk: the cash wallet gains, the top-up cash box owes it."""
+    amount = _amount(amount_fen)
+    if terminal is None:
+        _require(actor, Card, "change")  # the card desk, not any till
+    cash_box = system_account(card.subdistrict_id, AccountKind.CASH_BOX)
+    return post(actor=actor, kind=TransactionKind.TOP_UP, card=card, idempotency_key=idempotency_key,
+                terminal=terminal, memo=memo,
+                legs=[Leg(amount=amount, wallet=WalletKind.CASH), Leg(amount=-amount, account=cash_box)])
+
+
+def pay(*, actor: User, card: Card, wallet: str, amount_fen: int, counter_account: Account,
+        idempotency_key: str = "", terminal: Terminal | None = None, memo: str = "",
+        occurred_at: dt.datetime | None = None) -> Transaction:
+    """The card pays ``amount_fen`` from one wallet to ``counter_account`` (a canteen, the charity shop …)."""
+    amount = _amount(amount_fen)
+    return post(actor=actor, kind=TransactionKind.PAYMENT, card=card, idempotency_key=idempotency_key,
+                terminal=terminal, memo=memo, occurred_at=occurred_at,
+                legs=[Leg(amount=-amount, wallet=wallet), Leg(amount=amount, account=counter_account)])
+
+
+def credit(*, actor: User, card: Card, wallet: str, amount_fen: int, counter_account: Account,
+           idempotency_key: str = "", terminal: Terminal | None = None, memo: str = "",
+           occurred_at: dt.datetime | None = None) -> Transaction:
+    """The card receives ``amount_fen`` into one wallet from ``counter_account`` (subsidy fund, time bank …)."""
+    amount = _amount(amount_fen)
+    return post(actor=actor, kind=TransactionKind.CREDIT, card=card, idempotency_key=idempotency_key,
+                terminal=terminal, memo=memo, occurred_at=occurred_at,
+                legs=[Leg(amount=amount, wallet=wallet), Leg(amount=-amount, account=counter_account)])
+
+
+@transaction.atomic
+def reverse(*, actor: User, transaction: Transaction, reason: str, idempotency_key: str = "",
+            terminal: Terminal | None = None) -> Transaction:
+    """A new transaction with every entry of ``transaction`` negated. Refused if a wallet would go below zero
+    (the money was already spent) or if it was reversed before."""
+    original = Transaction.objects.select_related("card").get(pk=transaction.pk)
+    if original.kind == TransactionKind.REVERSAL:
+        raise Conflict(_("A reversal cannot itself be reversed; post a new transaction."))
+    if not reason.strip():
+        raise Invalid(_("Give a reason for the correction."), field="reason")
+    card = original.card
+    if card is None:
+        raise Invalid(_("Only card transactions can be reversed here."))
+    legs = [Leg(amount=-e.amount, wallet=e.wallet.kind if e.wallet else "", account=e.account)
+            for e in original.entries.select_related("wallet", "account")]
+    if any(e.wallet is not None and e.wallet.card_id != card.pk for e in original.entries.select_related("wallet")):
+        raise Conflict(_("This transaction moved value between cards and cannot be reversed here."))
+    _check_place(actor, terminal, card, legs)
+    if terminal is None:
+        _require(actor, Transaction, "change")
+    elif original.terminal_id != terminal.pk:
+        raise NotFound()
+    key = _scoped_key(actor, terminal, idempotency_key)
+    fingerprint = _fingerprint(TransactionKind.REVERSAL, card, legs, extra=str(original.pk)) if key else ""
+    if key and (first := _replay(key, fingerprint)) is not None:
+        return first
+    try:
+        with db_transaction.atomic():
+            txn = Transaction.objects.create(
+                kind=TransactionKind.REVERSAL, card=card, subdistrict_id=original.subdistrict_id, actor=actor,
+                terminal=terminal, idempotency_key=key, fingerprint=fingerprint, memo=reason[:200], reverses=original)
+    except IntegrityError:
+        if key and (first := _replay(key, fingerprint)) is not None:
+            return first
+        raise Conflict(_("This transaction has already been reversed.")) from None
+    _apply(txn, card, legs, require_active=False)
+    audit.record(actor=actor, event=TRANSACTION_REVERSED, obj=txn, before={"transaction": original.pk},
+                 after={"reversal": txn.pk}, reason=reason, subdistrict_id=original.subdistrict_id)
+    txn.replayed = False  # type: ignore[attr-defined]
+    return txn

@@ -1,0 +1,54 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class CardStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    LOST = "lost", _("Reported lost")
+    FROZEN = "frozen", _("Frozen")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class WalletKind(models.TextChoices):
+    """What a wallet holds. Money in fen; the time bank in minutes."""
+
+    CASH = "cash", _("Cash")
+    MEAL_SUBSIDY = "meal_subsidy", _("Meal subsidy")
+    CHARITY_POINTS = "charity_points", _("Charity points")
+    TIME_BANK = "time_bank", _("Time-bank minutes")
+
+
+class AccountKind(models.TextChoices):
+    """The system side of every transaction: where a wallet's value comes from or goes to."""
+
+    CASH_BOX = "cash_box", _("Top-up cash box")
+    SUBSIDY_FUND = "subsidy_fund", _("Meal subsidy fund")
+    CHARITY_FUND = "charity_fund", _("Charity fund")
+    CANTEEN = "canteen", _("Canteen settlement")
+    CHARITY_SHOP = "charity_shop", _("Charity-shop settlement")
+    LIBRARY = "library", _("Library fees")
+    TIME_BANK = "time_bank", _("Time bank")
+    REFUNDS = "refunds", _("Cash refunds")
+
+
+class TransactionKind(models.TextChoices):
+    TOP_UP = "top_up", _("Top-up")
+    PAYMENT = "payment", _("Payment")
+    CREDIT = "credit", _("Credit")
+    TRANSFER = "transfer", _("Transfer to a new card")
+    PAYOUT = "payout", _("Pay-out on cancellation")
+    REVERSAL = "reversal", _("Reversal")
+
+
+class TerminalKind(models.TextChoices):
+    CANTEEN_TILL = "canteen_till", _("Canteen till")
+    CHARITY_TILL = "charity_till", _("Charity-shop till")
+    LIBRARY_DESK = "library_desk", _("Library desk")
+    VOLUNTEER_KIOSK = "volunteer_kiosk", _("Volunteer kiosk")
+
+
+class CancelReason(models.TextChoices):
+    DEATH = "death", _("Death")
+    MOVED_AWAY = "moved_away", _("Moved away")
+    REQUESTED = "requested", _("At the holder's request")
+    REPLACED = "replaced", _("Replaced by a new card")

@@ -1,0 +1,100 @@
+"""Reads of cards and the ledger. Other apps (dining, volunteers, charity, library) call these.
+
+Public surface (stable; other apps depend on it):
+
+    card_by_number(number: str) -> Card        # spaces allowed; bad check digit or unknown → NotFound
+    card_by_qr(payload: str) -> Card           # the signed payload of the card's QR code → NotFound if forged
+    live_card_of(person: Person) -> Card | None   # the person's card that is not cancelled
+    balances(card: Card) -> dict[str, int]     # wallet kind → balance (fen; minutes for the time bank)
+    recent_transactions(card: Card, limit: int = 20) -> list[Transaction]
+    account_total(account: Account, *, start=None, end=None) -> int   # sum of its entries in [start, end)
+    system_account(subdistrict_id: int, kind: str, code: str = "", name: str = "") -> Account   # opened on first use
+    cards(user, action="view") -> QuerySet[Card]                       # scoped, for pages and the API
+    transactions(user, action="view") -> QuerySet[Transaction]         # scoped
+    terminals(user, action="view") -> QuerySet[Terminal]               # scoped
+    terminal_by_token(token: str) -> Terminal | None                   # active terminals only
+
+``card_by_number`` and ``card_by_qr`` are not scoped: the card is the holder's credential, presented at
+a till anywhere in the sub-district; what a caller must check is its own place (terminal, canteen),
+which :mod:`shequ.cards.actions` does for every posting.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import QuerySet, Sum
+from django.utils.translation import gettext as _
+
+from shequ.cards import numbers
+from shequ.cards.actions import system_account, token_hash
+from shequ.cards.choices import CardStatus, WalletKind
+from shequ.cards.models import Account, Card, Entry, Terminal, Transaction
+from shequ.core.errors import NotFound
+from shequ.core.scopes import restrict
+from shequ.population.models import Person
+
+__all__ = [
+    "account_total", "balances", "card_by_number", "card_by_qr", "cards", "live_card_of", "recent_transactions",
+    "system_account", "terminal_by_token", "terminals", "transactions",
+]
+
+
+def card_by_number(number: str) -> Card:
+    cleaned = numbers.normalize(number or "")
+    if not numbers.is_valid(cleaned):
+        raise NotFound(_("No card with this number."))
+    card = Card.objects.select_related("person").filter(number=cleaned).first()
+    if card is None:
+        raise NotFound(_("No card with this number."))
+    return card
+
+
+def card_by_qr(payload: str) -> Card:
+    number = numbers.number_from_qr((payload or "").strip())
+    if number is None:
+        raise NotFound(_("This QR code is not a valid card."))
+    return card_by_number(number)
+
+
+def live_card_of(person: Person) -> Card | None:
+    return Card.objects.filter(person=person).exclude(status=CardStatus.CANCELLED).first()
+
+
+def balances(card: Card) -> dict[str, int]:
+    found = dict(card.wallets.values_list("kind", "balance"))
+    return {kind: found.get(kind, 0) for kind in WalletKind.values}
+
+
+def recent_transactions(card: Card, limit: int = 20) -> list[Transaction]:
+    return list(Transaction.objects.filter(card=card).prefetch_related("entries__wallet", "entries__account")
+                .order_by("-created_at", "-id")[:limit])
+
+
+def account_total(account: Account, *, start: dt.datetime | None = None, end: dt.datetime | None = None) -> int:
+    entries = Entry.objects.filter(account=account)
+    if start is not None:
+        entries = entries.filter(transaction__created_at__gte=start)
+    if end is not None:
+        entries = entries.filter(transaction__created_at__lt=end)
+    return int(entries.aggregate(total=Sum("amount"))["total"] or 0)
+
+
+def cards(user: Any, action: str = "view") -> QuerySet[Card]:
+    return restrict(Card.objects.select_related("person"), user, action)
+
+
+def transactions(user: Any, action: str = "view") -> QuerySet[Transaction]:
+    return restrict(Transaction.objects.all(), user, action)
+
+
+def terminals(user: Any, action: str = "view") -> QuerySet[Terminal]:
+    return restrict(Terminal.objects.select_related("account"), user, action)
+
+
+def terminal_by_token(token: str) -> Terminal | None:
+    if not token:
+        return None
+    return Terminal.objects.select_related("account", "user").filter(
+        token_hash=token_hash(token), is_active=True).first()

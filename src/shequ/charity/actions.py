@@ -1,0 +1,230 @@
+"""Every write of the charity shop: goods, donations with receipts, stock counts, sales, monthly allowances.
+
+Keyword-only with an ``actor``, one durable transaction each, the audit row written inside it. Stock moves only
+by appending StockMovement rows through :func:`_move`; points move in the card ledger through :mod:`seams`
+(cash is taken at the till in notes).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from shequ.cards.models import Card
+from shequ.charity import seams
+from shequ.charity.choices import ELIGIBLE_TAGS, MovementKind
+from shequ.charity.models import (
+    Allowance,
+    AllowanceRun,
+    Donation,
+    DonationLine,
+    Sale,
+    SaleLine,
+    StockItem,
+    StockMovement,
+)
+from shequ.core import audit
+from shequ.core.crypto import normalize_phone
+from shequ.core.errors import Conflict, Invalid, NotFound
+from shequ.core.models import User
+from shequ.core.scopes import can
+from shequ.population.models import Household, Person
+from shequ.population.queries import household_representative, households_with_tags, people_served_in
+
+ITEM_ADDED = "charity.item_added"
+DONATION_RECEIVED = "charity.donation_received"
+STOCK_ADJUSTED = "charity.stock_adjusted"
+SALE_MADE = "charity.sale_made"
+ALLOWANCE_GRANTED = "charity.allowance_granted"
+
+Lines = Sequence[tuple[StockItem, int]]
+
+
+def _require(actor: User, model: type, action: str) -> int:
+    """The actor's sub-district (the shop she works for), if her role may do this."""
+    if not can(actor, model, action) or actor.is_resident or actor.subdistrict_id is None:
+        raise NotFound()
+    return actor.subdistrict_id
+
+
+def _items(subdistrict_id: int, lines: Lines) -> list[tuple[StockItem, int]]:
+    """The lines' items locked in id order (two tills never deadlock), each of this shop, quantities positive."""
+    wanted: dict[int, int] = {}
+    for item, quantity in lines:
+        if quantity <= 0:
+            raise Invalid(_("Quantities must be at least 1."), field="lines")
+        wanted[item.pk] = wanted.get(item.pk, 0) + quantity
+    if not wanted:
+        raise Invalid(_("Add at least one item."), field="lines")
+    locked = {item.pk: item for item in StockItem.objects.select_for_update().filter(
+        pk__in=wanted, subdistrict_id=subdistrict_id).order_by("pk")}
+    if len(locked) != len(wanted):
+        raise NotFound(_("Unknown item."), field="lines")
+    return [(locked[pk], quantity) for pk, quantity in sorted(wanted.items())]
+
+
+def _move(*, actor: User, item: StockItem, quantity: int, kind: str, donation: Donation | None = None,
+          sale: Sale | None = None, reason: str = "") -> None:
+    StockMovement.objects.create(item=item, subdistrict_id=item.subdistrict_id, kind=kind, quantity=quantity,
+                                 by=actor, donation=donation, sale=sale, reason=reason)
+    try:
+        with transaction.atomic():
+            StockItem.objects.filter(pk=item.pk).update(on_hand=F("on_hand") + quantity)
+    except IntegrityError as exc:  # the CHECK on_hand >= 0
+        raise Conflict(_("Only %(n)d %(unit)s of %(item)s in stock.")
+                       % {"n": item.on_hand, "unit": item.unit, "item": item.name}, field="lines") from exc
+    item.on_hand += quantity
+
+
+@transaction.atomic(durable=True)
+def add_item(*, actor: User, name: str, unit: str = "件", price_fen: int = 0) -> StockItem:
+    subdistrict_id = _require(actor, StockItem, "add")
+    name = name.strip()
+    if not name:
+        raise Invalid(_("A name is required."), field="name")
+    if price_fen < 0:
+        raise Invalid(_("The price cannot be negative."), field="price_fen")
+    if StockItem.objects.filter(subdistrict_id=subdistrict_id, name=name).exists():
+        raise Conflict(_("%(name)s is already a stock item.") % {"name": name}, field="name")
+    item = StockItem.objects.create(subdistrict_id=subdistrict_id, name=name, unit=unit.strip() or "件",
+                                    price_fen=price_fen)
+    audit.record(actor=actor, event=ITEM_ADDED, obj=item, after={"name": name, "price_fen": price_fen})
+    return item
+
+
+@transaction.atomic(durable=True)
+def receive_donation(*, actor: User, donor_name: str, lines: Lines, donor_phone: str = "", note: str = "",
+                     ) -> Donation:
+    """Goods received: stock goes up, and the donation gets its receipt number (捐赠收据)."""
+    subdistrict_id = _require(actor, Donation, "add")
+    donor_name = donor_name.strip()
+    if not donor_name:
+        raise Invalid(_("Name the donor (or write 匿名 for an anonymous gift)."), field="donor_name")
+    items = _items(subdistrict_id, lines)
+    donation = Donation.objects.create(subdistrict_id=subdistrict_id, donor_name=donor_name,
+                                       donor_phone=normalize_phone(donor_phone), received_by=actor, note=note.strip())
+    # The number comes from the row's own id, so two clerks at once never share one.
+    donation.receipt_number = f"JZ{timezone.localdate():%Y}{donation.pk:07d}"
+    donation.save(update_fields=["receipt_number"])
+    for item, quantity in items:
+        DonationLine.objects.create(donation=donation, item=item, quantity=quantity)
+        _move(actor=actor, item=item, quantity=quantity, kind=MovementKind.DONATION, donation=donation)
+    audit.record(actor=actor, event=DONATION_RECEIVED, obj=donation,
+                 after={"receipt": donation.receipt_number, "donor": donor_name,
+                        "lines": [[item.pk, quantity] for item, quantity in items]})
+    return donation
+
+
+@transaction.atomic(durable=True)
+def adjust_stock(*, actor: User, item: StockItem, quantity: int, reason: str,
+                 kind: str = MovementKind.ADJUSTMENT) -> StockItem:
+    """A stock count that differs, or goods written off: a signed movement with the reason."""
+    subdistrict_id = _require(actor, StockItem, "change")
+    if kind not in (MovementKind.ADJUSTMENT, MovementKind.WRITE_OFF):
+        raise Invalid(_("Unknown kind of adjustment."), field="kind")
+    if quantity == 0 or (kind == MovementKind.WRITE_OFF and quantity > 0):
+        raise Invalid(_("Give the change in stock (a write-off takes goods out)."), field="quantity")
+    if not reason.strip():
+        raise Invalid(_("Say why the stock changes."), field="reason")
+    ((item, _n),) = _items(subdistrict_id, [(item, 1)])
+    before = item.on_hand
+    _move(actor=actor, item=item, quantity=quantity, kind=kind, reason=reason.strip())
+    audit.record(actor=actor, event=STOCK_ADJUSTED, obj=item, before={"on_hand": before},
+                 after={"on_hand": item.on_hand, "kind": kind}, reason=reason)
+    return item
+
+
+@transaction.atomic(durable=True)
+def sell(*, actor: User, buyer: Person, lines: Lines, points: int) -> Sale:
+    """Goods to a resident: ``points`` are taken from her charity points, the rest of the price is cash."""
+    subdistrict_id = _require(actor, Sale, "add")
+    # Locking the buyer serialises her purchases, so two tills cannot spend the same points twice.
+    buyer_row = people_served_in(subdistrict_id).select_for_update().filter(pk=buyer.pk).first()
+    if buyer_row is None:
+        raise NotFound(_("This resident is not registered in the sub-district."), field="buyer")
+    items = _items(subdistrict_id, lines)
+    total = sum(item.price_fen * quantity for item, quantity in items)
+    if points < 0 or points > total:
+        raise Invalid(_("Points must be between 0 and the total, %(total)d.") % {"total": total}, field="points")
+    if points and seams.active_card_of(buyer_row) is None:
+        raise Conflict(_("%(name)s has no active resident card; paying with points needs one.")
+                       % {"name": buyer_row.name}, field="points")
+    # A friendly refusal before any stock moves; the ledger enforces the same under the card's lock.
+    balance = seams.points_balance(buyer_row)
+    if points > balance:
+        raise Conflict(_("Only %(n)d points left.") % {"n": balance}, field="points")
+    sale = Sale.objects.create(subdistrict_id=subdistrict_id, buyer=buyer_row, sold_by=actor, total_fen=total,
+                               points_paid=points, cash_fen=total - points)
+    for item, quantity in items:
+        SaleLine.objects.create(sale=sale, item=item, quantity=quantity, unit_price_fen=item.price_fen)
+        _move(actor=actor, item=item, quantity=-quantity, kind=MovementKind.SALE, sale=sale)
+    sale.ledger_reference = seams.post_sale_payment(actor=actor, person=buyer_row, points=points,
+                                                    reference=f"charity-sale-{sale.pk}")
+    sale.save(update_fields=["ledger_reference"])
+    audit.record(actor=actor, event=SALE_MADE, obj=sale,
+                 after={"buyer": buyer_row.pk, "total_fen": total, "points": points, "cash_fen": sale.cash_fen,
+                        "lines": [[item.pk, quantity] for item, quantity in items]})
+    return sale
+
+
+def _allowance_recipient(household: Household) -> tuple[Person | None, Card | None]:
+    """Who receives the household's points: its representative if she has an active card, else the first
+    member who has one (points are the household's); with no card in the household, the representative."""
+    representative = household_representative(household)
+    if representative is None:
+        return None, None
+    members = [representative, *people_served_in(household.subdistrict_id).filter(household=household)
+               .exclude(pk=representative.pk).order_by("birth_date", "id")]
+    for member in members:
+        if (card := seams.active_card_of(member)) is not None:
+            return member, card
+    return representative, None
+
+
+@transaction.atomic(durable=True)
+def grant_monthly_allowance(*, actor: User, month: dt.date, points_per_household: int,
+                            tags: Sequence[str] = ELIGIBLE_TAGS) -> AllowanceRun:
+    """Points for every household of the sub-district with a member carrying an eligible tag, once a month."""
+    subdistrict_id = _require(actor, AllowanceRun, "add")
+    month = month.replace(day=1)
+    if points_per_household <= 0:
+        raise Invalid(_("Give the points per household."), field="points_per_household")
+    unknown = set(tags) - set(ELIGIBLE_TAGS)
+    if not tags or unknown:
+        raise Invalid(_("Choose the tags that make a household eligible."), field="tags")
+    if AllowanceRun.objects.filter(subdistrict_id=subdistrict_id, month=month).exists():
+        raise Conflict(_("The allowance for %(month)s has already been granted.") % {"month": f"{month:%Y-%m}"})
+    try:
+        with transaction.atomic():
+            run = AllowanceRun.objects.create(subdistrict_id=subdistrict_id, month=month, granted_by=actor,
+                                              points_per_household=points_per_household, tags=sorted(tags))
+    except IntegrityError as exc:
+        raise Conflict(_("The allowance for %(month)s has already been granted.") % {"month": f"{month:%Y-%m}"}) \
+            from exc
+    granted = skipped = 0
+    for household in households_with_tags(subdistrict_id, list(tags)):
+        recipient, card = _allowance_recipient(household)
+        if recipient is None:
+            continue
+        if card is None:
+            # Points can only be held on a card: the household is listed with none granted, so the clerk can
+            # see who to invite to the card desk, and next month's run includes them once they have one.
+            Allowance.objects.create(run=run, household=household, recipient=recipient,
+                                     subdistrict_id=subdistrict_id, points=0)
+            skipped += 1
+            continue
+        allowance = Allowance.objects.create(run=run, household=household, recipient=recipient,
+                                             subdistrict_id=subdistrict_id, points=points_per_household)
+        allowance.ledger_reference = seams.post_points_credit(
+            actor=actor, card=card, points=points_per_household, reference=f"charity-allowance-{allowance.pk}")
+        allowance.save(update_fields=["ledger_reference"])
+        granted += 1
+    audit.record(actor=actor, event=ALLOWANCE_GRANTED, obj=run,
+                 after={"month": month, "households": granted, "no_card": skipped, "points": points_per_household,
+                        "tags": sorted(tags)})
+    return run

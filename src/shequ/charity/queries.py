@@ -1,0 +1,78 @@
+"""Reads of the charity shop, through ``restrict``; the reports reconcile stock to its movements."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet, Sum
+
+from shequ.charity import seams
+from shequ.charity.models import Allowance, AllowanceRun, Donation, Sale, StockItem, StockMovement
+from shequ.core.models import User
+from shequ.core.scopes import restrict
+from shequ.population.models import Person
+
+
+def items(user: User) -> QuerySet[StockItem]:
+    return restrict(StockItem.objects.all(), user).order_by("name_pinyin", "id")
+
+
+def donations(user: User) -> QuerySet[Donation]:
+    return restrict(Donation.objects.prefetch_related("lines__item"), user)
+
+
+def sales(user: User) -> QuerySet[Sale]:
+    return restrict(Sale.objects.select_related("buyer").prefetch_related("lines__item"), user)
+
+
+def allowance_runs(user: User) -> QuerySet[AllowanceRun]:
+    # A household listed with 0 points had no card to credit (see actions.grant_monthly_allowance).
+    return restrict(AllowanceRun.objects.annotate(
+        households=Count("allowances", filter=Q(allowances__points__gt=0)),
+        no_card=Count("allowances", filter=Q(allowances__points=0)),
+        points=Sum("allowances__points")), user)
+
+
+def allowances(user: User, run: AllowanceRun | None = None) -> QuerySet[Allowance]:
+    found = restrict(Allowance.objects.select_related("household", "recipient", "run"), user)
+    return found.filter(run=run) if run else found.order_by("-run__month", "id")
+
+
+@dataclass
+class StockRow:
+    item: StockItem
+    received: int
+    sold: int
+    adjusted: int
+    movements_total: int
+
+    @property
+    def reconciles(self) -> bool:
+        return self.movements_total == self.item.on_hand
+
+
+def stock_report(user: User, *, since: dt.date | None = None, until: dt.date | None = None) -> list[StockRow]:
+    """Per item: received, sold and adjusted in the period, and whether the level equals the sum of all movements."""
+    period = Q()
+    if since:
+        period &= Q(movements__at__date__gte=since)
+    if until:
+        period &= Q(movements__at__date__lte=until)
+    rows: Any = restrict(StockItem.objects.all(), user, "export").annotate(
+        received=Sum("movements__quantity", filter=period & Q(movements__kind="donation"), default=0),
+        sold=Sum("movements__quantity", filter=period & Q(movements__kind="sale"), default=0),
+        adjusted=Sum("movements__quantity", filter=period & Q(movements__kind__in=["adjustment", "write_off"]),
+                     default=0),
+    ).order_by("name_pinyin", "id")
+    totals = dict(StockMovement.objects.filter(item__in=[r.pk for r in rows]).values("item")
+                  .annotate(n=Sum("quantity")).values_list("item", "n"))
+    return [StockRow(item=row, received=row.received, sold=-row.sold, adjusted=row.adjusted,
+                     movements_total=totals.get(row.pk, 0)) for row in rows]
+
+
+def my_points(user: User) -> tuple[Person | None, int]:
+    """A resident's own charity-points balance."""
+    person = Person.objects.filter(user=user).first()
+    return person, seams.points_balance(person) if person else 0

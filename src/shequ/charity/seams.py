@@ -1,0 +1,67 @@
+"""Where the charity shop meets the resident card and its ledger (cards app).
+
+Points live only in the card's charity-points wallet: the allowance is a credit from the sub-district's charity
+fund, a sale's points a payment to the charity-shop account, each posted with the charity row's reference as
+its idempotency key. Cash is paid at the till in notes and does not touch the ledger.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from shequ.cards import actions as card_actions
+from shequ.cards import queries as cards
+from shequ.cards.choices import AccountKind, WalletKind
+from shequ.cards.models import Card
+from shequ.core.errors import Conflict, NotFound
+from shequ.core.models import User
+from shequ.population.models import Person
+
+
+def usable_card(number: str, *, subdistrict_id: int | None) -> Card:
+    """The active card with this number in the actor's sub-district; a lost, frozen or cancelled one is refused
+    by name so the till can tell the holder why."""
+    card = cards.card_by_number(number)
+    if subdistrict_id is None or card.subdistrict_id != subdistrict_id:
+        raise NotFound(_("No card with this number."), field="card")
+    if not card.can_transact:
+        raise Conflict(_("Card %(number)s is %(status)s and cannot be used.") % {
+            "number": card.number, "status": card.get_status_display().lower()}, field="card")
+    return card
+
+
+def person_for_card(number: str, *, subdistrict_id: int | None) -> Person:
+    return usable_card(number, subdistrict_id=subdistrict_id).person
+
+
+def active_card_of(person: Person) -> Card | None:
+    card = cards.live_card_of(person)
+    return card if card is not None and card.can_transact else None
+
+
+def points_balance(person: Person) -> int:
+    """Charity points in the person's card (0 without a card: points can only be held on one)."""
+    card = cards.live_card_of(person)
+    return cards.balances(card)[WalletKind.CHARITY_POINTS] if card is not None else 0
+
+
+def post_points_credit(*, actor: User, card: Card, points: int, reference: str) -> str:
+    """Credit the monthly allowance to the card's charity-points wallet; returns the ledger transaction id."""
+    fund = card_actions.system_account(card.subdistrict_id, AccountKind.CHARITY_FUND)
+    txn = card_actions.credit(actor=actor, card=card, wallet=WalletKind.CHARITY_POINTS, amount_fen=points,
+                              counter_account=fund, idempotency_key=reference, memo=reference)
+    return str(txn.pk)
+
+
+def post_sale_payment(*, actor: User, person: Person, points: int, reference: str) -> str:
+    """Take a sale's points from the buyer's card; a sale without points needs no card and posts nothing."""
+    if points == 0:
+        return ""
+    card = active_card_of(person)
+    if card is None:
+        raise Conflict(_("%(name)s has no active resident card; paying with points needs one.")
+                       % {"name": person.name}, field="points")
+    shop = card_actions.system_account(card.subdistrict_id, AccountKind.CHARITY_SHOP)
+    txn = card_actions.pay(actor=actor, card=card, wallet=WalletKind.CHARITY_POINTS, amount_fen=points,
+                           counter_account=shop, idempotency_key=reference, memo=reference)
+    return str(txn.pk)

@@ -1,0 +1,91 @@
+"""Reads of volunteering, through ``restrict``: rosters, hours, certificates and the coordinator's report."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
+
+from shequ.core.models import User
+from shequ.core.scopes import restrict
+from shequ.volunteers import seams
+from shequ.volunteers.choices import SignUpStatus
+from shequ.volunteers.models import Activity, Shift, SignUp, TimeSpend, Volunteer
+
+_TAKEN = Q(signups__status=SignUpStatus.SIGNED_UP)
+
+
+def volunteers(user: User) -> QuerySet[Volunteer]:
+    return restrict(Volunteer.objects.select_related("person"), user)
+
+
+def activities(user: User) -> QuerySet[Activity]:
+    return restrict(Activity.objects.all(), user)
+
+
+def shifts(user: User, activity: Activity | None = None) -> QuerySet[Shift]:
+    found = restrict(Shift.objects.select_related("activity"), user).annotate(taken=Count("signups", filter=_TAKEN))
+    return found.filter(activity=activity) if activity else found
+
+
+def open_shifts(subdistrict_id: int | None) -> QuerySet[Shift]:
+    """Upcoming shifts any resident of the sub-district may see and sign up for (they are public notices)."""
+    if subdistrict_id is None:
+        return Shift.objects.none()
+    return (Shift.objects.filter(subdistrict_id=subdistrict_id, ends_at__gt=timezone.now())
+            .select_related("activity").annotate(taken=Count("signups", filter=_TAKEN)).order_by("starts_at", "id"))
+
+
+def roster(user: User, shift: Shift) -> QuerySet[SignUp]:
+    return restrict(SignUp.objects.select_related("volunteer__person"), user).filter(
+        shift=shift, status=SignUpStatus.SIGNED_UP).order_by("volunteer__person__name_pinyin")
+
+
+def signups(user: User) -> QuerySet[SignUp]:
+    return restrict(SignUp.objects.select_related("shift__activity", "volunteer__person"), user)
+
+
+def served(user: User, volunteer: Volunteer, *, since: dt.date | None = None, until: dt.date | None = None,
+           ) -> QuerySet[SignUp]:
+    """Shifts the volunteer served (checked out with minutes), for the certificate."""
+    found = signups(user).filter(volunteer=volunteer, minutes_credited__gt=0)
+    if since:
+        found = found.filter(shift__starts_at__date__gte=since)
+    if until:
+        found = found.filter(shift__starts_at__date__lte=until)
+    return found.order_by("shift__starts_at")
+
+
+def hours_report(user: User, *, since: dt.date | None = None, until: dt.date | None = None) -> list[dict[str, Any]]:
+    """Per volunteer: shifts served and minutes credited in the period, minutes spent, and time-bank balance."""
+    period = Q(signups__minutes_credited__gt=0)
+    if since:
+        period &= Q(signups__shift__starts_at__date__gte=since)
+    if until:
+        period &= Q(signups__shift__starts_at__date__lte=until)
+    rows = restrict(Volunteer.objects.select_related("person"), user, "export").annotate(
+        shifts_served=Count("signups", filter=period), minutes=Sum("signups__minutes_credited", filter=period,
+                                                                   default=0),
+    ).order_by("-minutes", "person__name_pinyin")
+    spent = dict(TimeSpend.objects.filter(volunteer__in=[r.pk for r in rows]).values("volunteer")
+                 .annotate(n=Sum("minutes")).values_list("volunteer", "n"))
+    return [{"volunteer": row, "shifts": row.shifts_served, "minutes": row.minutes, "spent": spent.get(row.pk, 0),
+             "balance": seams.time_bank_balance(row.person)} for row in rows]
+
+
+def my_volunteering(user: User) -> dict[str, Any]:
+    volunteer = Volunteer.objects.select_related("person").filter(person__user=user).first()
+    if volunteer is None:
+        return {"volunteer": None}
+    mine = signups(user).filter(volunteer=volunteer)
+    return {
+        "volunteer": volunteer, "balance": seams.time_bank_balance(volunteer.person),
+        "upcoming": mine.filter(status=SignUpStatus.SIGNED_UP, shift__ends_at__gt=timezone.now()),
+        "served": mine.filter(minutes_credited__gt=0).order_by("-shift__starts_at")[:50],
+        "spends": restrict(TimeSpend.objects.all(), user).filter(volunteer=volunteer)[:50],
+        "total_minutes": mine.aggregate(n=Sum("minutes_credited", default=0))["n"],
+        "open_shifts": open_shifts(volunteer.subdistrict_id).exclude(
+            signups__volunteer=volunteer, signups__status=SignUpStatus.SIGNED_UP)[:30],
+    }

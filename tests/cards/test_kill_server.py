@@ -1,0 +1,132 @@
+"""The server is killed (SIGKILL, no goodbye) while tills stream payments; after a restart every
+payment a till was told succeeded is in the ledger exactly once, retries charge nothing twice, and
+the books balance. PostgreSQL only: the server runs in its own processes against the test database."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from shequ.cards import actions, queries
+from shequ.cards.choices import WalletKind
+from shequ.cards.models import Account, Card, Transaction
+from shequ.cards.reconciliation import check_books
+from shequ.core.models import User
+
+BIN = Path(sys.executable).parent
+AMOUNT = 100
+CLIENTS = 4
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _start_server(port: int) -> subprocess.Popen[bytes]:
+    db = connection.settings_dict
+    env = {**os.environ, "SHEQU_TESTING": "1",
+           "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}"}
+    env.pop("PYTEST_XDIST_WORKER", None)
+    server = subprocess.Popen(  # noqa: S603 (our own venv's gunicorn, fixed arguments)
+        [str(BIN / "gunicorn"), "shequ.wsgi", "-b", f"127.0.0.1:{port}", "-w", "2", "--threads", "2",
+         "--graceful-timeout", "1"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return server
+        except OSError:
+            time.sleep(0.2)
+    server.kill()
+    raise AssertionError("the server did not start")
+
+
+def _pay(port: int, token: str, card: Card, key: str) -> int:
+    body = json.dumps({"card": card.number, "wallet": "cash", "amount_fen": AMOUNT, "idempotency_key": key})
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/terminal/pay/", data=body.encode(),
+                                     headers={"Authorization": f"Terminal {token}",
+                                              "Content-Type": "application/json"}, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310 (our own local server)
+            return int(answer.status)
+    except urllib.error.HTTPError as error:
+        return int(error.code)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_every_acknowledged_payment_survives_a_killed_server_and_the_books_balance(
+        postgres_only: None, card: Card, clerk: User, admin: User, canteen_account: Account) -> None:
+    actions.top_up(actor=clerk, card=card, amount_fen=1_000_000)
+    terminal, token = actions.register_terminal(actor=admin, name="till", kind="canteen_till",
+                                                account=canteen_account)
+    port = _free_port()
+    server = _start_server(port)
+    acknowledged: set[str] = set()
+    attempted: set[str] = set()
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def stream(client: int) -> None:
+        for n in range(10_000):
+            if stop.is_set():
+                return
+            key = f"c{client}-{n}"
+            with lock:
+                attempted.add(key)
+            try:
+                status = _pay(port, token, card, key)
+            except OSError:
+                return  # the server died under this request: not acknowledged
+            if status == 201:
+                with lock:
+                    acknowledged.add(key)
+
+    clients = [threading.Thread(target=stream, args=(i,)) for i in range(CLIENTS)]
+    for thread in clients:
+        thread.start()
+    try:
+        while len(acknowledged) < 40:
+            time.sleep(0.01)
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait(timeout=10)
+    finally:
+        stop.set()
+        for thread in clients:
+            thread.join(timeout=30)
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGKILL)
+
+    server = _start_server(port)
+    try:
+        # The tills retry everything they were not told succeeded; the ledger must not charge them twice.
+        retried = {key: _pay(port, token, card, key) for key in sorted(attempted - acknowledged)}
+        assert set(retried.values()) <= {200, 201}
+        again = _pay(port, token, card, sorted(acknowledged)[0])
+        assert again == 200
+    finally:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait(timeout=10)
+
+    posted = set(Transaction.objects.filter(terminal=terminal).values_list("idempotency_key", flat=True))
+    assert {f"t{terminal.pk}:{key}" for key in acknowledged} <= posted
+    assert len(posted) == len(attempted)
+    assert queries.balances(card)[WalletKind.CASH] == 1_000_000 - AMOUNT * len(attempted)
+    assert queries.account_total(canteen_account) == AMOUNT * len(attempted)
+    report = check_books()
+    assert report.ok, report.problems()
