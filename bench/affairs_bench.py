@@ -72,7 +72,7 @@ INSERT INTO affairs_servicerequest (
     address, caller_name, caller_phone, caller_phone_index, created_by_id, status, department_id, assignee_id,
     created_at, updated_at, dispatched_at, started_at, resolved_at, confirmed_at, closed_at, due_at, resolution,
     satisfaction, satisfaction_comment, reopen_count, merged_into_id)
-SELECT 'H' || lpad(g::text, 11, '0'), gen_random_uuid(), (ARRAY['hotline','counter','portal','api'])[1 + (g % 4)],
+SELECT 'H' || lpad(g::text, 11, '0'), gen_random_uuid(), (ARRAY['hotline','counter','portal','api'])[1 + (g %% 4)],
     s.id, s.is_emergency, %(texts)s::text[] || '', %(subdistrict)s, c.neighborhood_id, c.id, c.name, '', '', '',
     %(operator)s, st.status, CASE WHEN st.status = 'accepted' THEN NULL ELSE s.department_id END,
     CASE WHEN st.status <> 'accepted' AND r4 < 0.7 THEN %(assignees)s::int[] || 0 END,
@@ -159,8 +159,8 @@ def _add_requests(n: int) -> None:
         "days": MONTHS * 30.4, "n": n, "assignees": assignees,
     }
     sql = (_REQUESTS_SQL
-           .replace("%(texts)s::text[] || ''", "(%(texts)s::text[])[1 + (g % 200)]")
-           .replace("%(assignees)s::int[] || 0", f"(%(assignees)s::int[])[1 + (g % {len(assignees)})]"))
+           .replace("%(texts)s::text[] || ''", "(%(texts)s::text[])[1 + (g %% 200)]")
+           .replace("%(assignees)s::int[] || 0", f"(%(assignees)s::int[])[1 + (g %% {len(assignees)})]"))
     params["texts"] = texts
     started = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
@@ -215,6 +215,7 @@ def main() -> None:
     from shequ.affairs.choices import Status
     from shequ.affairs.models import ServiceRequest
     from shequ.core.models import User
+    from shequ.core.scopes import can
     from shequ.population.models import Person
 
     logging.getLogger("shequ.sms").setLevel(logging.WARNING)
@@ -257,9 +258,15 @@ def main() -> None:
 
             return run
 
+        def assess(who: User = who) -> Any:
+            return lambda: assessment.assess(who, month_start, month_end)
+
+        # A committee worker has no assessment page (no export permission): her figures are timed without it.
+        exports = can(who, ServiceRequest, "export")
         for label, page_fn, raw_fn in (
             ("open queue", page("/affairs/requests/"), _raw(queue_sql, queue_params)),
-            (f"assessment {month_start:%Y-%m}", page(url), _raw(month_sql, month_params)),
+            (f"assessment {month_start:%Y-%m}" + ("" if exports else " (function)"), page(url) if exports
+             else assess(), _raw(month_sql, month_params)),
         ):
             pages = _time(page_fn, args.runs)
             raws = _time(raw_fn, args.runs)
@@ -268,9 +275,9 @@ def main() -> None:
             rows.append((f"{who.username} ({who.role})", label, p50, p95, r50, r95))
             if p95 >= TARGET_MS:
                 missed.append(f"{who.username} {label}")
-    print(f"{'user':24} {'page':20} {'page p50':>9} {'p95':>7} {'SQL p50':>8} {'p95':>7} {'page/SQL p50':>13}")
+    print(f"{'user':20} {'page':31} {'page p50':>9} {'p95':>7} {'SQL p50':>8} {'p95':>7} {'page/SQL p50':>13}")
     for user, label, p50, p95, r50, r95 in rows:
-        print(f"{user:24} {label:20} {p50:8.1f}ms {p95:6.1f}ms {r50:7.1f}ms {r95:6.1f}ms {p50 / max(r50, 0.01):12.1f}x")
+        print(f"{user:20} {label:31} {p50:8.1f}ms {p95:6.1f}ms {r50:7.1f}ms {r95:6.1f}ms {p50 / max(r50, 0.01):12.1f}x")
     print(f"load average now {os.getloadavg()[0]:.1f}")
     print(f"target p95 < {TARGET_MS} ms: " + ("met" if not missed else "MISSED: " + ", ".join(missed)))
 

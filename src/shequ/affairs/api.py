@@ -127,7 +127,7 @@ def _service(user: User, code: str) -> Service:
 def _dwelling(user: User, pk: int | None) -> Dwelling | None:
     if pk is None:
         return None
-    found = core_queries.dwellings(user).filter(pk=pk).first()
+    found = core_queries.dwellings(user).select_related("building__compound__neighborhood").filter(pk=pk).first()
     if found is None:
         raise Invalid(_("Unknown address."), field="dwelling")
     return found

@@ -112,11 +112,11 @@ def _figures(as_of: dt.datetime) -> dict[str, Any]:
     done = Q(status__in=DONE_STATUSES, resolved_at__isnull=False)
     handling = ExpressionWrapper(F("resolved_at") - F("created_at"), output_field=DurationField())
     return {
-        "received": Count("pk"),
-        "resolved": Count("pk", filter=done),
-        "on_time": Count("pk", filter=done & Q(resolved_at__lte=F("due_at"))),
-        "overdue": Count("pk", filter=(done & Q(resolved_at__gt=F("due_at"))) | (~done & Q(due_at__lt=as_of))),
-        "reopened": Count("pk", filter=Q(reopen_count__gt=0)),
+        "received": Count("*"),
+        "resolved": Count("created_at", filter=done),
+        "on_time": Count("created_at", filter=done & Q(resolved_at__lte=F("due_at"))),
+        "overdue": Count("created_at", filter=(done & Q(resolved_at__gt=F("due_at"))) | (~done & Q(due_at__lt=as_of))),
+        "reopened": Count("created_at", filter=Q(reopen_count__gt=0)),
         "rated": Count("satisfaction"),
         "satisfaction": Avg("satisfaction"),
         # No FILTER clause: Django cannot combine it with a custom template; the median skips the NULLs.
