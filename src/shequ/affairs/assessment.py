@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -125,7 +126,7 @@ def _figures(as_of: dt.datetime) -> dict[str, Any]:
     }
 
 
-def _make(key: Any, label: str, row: dict[str, Any]) -> Figures:
+def _make(key: Any, label: str, row: Mapping[str, Any]) -> Figures:
     handling = row["median_handling"]
     return Figures(
         key=key, label=label, received=row["received"], resolved=row["resolved"], on_time=row["on_time"],
