@@ -50,7 +50,7 @@ from shequ.core.crypto import normalize_phone
 from shequ.core.errors import Conflict, Forbidden, Invalid, NotFound
 from shequ.core.models import Building, Compound, Dwelling, User
 from shequ.core.roles import Role
-from shequ.core.scopes import can, get_visible
+from shequ.core.scopes import can, get_visible, level_of
 from shequ.core.sms import send_sms
 
 REQUEST_CREATED = "affairs.request_created"
@@ -327,8 +327,20 @@ def create_request(
         _dispatch_emergency(actor, request, now)
     elif department is not None:
         _dispatch(actor, request, department=department, assignee=assignee, note="", now=now)
-    get_visible(ServiceRequest.objects.all(), actor, "view", pk=request.pk)
+    _check_visible(actor, request)
     return request
+
+
+def _check_visible(actor: User, request: ServiceRequest) -> None:
+    """Whoever takes a request must see it (else: NotFound, and the transaction is undone). At sub-district and
+    neighborhood level the scope path is a column of the row just written: no need to read it back."""
+    level = level_of(actor)
+    if can(actor, ServiceRequest, "view") and (
+        (level == "subdistrict" and request.subdistrict_id == actor.subdistrict_id)
+        or (level == "neighborhood" and request.neighborhood_id == actor.neighborhood_id)
+    ):
+        return
+    get_visible(ServiceRequest.objects.all(), actor, "view", pk=request.pk)
 
 
 # Workflow ---------------------------------------------------------------------------------------------------

@@ -127,7 +127,7 @@ def _service(user: User, code: str) -> Service:
 def _dwelling(user: User, pk: int | None) -> Dwelling | None:
     if pk is None:
         return None
-    found = core_queries.dwellings(user).filter(pk=pk).first()
+    found = core_queries.dwellings(user).select_related("building__compound__neighborhood").filter(pk=pk).first()
     if found is None:
         raise Invalid(_("Unknown address."), field="dwelling")
     return found
@@ -176,7 +176,10 @@ class ServiceRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
             dwelling=_dwelling(user, data.get("dwelling")), address=data["address"],
             department=_department(user, data.get("department")),
         )
-        return self._answer(created, status.HTTP_201_CREATED)
+        # The action has checked that the creator sees the new request and holds its related rows already:
+        # no re-read.
+        return Response(ServiceRequestDetailSerializer(created, context={"request": request}).data,
+                        status=status.HTTP_201_CREATED)
 
     @extend_schema(request=DispatchSerializer, responses=ServiceRequestDetailSerializer)
     @action(detail=True, methods=["post"], url_path="dispatch")

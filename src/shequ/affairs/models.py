@@ -225,6 +225,11 @@ class ServiceRequest(models.Model):
             models.Index(fields=["subdistrict", "status", "due_at"], name="request_queue"),
             models.Index(fields=["department", "status", "due_at"], name="request_department_queue"),
             models.Index(fields=["neighborhood", "status", "due_at"], name="request_neighborhood_queue"),
+            # The assessment reads a period's requests by acceptance time: on PostgreSQL, every column it
+            # groups and counts rides in the index, so a month is an index-only scan, not 30,000 heap reads.
+            models.Index(fields=["created_at"], name="request_assessment",
+                         include=["subdistrict", "neighborhood", "status", "due_at", "resolved_at", "reopen_count",
+                                  "satisfaction", "department", "assignee"]),
         ]
 
     def __str__(self) -> str:

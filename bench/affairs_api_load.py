@@ -1,0 +1,164 @@
+"""Creating service requests over HTTP under load: gunicorn with several workers on PostgreSQL, concurrent clients.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/shequ_affairs1m \\
+        .venv/bin/python bench/affairs_api_load.py --workers 4 --clients 8 --seconds 20
+
+The database must hold the demo sub-district with its service centre (e.g. the one ``affairs_bench.py`` built:
+a million residents, 500,000 requests); the requests this script creates stay in it. It starts
+``gunicorn shequ.wsgi:application`` (as ``shequ serve`` does, without the task worker and the access log) with
+--workers processes, gives the hotline operator an API token, and runs --clients threads, each with its own
+keep-alive connection (stdlib ``http.client``), for --seconds:
+
+1. baseline: ``GET /api/v1/services/<code>/`` (an authenticated read of one catalogue row: middleware, token
+   check, role check, one query, JSON) — what the same server and clients manage for a trivial request;
+2. ``POST /api/v1/service-requests/`` with a hotline request (a random service and text, a registry resident's
+   phone number, which the platform matches through the blind index, and her dwelling).
+
+It prints requests/s and p50/p95 latency of each, the POST/GET ratio and the load average. Target: ≥ 200
+creates/s on the 2-core build machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+TARGET_PER_SECOND = 200
+
+
+def _setup(database_url: str) -> None:
+    os.environ["DATABASE_URL"] = database_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shequ.settings")
+    if not (ROOT / "var" / "secrets" / "SHEQU_FIELD_KEYS").exists() and not os.environ.get("SHEQU_FIELD_KEYS"):
+        os.environ["SHEQU_TESTING"] = "1"  # development keys: a benchmark holds no real data
+    import django
+
+    django.setup()
+
+
+def _percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))]
+
+
+def _load(port: int, token: str, clients: int, seconds: float, request: Any) -> tuple[int, float, list[float], int]:
+    """``request(rng)`` gives (method, path, body); returns (done, elapsed, latencies in ms, failures)."""
+    latencies: list[float] = []
+    failures = [0]
+    lock = threading.Lock()
+    stop = time.perf_counter() + seconds
+    headers = {"Authorization": f"Token {token}", "Content-Type": "application/json", "Accept": "application/json"}
+
+    def client(seed: int) -> None:
+        rng = random.Random(seed)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        mine = []
+        bad = 0
+        while time.perf_counter() < stop:
+            method, path, body = request(rng)
+            t0 = time.perf_counter()
+            conn.request(method, path, body=body, headers=headers)
+            response = conn.getresponse()
+            response.read()
+            mine.append((time.perf_counter() - t0) * 1000)
+            if response.status >= 300:
+                bad += 1
+        conn.close()
+        with lock:
+            latencies.extend(mine)
+            failures[0] += bad
+
+    began = time.perf_counter()
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return len(latencies), time.perf_counter() - began, latencies, failures[0]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", ""))
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--port", type=int, default=18731)
+    args = parser.parse_args()
+    if not args.database_url.startswith("postgres"):
+        sys.exit("give the PostgreSQL DATABASE_URL of a database with the demo service centre")
+    _setup(args.database_url)
+
+    from rest_framework.authtoken.models import Token
+
+    from shequ.affairs.models import Service
+    from shequ.affairs.samples import generate
+    from shequ.core.models import User
+    from shequ.population.models import Person
+
+    operator = User.objects.get(username="hotline")
+    token = Token.objects.get_or_create(user=operator)[0].key
+    callers = list(Person.objects.filter(dwelling__isnull=False).exclude(phone_index="").order_by("id")[:2000])
+    calls = [(p.phone, p.dwelling_id) for p in callers]
+    texts = generate(500, seed=7, training=False)
+    code = Service.objects.order_by("id").values_list("code", flat=True)[0]
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    server = subprocess.Popen(  # noqa: S603 - fixed argv
+        [sys.executable, "-m", "gunicorn", "shequ.wsgi:application", "--bind", f"127.0.0.1:{args.port}",
+         "--workers", str(args.workers), "--timeout", "120", "--log-level", "warning"], env=env)
+    try:
+        for _ in range(200):
+            try:
+                probe = http.client.HTTPConnection("127.0.0.1", args.port, timeout=2)
+                probe.request("GET", f"/api/v1/services/{code}/", headers={"Authorization": f"Token {token}"})
+                if probe.getresponse().status == 200:
+                    break
+            except OSError:
+                time.sleep(0.25)
+        else:
+            sys.exit("the server did not answer")
+
+        def get(rng: random.Random) -> tuple[str, str, None]:
+            return "GET", f"/api/v1/services/{code}/", None
+
+        def post(rng: random.Random) -> tuple[str, str, bytes]:
+            text = rng.choice(texts)
+            phone, dwelling = rng.choice(calls)
+            body = {"service": text.code, "description": text.text, "channel": "hotline", "caller_phone": phone,
+                    "dwelling": dwelling}
+            return "POST", "/api/v1/service-requests/", json.dumps(body).encode()
+
+        _load(args.port, token, args.clients, 2, get)  # warm up every worker
+        _load(args.port, token, args.clients, 2, post)
+        load_before = os.getloadavg()[0]
+        results = {}
+        for label, request in (("GET one service (baseline)", get), ("POST create request", post)):
+            done, elapsed, latencies, failures = _load(args.port, token, args.clients, args.seconds, request)
+            results[label] = done / elapsed
+            print(f"{label:28} {done:6} in {elapsed:4.1f} s = {done / elapsed:6.0f}/s; "
+                  f"p50 {statistics.median(latencies):6.1f} ms, p95 {_percentile(latencies, 0.95):6.1f} ms; "
+                  f"{failures} failed")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    rate = results["POST create request"]
+    print(f"POST/GET = {rate / results['GET one service (baseline)']:.1%}; gunicorn workers {args.workers}, "
+          f"clients {args.clients}; load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after")
+    print(f"target ≥ {TARGET_PER_SECOND} creates/s: {'met' if rate >= TARGET_PER_SECOND else 'MISSED'}")
+
+
+if __name__ == "__main__":
+    main()
