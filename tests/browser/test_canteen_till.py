@@ -1,8 +1,10 @@
 """A canteen operator at the counter with a phone: tap the card number, tap the dish, see what was paid."""
 
 import datetime as dt
+import importlib
 
 import pytest
+from django.apps import apps
 from django.utils import timezone
 
 from shequ.cards import actions as card_actions
@@ -17,6 +19,11 @@ pytestmark = pytest.mark.browser
 
 def test_a_canteen_operator_sells_a_subsidised_meal_on_a_phone(chromium, live_server, transactional_db, org, admin,
                                                                 make_staff, make_person):
+    from shequ.dining.models import SubsidyRule
+
+    if not SubsidyRule.objects.exists():
+        # An earlier test that committed for real has flushed what the migration seeded: seed it again.
+        importlib.import_module("shequ.dining.migrations.0002_standard_subsidy_rules").add_rules(apps, None)
     operator = make_staff(Role.CANTEEN, "zhou")
     clerk = make_staff(Role.CLERK, "clerk")
     canteen = dining_actions.create_canteen(actor=admin, name="华山长者食堂", neighborhood=org.huashan)
