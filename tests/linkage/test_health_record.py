@@ -158,3 +158,19 @@ def test_a_clinic_file_with_chinese_visit_columns_is_read_and_the_diagnosis_is_e
     with connection.cursor() as cursor:
         cursor.execute("SELECT diagnosis FROM linkage_sourcerecord WHERE id = %s", [record.pk])
         assert "高血压" not in cursor.fetchone()[0]
+
+
+def test_a_clinic_system_posts_visits_through_the_api_and_a_bad_visit_date_is_a_400(centre):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(centre)
+    visit = {"name": "王秀英", "sex": "F", "birth_date": "1950-03-08", "occurred_on": "2026-03-02",
+             "facility": "华山医院", "diagnosis": "高血压", "diagnosis_code": "I10"}
+    response = api.post("/api/v1/linkage/batches/", {"kind": "clinic", "records": [visit]}, format="json")
+    assert response.status_code == 201 and "高血压" not in str(response.json())
+    record = SourceRecord.objects.get()
+    assert (record.occurred_on, record.facility, record.diagnosis) == (dt.date(2026, 3, 2), "华山医院", "高血压")
+    bad = api.post("/api/v1/linkage/batches/", {"kind": "clinic", "records": [{**visit, "occurred_on": "昨天"}]},
+                   format="json")
+    assert bad.status_code == 400 and SourceRecord.objects.count() == 1
