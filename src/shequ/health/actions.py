@@ -61,6 +61,7 @@ FOLLOW_UP_RECORDED = "health.follow_up_recorded"
 CONTRACT_SIGNED = "health.contract_signed"
 CONTRACT_TERMINATED = "health.contract_terminated"
 ENCOUNTER_RECORDED = "health.encounter_recorded"
+ENCOUNTER_WITHDRAWN = "health.encounter_withdrawn"
 DIARY_ENTRY_RECORDED = "health.diary_entry_recorded"
 ALERT_RAISED = "health.alert_raised"
 ALERT_HANDLED = "health.alert_handled"
@@ -376,7 +377,7 @@ def record_encounter(
         raise Invalid(_("A visit cannot be in the future."), field="occurred_on")
     source_ref = source_ref.strip()
     if source_ref:
-        existing = Encounter.objects.filter(source=source, source_ref=source_ref).first()
+        existing = Encounter.objects.filter(source=source, source_ref=source_ref, withdrawn_at__isnull=True).first()
         if existing is not None:
             if existing.person_id != person.pk:
                 raise Conflict(_("This visit is already recorded for someone else."), field="source_ref")
@@ -392,6 +393,35 @@ def record_encounter(
                  after={"person": person.pk, "occurred_on": occurred_on, "facility": encounter.facility,
                         "source": source, "source_ref": source_ref},
                  subdistrict_id=_subdistrict(person))
+    return encounter
+
+
+@transaction.atomic
+def withdraw_encounter(*, actor: User, source: str, source_ref: str, reason: str) -> Encounter | None:
+    """Take an imported visit off the person it was recorded for (the linkage app calls this on an un-merge).
+
+    The row is kept, marked withdrawn with who, when and why, and no longer shown or served; the same
+    ``(source, source_ref)`` can then be recorded again for the right person. Returns None when no such visit
+    is on record (the link never produced one), so an un-merge need not know whether it did.
+    """
+    _require(actor, Encounter, "change")
+    if not reason.strip():
+        raise Invalid(_("Say why the record is not this person."), field="reason")
+    source_ref = source_ref.strip()
+    if not source_ref:
+        return None
+    encounter = Encounter.objects.select_for_update().filter(
+        source=source, source_ref=source_ref, withdrawn_at__isnull=True).first()
+    if encounter is None:
+        return None
+    _ensure_visible(actor, encounter, "change")
+    encounter.withdrawn_at, encounter.withdrawn_by = timezone.now(), actor
+    encounter.withdrawn_reason = reason.strip()[:200]
+    encounter.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawn_reason"])
+    audit.record(actor=actor, event=ENCOUNTER_WITHDRAWN, obj=encounter,
+                 before={"person": encounter.person_id, "source": source, "source_ref": source_ref},
+                 after={"withdrawn": True}, reason=encounter.withdrawn_reason,
+                 subdistrict_id=_subdistrict(encounter.person))
     return encounter
 
 

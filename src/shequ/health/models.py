@@ -264,6 +264,12 @@ class Encounter(models.Model):
                                   help_text=_("The sending system's own id, so a repeated import is not doubled."))
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
+    # An imported visit found to belong to someone else (a linkage un-merge) is withdrawn, not deleted:
+    # the row stays as history, off every read (queries.encounters) and free for its source_ref to be reused.
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="+")
+    withdrawn_reason = models.CharField(_("why withdrawn"), max_length=200, blank=True)
 
     SCOPE: ClassVar[ScopePaths] = _person_scope()
     PERSON_PATH: ClassVar[str] = "person"
@@ -273,7 +279,8 @@ class Encounter(models.Model):
         verbose_name_plural = _("encounters")
         ordering = ["-occurred_on", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["source", "source_ref"], condition=~Q(source_ref=""),
+            models.UniqueConstraint(fields=["source", "source_ref"],
+                                    condition=~Q(source_ref="") & Q(withdrawn_at__isnull=True),
                                     name="encounter_unique_source_ref"),
         ]
 

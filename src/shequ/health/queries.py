@@ -102,7 +102,7 @@ def contracts(user: Any) -> QuerySet[FamilyDoctorContract]:
 
 
 def encounters(user: Any) -> QuerySet[Encounter]:
-    return restrict(Encounter.objects.select_related("person"), user)
+    return restrict(Encounter.objects.filter(withdrawn_at__isnull=True).select_related("person"), user)
 
 
 def diary(user: Any) -> QuerySet[DiaryEntry]:

@@ -21,6 +21,8 @@ from shequ.core import audit
 from shequ.core.errors import Conflict, Invalid, NotFound
 from shequ.core.models import User
 from shequ.core.scopes import can, get_visible
+from shequ.health import actions as health_actions
+from shequ.health import queries as health_queries
 from shequ.linkage import engine, queries
 from shequ.linkage.choices import CandidateStatus, LinkOrigin, SourceKind
 from shequ.linkage.models import (
@@ -49,6 +51,11 @@ HEADERS = {
     "id_number": ("id_number", "身份证号", "证件号码"),
     "phone": ("phone", "电话", "手机"),
     "address": ("address", "地址", "住址"),
+    "occurred_on": ("occurred_on", "就诊日期"),
+    "facility": ("facility", "就诊机构", "医院"),
+    "reason": ("reason", "就诊原因", "主诉"),
+    "diagnosis": ("diagnosis", "诊断"),
+    "diagnosis_code": ("diagnosis_code", "诊断编码", "ICD10"),
 }
 _SEX = {"M": "M", "F": "F", "男": "M", "女": "F", "": ""}
 HISTOGRAM_BINS = list(range(-10, 31, 5))
@@ -118,6 +125,11 @@ def parse_batch(data: bytes, filename: str) -> list[dict[str, Any]]:
         except (ValueError, IndexError):
             errors.append(_("Row %(n)d: the date of birth is not a date.") % {"n": number})
             continue
+        try:
+            item["occurred_on"] = _date((row[columns["occurred_on"]] if "occurred_on" in columns else None) or None)
+        except (ValueError, IndexError):
+            errors.append(_("Row %(n)d: the date of the visit is not a date.") % {"n": number})
+            continue
         sex = _SEX.get(item.get("sex", "").upper() if item.get("sex", "").isascii() else item.get("sex", ""))
         if sex is None:
             errors.append(_("Row %(n)d: the sex must be M, F, 男 or 女.") % {"n": number})
@@ -145,7 +157,8 @@ def import_records(*, actor: User, kind: str, rows: list[dict[str, Any]], filena
     return _save_batch(actor=actor, kind=kind, rows=rows, filename=filename)
 
 
-_ROW_FIELDS = ("external_id", "name", "sex", "birth_date", "id_number", "phone", "address")
+_ROW_FIELDS = ("external_id", "name", "sex", "birth_date", "id_number", "phone", "address", "occurred_on", "facility",
+               "reason", "diagnosis", "diagnosis_code")
 
 
 def _save_batch(*, actor: User, kind: str, rows: list[dict[str, Any]], filename: str) -> SourceBatch:
@@ -160,6 +173,47 @@ def _save_batch(*, actor: User, kind: str, rows: list[dict[str, Any]], filename:
     audit.record(actor=actor, event=BATCH_IMPORTED, obj=batch, after={"kind": kind, "rows": len(rows),
                                                                       "filename": filename})
     return batch
+
+
+def _encounter_ref(record: SourceRecord) -> str:
+    """The record's own key, not its ``external_id``: clinics put a patient number (病历号) there, which every
+    visit of the same person shares, and each visit must become its own encounter."""
+    return f"linkage:{record.pk}"
+
+
+def _into_health(*, actor: User, links: list[PersonLink]) -> int:
+    """三库合一 made useful: a clinic visit just linked to a person is recorded in her health record, and a
+    linked health-record (健康档案) row opens her record if she has none yet.
+
+    Each link is written in its own savepoint: a person the actor may not write health data for (a family
+    doctor running linkage for people outside her contracts) keeps the link but gets no encounter from this
+    actor; the visit is recorded when someone who may writes it (the same call is idempotent). Returns how
+    many links reached the health record.
+    """
+    records = {r.pk: r for r in SourceRecord.objects.select_related("batch").filter(
+        pk__in=[link.record_id for link in links])}
+    people = {p.pk: p for p in Person.objects.filter(pk__in=[link.person_id for link in links])}
+    written = 0
+    for link in links:
+        record, person = records[link.record_id], people[link.person_id]
+        try:
+            with transaction.atomic():
+                if record.batch.kind == SourceKind.CLINIC and record.occurred_on and record.facility:
+                    health_actions.record_encounter(
+                        actor=actor, person=person, occurred_on=record.occurred_on, facility=record.facility,
+                        reason=record.reason or "", diagnosis=record.diagnosis or "",
+                        diagnosis_code=record.diagnosis_code or "", source=health_actions.Source.IMPORT,
+                        source_ref=_encounter_ref(record))
+                elif record.batch.kind == SourceKind.HEALTH:
+                    if health_queries.records(actor).filter(person=person).exists():
+                        continue
+                    health_actions.open_health_record(actor=actor, person=person)
+                else:
+                    continue
+        except (NotFound, Invalid, Conflict):
+            continue
+        written += 1
+    return written
 
 
 def _registry_table(actor: User) -> Any:
@@ -228,12 +282,13 @@ def _save_run(*, actor: User, outcome: list[dict[str, Any]], reused: int, second
                       subdistrict_id=_subdistrict(actor))
         for o in outcome
     ], batch_size=2000)
-    PersonLink.objects.bulk_create([
+    links = PersonLink.objects.bulk_create([
         PersonLink(record_id=o["record_id"], person_id=o["person_id"], match_weight=o["match_weight"],
                    origin=LinkOrigin.REVIEW if o["stage"] == "decision" else LinkOrigin.MODEL, created_by=actor,
                    subdistrict_id=_subdistrict(actor))
         for o in outcome if o["status"] == CandidateStatus.LINKED
     ], batch_size=2000)
+    _into_health(actor=actor, links=links)
     audit.record(actor=actor, event=LINKAGE_RUN, obj=run, after={**counts, "records": len(outcome),
                                                                 "reused_decisions": reused})
     return run
@@ -265,6 +320,7 @@ def _merge(*, actor: User, record_id: int, person_id: int, origin: str, weight: 
                                      created_by=actor, subdistrict_id=_subdistrict(actor))
     audit.record(actor=actor, event=RECORD_MERGED, obj=link, after={"record": record_id, "person": person_id,
                                                                    "origin": origin})
+    _into_health(actor=actor, links=[link])
     return link
 
 
@@ -291,6 +347,9 @@ def unmerge(*, actor: User, link: PersonLink, reason: str) -> PersonLink:
     link.save(update_fields=["ended_at", "ended_by", "end_reason"])
     ReviewDecision.objects.create(record_id=link.record_id, person_id=link.person_id, is_match=False,
                                   note=reason[:200], decided_by=actor, subdistrict_id=_subdistrict(actor))
+    # The visit recorded from this link must not stay on the wrong person (health keeps it, withdrawn).
+    health_actions.withdraw_encounter(actor=actor, source=health_actions.Source.IMPORT,
+                                      source_ref=_encounter_ref(link.record), reason=reason)
     audit.record(actor=actor, event=RECORD_UNMERGED, obj=link,
                  before={"record": link.record_id, "person": link.person_id}, after={"ended": True}, reason=reason)
     return link

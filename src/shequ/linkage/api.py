@@ -30,6 +30,11 @@ class SourceRowSerializer(serializers.Serializer[Any]):
     id_number = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
     phone = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
     address = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
+    occurred_on = serializers.DateField(required=False, allow_null=True, default=None)
+    facility = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    diagnosis = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    diagnosis_code = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
 
 
 class SourceBatchSerializer(serializers.ModelSerializer[SourceBatch]):

@@ -63,6 +63,12 @@ class SourceRecord(models.Model):
     phone_index = BlindIndexField(source="phone", kind="phone", normalizer="shequ.core.crypto.normalize_phone",
                                   db_index=True)
     address = models.CharField(_("address"), max_length=150, blank=True)
+    # The visit itself (clinic encounters only): written into the person's health record once she is linked.
+    occurred_on = models.DateField(_("date of the visit"), null=True, blank=True)
+    facility = models.CharField(_("facility"), max_length=100, blank=True)
+    reason = EncryptedTextField(_("reason for the visit"), blank=True)
+    diagnosis = EncryptedTextField(_("diagnosis"), blank=True)
+    diagnosis_code = EncryptedTextField(_("diagnosis code (ICD-10)"), blank=True)
 
     SCOPE: ClassVar[ScopePaths] = _SCOPE
 
