@@ -28,6 +28,7 @@ Between (a) and (b) it also measures the clerk's real import path (skip it with 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import random
 import statistics
@@ -173,6 +174,46 @@ def copy_rate_into_registry(where: str) -> tuple[int, float]:
             elapsed = time.perf_counter() - started
         cursor.execute("DELETE FROM population_person WHERE id_number_index LIKE 'z%%'")
         rows = cursor.rowcount
+    return rows, elapsed
+
+
+def copy_rate_of_everything_written(last_pk: int) -> tuple[int, float]:
+    """COPY every row the import wrote (its people, their residences and life events) back into the same tables.
+
+    The import's rows are taken out of the database (COPY TO, not timed), deleted inside one transaction (not
+    timed), COPYed back with the same ids and values (timed), and the transaction is rolled back, so the
+    database is left as it was. The commit is not in COPY's time (the import's time includes its own), which
+    favours COPY.
+    """
+    from django.db import connection, transaction
+
+    tables = [("population_person", f"id > {int(last_pk)}"),
+              ("population_residence", f"person_id > {int(last_pk)}"),
+              ("population_lifeevent", f"person_id > {int(last_pk)}")]
+    spools = {}
+    with connection.cursor() as cursor, contextlib.ExitStack() as files:
+        raw = cursor.connection
+        for table, where in tables:
+            spool = files.enter_context(tempfile.TemporaryFile())
+            with raw.cursor().copy(f"COPY (SELECT * FROM {table} WHERE {where}) TO STDOUT") as out:
+                for block in out:
+                    spool.write(block)
+            spools[table] = spool
+        rows = 0
+        with transaction.atomic():
+            cursor.execute(f"DELETE FROM population_person_tags WHERE person_id > {int(last_pk)}")
+            for table, where in reversed(tables):
+                cursor.execute(f"DELETE FROM {table} WHERE {where}")
+                rows += cursor.rowcount
+            started = time.perf_counter()
+            for table, _where in tables:
+                spool = spools[table]
+                spool.seek(0)
+                with raw.cursor().copy(f"COPY {table} FROM STDIN") as into:
+                    while block := spool.read(1 << 20):
+                        into.write(block)
+            elapsed = time.perf_counter() - started
+            transaction.set_rollback(True)
     return rows, elapsed
 
 
@@ -329,6 +370,7 @@ def import_rate(actor: Any, rows: int, seed: int) -> dict[str, Any]:
     figures["check"] = marks["write"] - marks["read"]
     figures["write"] = ended - marks["write"]
     figures["copy_rows"], figures["copy_seconds"] = copy_rate(where=f"id > {int(last_pk)}")
+    figures["all_copy_rows"], figures["all_copy_seconds"] = copy_rate_of_everything_written(int(last_pk))
     figures["registry_copy_rows"], figures["registry_copy_seconds"] = copy_rate_into_registry(
         where=f"id > {int(last_pk)}")
     return figures
@@ -479,10 +521,19 @@ def main() -> None:
             registry_ratio = rate / registry_rate
             print(f"  COPY, the registry : {registry_rows:>9,} rows in {registry_seconds:7.2f} s = "
                   f"{registry_rate:>9,.0f} rows/s   (import = {registry_ratio:.0%} of it)")
-            print(f"  ratio              : {registry_ratio:.0%} of COPY into the registry (target ≥ "
-                  f"{TARGET_IMPORT_RATIO:.0%})")
-            if registry_ratio < TARGET_IMPORT_RATIO:
-                failures.append(f"clerk's import {registry_ratio:.0%} of COPY")
+            all_rows, all_seconds = figures["all_copy_rows"], figures["all_copy_seconds"]
+            same_rows_ratio = all_seconds / seconds  # the same rows both ways: the ratio of the rates
+            print(f"  COPY, same rows    : {all_rows:>9,} rows (its people, residences, life events) back into "
+                  f"their tables in {all_seconds:7.2f} s = {all_rows / all_seconds:>9,.0f} rows/s; the import wrote "
+                  f"them at {all_rows / seconds:,.0f} rows/s (import = {same_rows_ratio:.0%} of it)")
+            print(f"  ratio              : {same_rows_ratio:.0%} of COPY of the same rows (target ≥ "
+                  f"{TARGET_IMPORT_RATIO:.0%}); per person: {registry_ratio:.0%} of COPY of the person rows into the "
+                  f"registry, {ratio:.0%} into an empty table")
+            if same_rows_ratio < TARGET_IMPORT_RATIO:
+                failures.append(f"clerk's import {same_rows_ratio:.0%} of COPY")
+        # The import and the COPY baselines leave new and dead rows that autovacuum would soon tidy; without
+        # that, the counts in (c) read the table for pages not yet marked all-visible.
+        vacuum()
     people = Person.objects.count()
     print(f"\nRegistry: {people:,} people")
 

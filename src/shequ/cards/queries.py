@@ -31,7 +31,7 @@ from shequ.cards import numbers
 from shequ.cards.actions import system_account, token_hash
 from shequ.cards.choices import CardStatus, WalletKind
 from shequ.cards.models import Account, Card, Entry, Terminal, Transaction
-from shequ.core.errors import NotFound
+from shequ.core.errors import Conflict, NotFound
 from shequ.core.scopes import restrict
 from shequ.population.models import Person
 
@@ -60,6 +60,33 @@ def card_by_qr(payload: str) -> Card:
 
 def live_card_of(person: Person) -> Card | None:
     return Card.objects.filter(person=person).exclude(status=CardStatus.CANCELLED).first()
+
+
+def usable_card(number: str, *, subdistrict_id: int | None) -> Card:
+    """The active card with this number, held by someone the actor's sub-district serves (a tap at a desk,
+    a till or a kiosk).
+
+    A card of another sub-district is as unknown as a mistyped number; a lost, frozen or cancelled card is
+    refused by name, so the counter can tell the holder why (a lost card may be in a stranger's hand)."""
+    card = card_by_number(number)
+    if subdistrict_id is None or card.subdistrict_id != subdistrict_id:
+        raise NotFound(_("No card with this number."), field="card")
+    if not card.can_transact:
+        raise Conflict(_("Card %(number)s is %(status)s and cannot be used.") % {
+            "number": card.number, "status": card.get_status_display().lower()}, field="card")
+    return card
+
+
+def active_card_of(person: Person) -> Card | None:
+    """The person's card if it can be used now (not lost, frozen or cancelled)."""
+    card = live_card_of(person)
+    return card if card is not None and card.can_transact else None
+
+
+def wallet_balance(person: Person, wallet: str) -> int:
+    """One wallet of the person's card; 0 without a card (the wallets are the card's)."""
+    card = live_card_of(person)
+    return balances(card)[wallet] if card is not None else 0
 
 
 def balances(card: Card) -> dict[str, int]:

@@ -15,6 +15,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from shequ.cards import queries as card_queries
 from shequ.cards.models import Card
 from shequ.charity import seams
 from shequ.charity.choices import ELIGIBLE_TAGS, MovementKind
@@ -151,7 +152,7 @@ def sell(*, actor: User, buyer: Person, lines: Lines, points: int) -> Sale:
     total = sum(item.price_fen * quantity for item, quantity in items)
     if points < 0 or points > total:
         raise Invalid(_("Points must be between 0 and the total, %(total)d.") % {"total": total}, field="points")
-    if points and seams.active_card_of(buyer_row) is None:
+    if points and card_queries.active_card_of(buyer_row) is None:
         raise Conflict(_("%(name)s has no active resident card; paying with points needs one.")
                        % {"name": buyer_row.name}, field="points")
     # A friendly refusal before any stock moves; the ledger enforces the same under the card's lock.
@@ -181,7 +182,7 @@ def _allowance_recipient(household: Household) -> tuple[Person | None, Card | No
     members = [representative, *people_served_in(household.subdistrict_id).filter(household=household)
                .exclude(pk=representative.pk).order_by("birth_date", "id")]
     for member in members:
-        if (card := seams.active_card_of(member)) is not None:
+        if (card := card_queries.active_card_of(member)) is not None:
             return member, card
     return representative, None
 

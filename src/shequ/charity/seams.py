@@ -13,36 +13,18 @@ from shequ.cards import actions as card_actions
 from shequ.cards import queries as cards
 from shequ.cards.choices import AccountKind, WalletKind
 from shequ.cards.models import Card
-from shequ.core.errors import Conflict, NotFound
+from shequ.core.errors import Conflict
 from shequ.core.models import User
 from shequ.population.models import Person
 
 
-def usable_card(number: str, *, subdistrict_id: int | None) -> Card:
-    """The active card with this number in the actor's sub-district; a lost, frozen or cancelled one is refused
-    by name so the till can tell the holder why."""
-    card = cards.card_by_number(number)
-    if subdistrict_id is None or card.subdistrict_id != subdistrict_id:
-        raise NotFound(_("No card with this number."), field="card")
-    if not card.can_transact:
-        raise Conflict(_("Card %(number)s is %(status)s and cannot be used.") % {
-            "number": card.number, "status": card.get_status_display().lower()}, field="card")
-    return card
-
-
 def person_for_card(number: str, *, subdistrict_id: int | None) -> Person:
-    return usable_card(number, subdistrict_id=subdistrict_id).person
-
-
-def active_card_of(person: Person) -> Card | None:
-    card = cards.live_card_of(person)
-    return card if card is not None and card.can_transact else None
+    return cards.usable_card(number, subdistrict_id=subdistrict_id).person
 
 
 def points_balance(person: Person) -> int:
     """Charity points in the person's card (0 without a card: points can only be held on one)."""
-    card = cards.live_card_of(person)
-    return cards.balances(card)[WalletKind.CHARITY_POINTS] if card is not None else 0
+    return cards.wallet_balance(person, WalletKind.CHARITY_POINTS)
 
 
 def post_points_credit(*, actor: User, card: Card, points: int, reference: str) -> str:
@@ -57,7 +39,7 @@ def post_sale_payment(*, actor: User, person: Person, points: int, reference: st
     """Take a sale's points from the buyer's card; a sale without points needs no card and posts nothing."""
     if points == 0:
         return ""
-    card = active_card_of(person)
+    card = cards.active_card_of(person)
     if card is None:
         raise Conflict(_("%(name)s has no active resident card; paying with points needs one.")
                        % {"name": person.name}, field="points")

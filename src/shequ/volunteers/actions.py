@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from shequ.cards import queries as card_queries
 from shequ.core import audit
 from shequ.core.errors import Conflict, Invalid, NotFound
 from shequ.core.models import Neighborhood, User
@@ -216,7 +217,7 @@ def spend_time(*, actor: User, volunteer: Volunteer, minutes: int, service: str)
         raise Invalid(_("Give the time used, in minutes."), field="minutes")
     if not service.strip():
         raise Invalid(_("Say which service was received."), field="service")
-    if seams.active_card_of(volunteer.person) is None:
+    if card_queries.active_card_of(volunteer.person) is None:
         raise Conflict(_("%(name)s has no active resident card; time-bank hours are kept on it.")
                        % {"name": volunteer.person.name}, field="minutes")
     # A friendly refusal; the ledger enforces the same under the card's lock.

@@ -12,38 +12,19 @@ from django.utils.translation import gettext as _
 from shequ.cards import actions as card_actions
 from shequ.cards import queries as cards
 from shequ.cards.choices import AccountKind, WalletKind
-from shequ.cards.models import Card
-from shequ.core.errors import Conflict, NotFound
+from shequ.core.errors import Conflict
 from shequ.core.models import User
 from shequ.population.models import Person
 
 
-def usable_card(number: str, *, subdistrict_id: int | None) -> Card:
-    """The active card with this number in the actor's sub-district; a lost, frozen or cancelled one is refused
-    by name so the kiosk can tell the volunteer why."""
-    card = cards.card_by_number(number)
-    if subdistrict_id is None or card.subdistrict_id != subdistrict_id:
-        raise NotFound(_("No card with this number."), field="card")
-    if not card.can_transact:
-        raise Conflict(_("Card %(number)s is %(status)s and cannot be used.") % {
-            "number": card.number, "status": card.get_status_display().lower()}, field="card")
-    return card
-
-
 def person_for_card(number: str, *, subdistrict_id: int | None) -> Person:
     """The volunteer tapping her card at the kiosk."""
-    return usable_card(number, subdistrict_id=subdistrict_id).person
-
-
-def active_card_of(person: Person) -> Card | None:
-    card = cards.live_card_of(person)
-    return card if card is not None and card.can_transact else None
+    return cards.usable_card(number, subdistrict_id=subdistrict_id).person
 
 
 def time_bank_balance(person: Person) -> int:
     """Minutes in the person's time bank (0 without a card: the time bank is a wallet of the card)."""
-    card = cards.live_card_of(person)
-    return cards.balances(card)[WalletKind.TIME_BANK] if card is not None else 0
+    return cards.wallet_balance(person, WalletKind.TIME_BANK)
 
 
 def post_time_credit(*, actor: User, person: Person, minutes: int, reference: str) -> str:
@@ -51,7 +32,7 @@ def post_time_credit(*, actor: User, person: Person, minutes: int, reference: st
 
     The hours still count as served (certificates, reports read the sign-up); only banking them needs a card,
     and a check-out is never refused for want of one."""
-    card = active_card_of(person)
+    card = cards.active_card_of(person)
     if card is None:
         return ""
     bank = card_actions.system_account(card.subdistrict_id, AccountKind.TIME_BANK)
@@ -62,7 +43,7 @@ def post_time_credit(*, actor: User, person: Person, minutes: int, reference: st
 
 def post_time_spend(*, actor: User, person: Person, minutes: int, reference: str) -> str:
     """Take minutes from the person's time bank for a service received; returns the ledger transaction id."""
-    card = active_card_of(person)
+    card = cards.active_card_of(person)
     if card is None:
         raise Conflict(_("%(name)s has no active resident card; time-bank hours are kept on it.")
                        % {"name": person.name}, field="minutes")
