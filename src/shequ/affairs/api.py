@@ -23,24 +23,9 @@ from shequ.affairs.choices import Channel
 from shequ.affairs.filters import MAX_ID, ServiceRequestFilterSet
 from shequ.affairs.models import Department, RequestStep, Service, ServiceRequest
 from shequ.core import queries as core_queries
-from shequ.core.drf import RolePermission
+from shequ.core.drf import RolePermission, validated_input
 from shequ.core.errors import Invalid
 from shequ.core.models import Dwelling, User
-
-
-def _validated(serializer_class: type[serializers.Serializer[Any]], data: Any) -> dict[str, Any]:
-    """Validated input, or a 400 naming the first field in error."""
-    serializer = serializer_class(data=data)
-    if hasattr(data, "keys"):
-        unknown = sorted(set(data.keys()) - set(serializer.fields))
-        if unknown:
-            raise Invalid(_("Unknown fields: %(fields)s") % {"fields": ", ".join(map(str, unknown))},
-                          field=str(unknown[0]))
-    if serializer.is_valid():
-        return dict(serializer.validated_data)
-    field, messages = next(iter(serializer.errors.items()))
-    first = messages[0] if isinstance(messages, list) and messages else messages
-    raise Invalid(str(first), field=None if field == "non_field_errors" else field, details=serializer.errors)
 
 
 def _id(**kwargs: Any) -> serializers.IntegerField:
@@ -168,7 +153,7 @@ class ServiceRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
     @extend_schema(request=CreateSerializer, responses={201: ServiceRequestDetailSerializer})
     def create(self, request: Request) -> Response:
         user: User = request.user  # type: ignore[assignment]
-        data = _validated(CreateSerializer, request.data)
+        data = validated_input(CreateSerializer, request.data)
         channel = Channel.PORTAL if user.is_resident else data["channel"]
         created = actions.create_request(
             actor=user, channel=channel, service=_service(user, data["service"]), description=data["description"],
@@ -193,14 +178,14 @@ class ServiceRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
 
     def _dispatch_or_transfer(self, request: Request, run: Any) -> Response:
         found = self.get_object()
-        data = _validated(DispatchSerializer, request.data)
+        data = validated_input(DispatchSerializer, request.data)
         run(actor=request.user, request=found, department=data["department"], assignee=data.get("assignee"),
             note=data["note"])
         return self._answer(found)
 
     def _note_step(self, request: Request, run: Any) -> Response:
         found = self.get_object()
-        data = _validated(NoteSerializer, request.data)
+        data = validated_input(NoteSerializer, request.data)
         run(actor=request.user, request=found, note=data["note"])
         return self._answer(found)
 
@@ -234,7 +219,7 @@ class ServiceRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
     def confirm(self, request: Request, pk: str | None = None) -> Response:
         """The resident confirms the result and rates it 1–5."""
         found = self.get_object()
-        data = _validated(RatingSerializer, request.data)
+        data = validated_input(RatingSerializer, request.data)
         actions.confirm_with_rating(actor=request.user, request=found, satisfaction=data["satisfaction"],  # type: ignore[arg-type]
                                     comment=data["comment"])
         return self._answer(found)
@@ -244,7 +229,7 @@ class ServiceRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
     def merge(self, request: Request, pk: str | None = None) -> Response:
         """Merge the given duplicate requests (ids) into this one."""
         found = self.get_object()
-        data = _validated(MergeSerializer, request.data)
+        data = validated_input(MergeSerializer, request.data)
         visible = queries.requests(request.user, "change").in_bulk(data["duplicates"])
         if len(visible) != len(set(data["duplicates"])):
             raise Invalid(_("Unknown request."), field="duplicates")

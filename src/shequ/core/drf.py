@@ -9,11 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Model
+from django.utils.translation import gettext as _
+from rest_framework import serializers
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
-from shequ.core.errors import NotFound
+from shequ.core.errors import Invalid, NotFound
 from shequ.core.scopes import can
 
 
@@ -38,3 +40,23 @@ class Pagination(LimitOffsetPagination):
     """Pages of at most 500 rows: a huge ``limit`` must never reach SQL."""
 
     max_limit = 500
+
+
+def validated_input(serializer_class: type[serializers.Serializer[Any]], data: Any) -> dict[str, Any]:
+    """Validated input, or a 400 naming the first field in error (all errors under ``errors``)."""
+    serializer = serializer_class(data=data)
+    if hasattr(data, "keys"):
+        unknown = sorted(set(data.keys()) - set(serializer.fields))
+        if unknown:
+            raise Invalid(_("Unknown fields: %(fields)s") % {"fields": ", ".join(map(str, unknown))},
+                          field=str(unknown[0]))
+    if serializer.is_valid():
+        return dict(serializer.validated_data)
+    errors = serializer.errors
+    field, messages = next(iter(errors.items()))
+    first = messages[0] if isinstance(messages, list) and messages else messages
+    if isinstance(first, dict):  # a nested serializer's errors
+        first = next(iter(first.values()))
+    if isinstance(first, list):
+        first = first[0] if first else ""
+    raise Invalid(str(first), field=None if field == "non_field_errors" else field, details=errors)

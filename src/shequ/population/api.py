@@ -23,7 +23,7 @@ from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 
 from shequ.core import queries as core_queries
-from shequ.core.drf import RolePermission
+from shequ.core.drf import RolePermission, validated_input
 from shequ.core.errors import Invalid
 from shequ.core.models import Dwelling
 from shequ.core.scopes import restrict
@@ -45,24 +45,6 @@ def _id_field(**kwargs: Any) -> serializers.IntegerField:
     return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
 
 
-def _validated(serializer_class: type[serializers.Serializer[Any]], data: Any) -> dict[str, Any]:
-    """Validated input, or a 400 naming the first field in error (all errors under ``errors``)."""
-    serializer = serializer_class(data=data)
-    if hasattr(data, "keys"):
-        unknown = sorted(set(data.keys()) - set(serializer.fields))
-        if unknown:
-            raise Invalid(_("Unknown fields: %(fields)s") % {"fields": ", ".join(map(str, unknown))},
-                          field=str(unknown[0]))
-    if serializer.is_valid():
-        return dict(serializer.validated_data)
-    errors = serializer.errors
-    field, messages = next(iter(errors.items()))
-    first = messages[0] if isinstance(messages, list) and messages else messages
-    if isinstance(first, dict):  # a nested serializer's errors
-        first = next(iter(first.values()))
-    if isinstance(first, list):
-        first = first[0] if first else ""
-    raise Invalid(str(first), field=None if field == "non_field_errors" else field, details=errors)
 
 
 def _dwelling(user: Any, pk: int) -> Dwelling:
@@ -219,7 +201,7 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, RegistryVi
 
     @extend_schema(request=PersonCreateSerializer, responses={201: PersonSerializer})
     def create(self, request: Request) -> Response:
-        data = _validated(PersonCreateSerializer, request.data)
+        data = validated_input(PersonCreateSerializer, request.data)
         person = actions.register_person(
             actor=request.user, name=data["name"], id_type=data["id_type"], id_number=data["id_number"],  # type: ignore[arg-type]
             sex=data.get("sex") or None, birth_date=data.get("birth_date"), phone=data["phone"],
@@ -234,7 +216,7 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, RegistryVi
     @extend_schema(request=PersonUpdateSerializer, responses=PersonSerializer)
     def partial_update(self, request: Request, pk: str | None = None) -> Response:
         person = self.get_object()
-        data = _validated(PersonUpdateSerializer, request.data)
+        data = validated_input(PersonUpdateSerializer, request.data)
         reason = data.pop("reason")
         tags = _tags(data.pop("tags", None))
         with transaction.atomic():
@@ -248,7 +230,7 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, RegistryVi
     def reveal(self, request: Request, pk: str | None = None) -> Response:
         """One ID number or phone unmasked, for a reason; every reveal is in the audit log."""
         person = self.get_object()
-        data = _validated(RevealSerializer, request.data)
+        data = validated_input(RevealSerializer, request.data)
         value = actions.reveal_person_field(actor=request.user, person=person, field=data["field"],  # type: ignore[arg-type]
                                             reason=data["reason"])
         return Response({"value": value}, headers={"Cache-Control": "no-store"})
@@ -258,7 +240,7 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, RegistryVi
     def move(self, request: Request, pk: str | None = None) -> Response:
         """Move within the sub-district; the old residence is closed, not lost."""
         person = self.get_object()
-        data = _validated(MoveSerializer, request.data)
+        data = validated_input(MoveSerializer, request.data)
         actions.move_person(
             actor=request.user, person=person, dwelling=_dwelling(request.user, data["dwelling"]),  # type: ignore[arg-type]
             moved_on=data.get("moved_on"), residence_type=data.get("residence_type") or None,
@@ -272,7 +254,7 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, RegistryVi
     def move_out(self, request: Request, pk: str | None = None) -> Response:
         """The person has left the sub-district; the record and its history stay."""
         person = self.get_object()
-        data = _validated(MoveOutSerializer, request.data)
+        data = validated_input(MoveOutSerializer, request.data)
         actions.move_out(actor=request.user, person=person, moved_on=data.get("moved_on"),  # type: ignore[arg-type]
                          destination=data["destination"], reason=data["reason"])
         return self._answer(person)
@@ -281,7 +263,7 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, RegistryVi
     @action(detail=True, methods=["post"])
     def death(self, request: Request, pk: str | None = None) -> Response:
         person = self.get_object()
-        data = _validated(DeathSerializer, request.data)
+        data = validated_input(DeathSerializer, request.data)
         actions.record_death(actor=request.user, person=person, died_on=data["died_on"],  # type: ignore[arg-type]
                              reason=data["reason"])
         return self._answer(person)
@@ -369,7 +351,7 @@ class ResidencePermitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, R
     @action(detail=False, methods=["post"])
     def apply(self, request: Request) -> Response:
         """Record a migrant's application for a residence permit."""
-        data = _validated(PermitApplySerializer, request.data)
+        data = validated_input(PermitApplySerializer, request.data)
         person = queries.people(request.user, "change").filter(pk=data["person"]).first()  # type: ignore[arg-type]
         if person is None:
             raise Invalid(_("Unknown person."), field="person")
@@ -380,7 +362,7 @@ class ResidencePermitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, R
     @action(detail=True, methods=["post"])
     def issue(self, request: Request, pk: str | None = None) -> Response:
         permit = self.get_object()
-        data = _validated(PermitIssueSerializer, request.data)
+        data = validated_input(PermitIssueSerializer, request.data)
         permit = actions.issue_permit(actor=request.user, permit=permit, number=data["number"],  # type: ignore[arg-type]
                                       issued_on=data.get("issued_on"))
         return self._answer(permit)
@@ -390,7 +372,7 @@ class ResidencePermitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, R
     def renew(self, request: Request, pk: str | None = None) -> Response:
         """Start a renewal: a new application linked to this permit."""
         permit = self.get_object()
-        data = _validated(PermitRenewSerializer, request.data)
+        data = validated_input(PermitRenewSerializer, request.data)
         renewal = actions.renew_permit(actor=request.user, permit=permit, applied_on=data.get("applied_on"))  # type: ignore[arg-type]
         return self._answer(renewal, status.HTTP_201_CREATED)
 
