@@ -10,8 +10,13 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 
-from shequ.population import actions
+from shequ.core import actions as core_actions
+from shequ.core.dates import add_years
+from shequ.core.roles import Role
+from shequ.core.tasks import PERIODIC_JOBS
+from shequ.population import actions, queries, views
 from shequ.population.choices import ResidenceType
+from shequ.population.models import Person, PopulationCount
 from tests.conftest import login
 
 CHART_JS = "population/vendor/chart.umd.min.js"
@@ -109,3 +114,83 @@ def test_an_anonymous_visitor_is_sent_to_sign_in(client, org):
     response = client.get(reverse("population:dynamics"))
     assert response.status_code == 302
     assert reverse("core:login") in response["Location"]
+
+
+# The counts behind the page: made by the worker, read by the page ------------------------------------------
+
+
+def total_on_page(client) -> int:
+    return client.get(reverse("population:dynamics")).context["d"].total
+
+
+def test_the_page_shows_when_the_people_were_counted(client, admin, people):
+    html = login(client, admin).get(reverse("population:dynamics")).content.decode()
+    counted_at = timezone.localtime(PopulationCount.objects.first().counted_at)
+    assert 'data-testid="counted-at">' in html
+    assert counted_at.strftime("%Y-%m-%d %H:%M") in html
+
+
+def test_a_new_resident_is_counted_by_the_worker_within_a_minute(client, admin, people, make_person):
+    login(client, admin)
+    assert total_on_page(client) == 5
+    make_person("赵敏", birth=born_aged(40))
+    # Until the worker's next round the page shows the last count, and says when it was made.
+    assert total_on_page(client) == 5
+    job = next(job for job in PERIODIC_JOBS if job.function == "shequ.population.tasks.recount_population")
+    assert job.every_seconds <= 60
+    assert job.load()() == 6
+    assert total_on_page(client) == 6
+
+
+def test_the_page_counts_again_itself_when_the_worker_has_not_for_minutes(client, admin, people, make_person):
+    actions.count_population(now=timezone.now() - views.COUNTS_OVERDUE_AFTER - dt.timedelta(seconds=1))
+    make_person("赵敏", birth=born_aged(40))
+    assert total_on_page(login(client, admin)) == 6
+
+
+def test_the_counts_are_stale_only_after_a_registry_change_or_at_a_new_day(admin, people, make_person, monkeypatch):
+    monkeypatch.setattr(actions, "COUNT_SETTLING", dt.timedelta(0))
+    counted_at = timezone.now()
+    actions.count_population(now=counted_at)
+    assert not actions.population_counts_stale()
+    assert actions.count_population_if_stale() is None
+    # A reveal or a tag is audited but moves nobody: still not stale.
+    person = Person.objects.get(name="王芳")
+    actions.reveal_person_field(actor=admin, person=person, field="id_number", reason="核对")
+    assert not actions.population_counts_stale()
+    assert actions.population_counts_stale(now=counted_at + dt.timedelta(days=1)), "ages change with the date"
+    actions.move_out(actor=admin, person=person, moved_on=timezone.localdate())
+    assert actions.population_counts_stale()
+    assert actions.count_population_if_stale() == 4
+
+
+def test_a_write_that_committed_just_after_a_count_began_is_not_missed(admin, people):
+    # The people fixture's writes were audited moments ago; a count stamped a minute later may have begun
+    # before they committed, so it does not settle the question.
+    actions.count_population(now=timezone.now() + dt.timedelta(minutes=1))
+    assert actions.population_counts_stale(now=timezone.now() + dt.timedelta(minutes=1, seconds=5))
+
+
+def test_the_count_splits_people_into_age_bands_on_their_birthdays(admin, org, make_person):
+    today = timezone.localdate()
+    make_person("钱一", birth=add_years(today, -60))  # sixty today
+    make_person("钱二", birth=add_years(today, -60) + dt.timedelta(days=1))  # sixty tomorrow
+    actions.count_population()
+    d = queries.population_dynamics(admin)
+    assert {row["band"]: row["n"] for row in d.by_age_band}["60-69"] == 1
+    assert {row["band"]: row["n"] for row in d.by_age_band}["35-59"] == 1
+    assert set(PopulationCount.objects.values_list("age_from", flat=True)) == {35, 60}
+
+
+def test_counts_are_scoped_like_the_registry(admin, alice, people):
+    actions.count_population()
+    assert queries.population_counts(alice).count() < queries.population_counts(admin).count()
+    assert set(queries.population_counts(alice).values_list("neighborhood_id", flat=True)) == {alice.neighborhood_id}
+    assert sum(queries.population_counts(alice).values_list("people", flat=True)) == 3
+
+
+def test_a_role_that_may_not_export_the_registry_counts_nobody(org, people):
+    health = core_actions.create_user(actor=None, username="nurse", role=Role.HEALTH, full_name="Nurse",
+                                      password="x-long-password-1", subdistrict=org.subdistrict)
+    actions.count_population()
+    assert not queries.population_counts(health).exists()

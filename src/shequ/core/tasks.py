@@ -31,6 +31,7 @@ class PeriodicJob:
 
 PERIODIC_JOBS = [
     PeriodicJob("expire residence permits", "shequ.population.tasks.expire_permits", 3600),
+    PeriodicJob("count the people for the dynamics page", "shequ.population.tasks.recount_population", 60),
     PeriodicJob("remind permit holders", "shequ.population.tasks.remind_expiring_permits", 3600),
     PeriodicJob("reconcile the card ledger", "shequ.cards.tasks.reconcile_books", 86400),
     PeriodicJob("cancel cards of people who left", "shequ.cards.tasks.cancel_cards_of_departed", 3600),

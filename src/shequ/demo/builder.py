@@ -816,6 +816,10 @@ class _Builder:
         cards.build(users=self.users, neighborhoods=self.neighborhoods, today=self.today, rng=self.rng)
         if self.services:
             self.build_community_services()
+        # The dynamics page reads counts the worker keeps; count once so that it is right from the start.
+        from shequ.population.actions import count_population
+
+        count_population()
         assert self.result is not None
         audit.record(
             actor=self.admin,

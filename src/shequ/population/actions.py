@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,12 +23,13 @@ from shequ.core import audit, idnumbers
 from shequ.core.crypto import normalize_phone
 from shequ.core.dates import add_years
 from shequ.core.errors import Conflict, Invalid, NotFound
-from shequ.core.models import Dwelling, User
+from shequ.core.models import AuditEntry, Dwelling, Subdistrict, User
 from shequ.core.queries import dwellings
 from shequ.core.roles import Role
 from shequ.core.scopes import can, get_visible, restrict
 from shequ.core.text import normalize_name
 from shequ.population.choices import (
+    AGE_BANDS,
     IdType,
     LifeEventKind,
     PermitStatus,
@@ -36,7 +38,15 @@ from shequ.population.choices import (
     ResidenceType,
     Sex,
 )
-from shequ.population.models import Household, LifeEvent, Person, Residence, ResidencePermit, Tag
+from shequ.population.models import (
+    Household,
+    LifeEvent,
+    Person,
+    PopulationCount,
+    Residence,
+    ResidencePermit,
+    Tag,
+)
 
 PERSON_REGISTERED = "population.person_registered"
 PERSON_CHANGED = "population.person_changed"
@@ -524,3 +534,69 @@ def remind_expiring_permits(*, today: dt.date | None = None, days: int | None = 
             transaction.on_commit(functools.partial(send_sms, phone, text))
         reminded += 1
     return reminded
+
+
+# Writes that change how many people live where, or their sex, age or residence type.
+COUNTED_EVENTS = (PERSON_REGISTERED, PERSON_CHANGED, PERSON_MOVED, PERSON_MOVED_OUT, PERSON_DIED, PEOPLE_IMPORTED)
+# A write's audit entry is timed before its transaction commits, so a count that started a little after it
+# may not have seen it: changes this long before the last count still make the counts stale.
+COUNT_SETTLING = dt.timedelta(minutes=2)
+
+
+def population_counts_stale(*, now: dt.datetime | None = None) -> bool:
+    """Whether there is something new to count: nothing counted yet, a new day (people change age band on
+    their birthdays) or a write to the registry since the last count."""
+    now = now or timezone.now()
+    last = PopulationCount.objects.values_list("counted_at", flat=True).first()
+    if last is None or timezone.localdate(last) != timezone.localdate(now):
+        return True
+    return AuditEntry.objects.filter(at__gte=last - COUNT_SETTLING, event__in=COUNTED_EVENTS).exists()
+
+
+def count_population_if_stale(*, unless_counted_within: dt.timedelta = dt.timedelta(0)) -> int | None:
+    """Count again if the counts are stale and older than ``unless_counted_within``. Returns the number of
+    people counted, or None when the last count stands."""
+    now = timezone.now()
+    last = PopulationCount.objects.values_list("counted_at", flat=True).first()
+    if last is not None and now - last < unless_counted_within:
+        return None
+    if not population_counts_stale(now=now):
+        return None
+    return count_population(now=now)
+
+
+@transaction.atomic
+def count_population(*, now: dt.datetime | None = None) -> int:
+    """Count everyone living here again, grouped as the dynamics page shows them, replacing the last count.
+    Returns the number of people counted. A system job (no actor, no audit entry: it changes no record)."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    # Two counts at once would each delete the old rows and add their own: the second waits for the first.
+    list(Subdistrict.objects.select_for_update().order_by("pk").values_list("pk", flat=True))
+    lows = [low for _label, low, _high in AGE_BANDS]
+    # One pass over the people, with a filtered count per band's lower age ("born on or before today minus
+    # `low` years"), not a CASE in the GROUP BY: PostgreSQL cannot estimate how many groups a CASE makes
+    # and would sort a million rows instead of hashing them.
+    at_least = {f"aged_{low}": Count("birth_date", filter=Q(birth_date__lte=add_years(today, -low)))
+                for low in lows[1:]}
+    groups = (
+        Person.objects.filter(status=PersonStatus.ACTIVE)
+        .values("subdistrict_id", "neighborhood_id", "compound_id", "residence_type", "sex")
+        .annotate(total=Count("*"), **at_least).order_by()
+    )
+    rows = []
+    counted = 0
+    for group in groups:
+        cumulative = [group["total"]] + [group[f"aged_{low}"] for low in lows[1:]] + [0]
+        counted += group["total"]
+        for i, low in enumerate(lows):
+            people_in_band = cumulative[i] - cumulative[i + 1]
+            if people_in_band:
+                rows.append(PopulationCount(
+                    subdistrict_id=group["subdistrict_id"], neighborhood_id=group["neighborhood_id"],
+                    compound_id=group["compound_id"], residence_type=group["residence_type"], sex=group["sex"],
+                    age_from=low, people=people_in_band, counted_at=now,
+                ))
+    PopulationCount.objects.all().delete()
+    PopulationCount.objects.bulk_create(rows)
+    return counted

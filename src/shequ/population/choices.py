@@ -58,3 +58,10 @@ class Relationship(models.TextChoices):
     PARENT = "parent", _("Parent")
     GRANDCHILD = "grandchild", _("Grandchild")
     OTHER = "other", _("Other")
+
+
+# Age bands of the dynamics page: (label, lowest age, highest age or None).
+AGE_BANDS: list[tuple[str, int, int | None]] = [
+    ("0-17", 0, 17), ("18-34", 18, 34), ("35-59", 35, 59), ("60-69", 60, 69), ("70-79", 70, 79),
+    ("80-89", 80, 89), ("90+", 90, None),
+]

@@ -250,3 +250,31 @@ class LifeEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.occurred_on} {self.get_kind_display()} {self.person}"
+
+
+class PopulationCount(models.Model):
+    """How many people live here, by compound, residence type, sex and age band, as last counted.
+
+    The dynamics page reads these few hundred rows instead of counting a million people on every view;
+    :func:`shequ.population.actions.count_population` rewrites them all at once (the worker does so within
+    a minute of a change to the registry, and at the turn of each day, when people change age band).
+    """
+
+    subdistrict = models.ForeignKey(Subdistrict, on_delete=models.CASCADE, related_name="+")
+    neighborhood = models.ForeignKey(Neighborhood, on_delete=models.CASCADE, related_name="+")
+    compound = models.ForeignKey(Compound, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    residence_type = models.CharField(_("residence type"), max_length=20, choices=ResidenceType.choices)
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
+    age_from = models.PositiveSmallIntegerField(_("aged from"))
+    people = models.PositiveIntegerField(_("people"))
+    counted_at = models.DateTimeField(_("counted at"))
+
+    SCOPE: ClassVar[ScopePaths] = ScopePaths(subdistrict="subdistrict", neighborhood="neighborhood",
+                                             compound="compound")
+
+    class Meta:
+        verbose_name = _("population count")
+        verbose_name_plural = _("population counts")
+
+    def __str__(self) -> str:
+        return f"{self.compound_id} {self.residence_type} {self.sex} {self.age_from}+: {self.people}"

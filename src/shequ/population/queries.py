@@ -12,13 +12,12 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Lower, TruncMonth
 from django.utils import timezone
 
-from shequ.core.dates import add_years
 from shequ.core.idnumbers import normalize as normalize_id
 from shequ.core.models import Compound, Neighborhood, User
-from shequ.core.scopes import restrict
+from shequ.core.scopes import can, restrict, scope_q
 from shequ.core.text import could_be_full_pinyin, could_be_initials, looks_like_pinyin
-from shequ.population.choices import PersonStatus, ResidenceType
-from shequ.population.models import Household, LifeEvent, Person, ResidencePermit
+from shequ.population.choices import AGE_BANDS, PersonStatus, ResidenceType
+from shequ.population.models import Household, LifeEvent, Person, PopulationCount, ResidencePermit
 
 _ID_PATTERN = re.compile(r"^\d{17}[\dX]$")
 _DIGITS = re.compile(r"^\d{7,13}$")
@@ -142,21 +141,6 @@ def permits(user: User, *, status: str = "", expiring_within_days: int | None = 
     return found.order_by("expires_on", "id")
 
 
-AGE_BANDS: list[tuple[str, int, int | None]] = [
-    ("0-17", 0, 17), ("18-34", 18, 34), ("35-59", 35, 59), ("60-69", 60, 69), ("70-79", 70, 79),
-    ("80-89", 80, 89), ("90+", 90, None),
-]
-
-
-def _at_least(today: dt.date) -> dict[str, Count]:
-    """One count per age band's lower bound: people aged at least ``low`` were born on or before
-    today minus ``low`` years. Band sizes are the differences of neighbouring counts."""
-    return {
-        f"aged_{low}": Count("birth_date", filter=Q(birth_date__lte=add_years(today, -low)))
-        for _label, low, _high in AGE_BANDS if low > 0
-    }
-
-
 @dataclass
 class Dynamics:
     total: int
@@ -166,44 +150,43 @@ class Dynamics:
     by_age_band: list[dict[str, Any]]
     by_sex: list[Any]
     moves_by_month: list[dict[str, Any]] = field(default_factory=list)
+    counted_at: dt.datetime | None = None  # when the counts were made (the moves are up to the minute)
+
+
+def population_counts(user: User) -> QuerySet[PopulationCount]:
+    """The last count of the people the user may count: those of the registry she may export."""
+    if not can(user, Person, "export"):
+        return PopulationCount.objects.none()
+    return PopulationCount.objects.filter(scope_q(PopulationCount, user))
+
+
+def last_counted_at() -> dt.datetime | None:
+    """When the people were last counted (every count replaces all the rows, so they share one time)."""
+    return PopulationCount.objects.values_list("counted_at", flat=True).first()
 
 
 def population_dynamics(user: User, *, months: int = 12, today: dt.date | None = None) -> Dynamics:
-    """Counts of people living here now, and month-by-month moves, within what the user may see."""
+    """Counts of people living here, as last counted (``counted_at``), and month-by-month moves up to
+    now, within what the user may see."""
     today = today or timezone.localdate()
-    living = people(user, "export").filter(status=PersonStatus.ACTIVE)
-    # One pass over the people living here, grouped by every dimension at once and summed here (instead
-    # of one pass per breakdown). Age bands are filtered counts, not a CASE in the GROUP BY: PostgreSQL
-    # cannot estimate how many groups a CASE makes and would sort a million rows instead of hashing.
-    groups: Any = (
-        living.values("neighborhood_id", "compound_id", "residence_type", "sex")
-        .annotate(n=Count("*"), **_at_least(today)).order_by()
-    )
     by_type: Counter[str] = Counter()
     by_nb: Counter[int] = Counter()
     by_cp: Counter[int | None] = Counter()
     sexes: Counter[str] = Counter()
-    at_least: Counter[int] = Counter()
-    for row in groups:
-        n = row["n"]
+    by_age: Counter[int] = Counter()
+    for row in population_counts(user).values("neighborhood_id", "compound_id", "residence_type", "sex",
+                                              "age_from", "people"):
+        n = row["people"]
         by_type[row["residence_type"]] += n
         by_nb[row["neighborhood_id"]] += n
         by_cp[row["compound_id"]] += n
         sexes[row["sex"]] += n
-        at_least[0] += n
-        for _label, low, _high in AGE_BANDS[1:]:
-            at_least[low] += row[f"aged_{low}"]
-    lows = [low for _label, low, _high in AGE_BANDS]
-    ages = {
-        label: at_least[low] - (at_least[lows[i + 1]] if i + 1 < len(lows) else 0)
-        for i, (label, low, _high) in enumerate(AGE_BANDS)
-    }
+        by_age[row["age_from"]] += n
     nb_names = dict(Neighborhood.objects.filter(pk__in=list(by_nb)).values_list("pk", "name"))
     cp_names = dict(Compound.objects.filter(pk__in=[pk for pk in by_cp if pk]).values_list("pk", "name"))
     by_neighborhood = sorted(
         ({"id": pk, "name": nb_names.get(pk, ""), "n": n} for pk, n in by_nb.items()), key=lambda r: str(r["name"])
     )
-    # People who left have no compound; they are not counted here (only people living here are).
     by_compound = sorted(
         ({"id": pk, "name": cp_names.get(pk, ""), "n": n} for pk, n in by_cp.items() if pk),
         key=lambda r: str(r["name"]),
@@ -232,12 +215,11 @@ def population_dynamics(user: User, *, months: int = 12, today: dt.date | None =
         by_compound=by_compound,
         by_residence_type=[{"code": code, "label": str(label), "n": by_type.get(code, 0)}
                            for code, label in ResidenceType.choices],
-        by_age_band=[{"band": label, "n": ages.get(label, 0)} for label, _low, _high in AGE_BANDS],
+        by_age_band=[{"band": label, "n": by_age.get(low, 0)} for label, low, _high in AGE_BANDS],
         by_sex=by_sex,
         moves_by_month=list(months_index.values()),
+        counted_at=last_counted_at(),
     )
-
-
 
 
 # For services of the whole sub-district (library, charity shop, volunteers) -----------------------------

@@ -17,6 +17,10 @@ def remind_expiring_permits() -> int:
     return actions.remind_expiring_permits()
 
 
+def recount_population() -> int:
+    return actions.count_population_if_stale() or 0
+
+
 def run_import(task: Task, progress: TaskProgress) -> dict[str, Any]:
     """The task behind the import page: the uploaded spreadsheet, imported as the clerk who uploaded it."""
     result = importing.import_people(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -259,9 +260,15 @@ def permit_renew(request: AuthedRequest, pk: int) -> HttpResponse:
     return redirect("population:person_detail", pk=permit.person_id)
 
 
+COUNTS_OVERDUE_AFTER = dt.timedelta(minutes=5)
+
+
 @login_required
 def dynamics(request: AuthedRequest) -> HttpResponse:
     _require(request, Person, "export")
+    # The worker recounts within a minute of a change. If it has not (it is not running), count here, so that
+    # the page is never more than a few minutes behind; the first view of a new registry counts too.
+    actions.count_population_if_stale(unless_counted_within=COUNTS_OVERDUE_AFTER)
     data = queries.population_dynamics(request.user)
     # Plain lists for the charts (dynamics.js reads them through json_script); the tables use `d`.
     kinds = ("move_in", "move_out", "move_within", "birth", "death")
