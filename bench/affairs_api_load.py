@@ -53,6 +53,35 @@ def _percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))]
 
 
+def _cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of these processes so far (Linux /proc), for the share of each part."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
+def _processes(named: str) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip().startswith(named):
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+def _children(pid: int) -> list[int]:
+    return [pid, *(int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split())]
+
+
 def _load(port: int, token: str, clients: int, seconds: float, request: Any) -> tuple[int, float, list[float], int]:
     """``request(rng)`` gives (method, path, body); returns (done, elapsed, latencies in ms, failures)."""
     latencies: list[float] = []
@@ -145,12 +174,19 @@ def main() -> None:
         _load(args.port, token, args.clients, 2, post)
         load_before = os.getloadavg()[0]
         results = {}
+        workers = _children(server.pid)
         for label, request in (("GET one service (baseline)", get), ("POST create request", post)):
+            postgres = _processes("postgres")
+            before = (_cpu_seconds(workers), _cpu_seconds(postgres), time.process_time())
             done, elapsed, latencies, failures = _load(args.port, token, args.clients, args.seconds, request)
+            after = (_cpu_seconds(workers), _cpu_seconds(postgres), time.process_time())
+            server_ms, db_ms, client_ms = ((b - a) * 1000 / max(done, 1) for a, b in zip(before, after, strict=True))
             results[label] = done / elapsed
             print(f"{label:28} {done:6} in {elapsed:4.1f} s = {done / elapsed:6.0f}/s; "
                   f"p50 {statistics.median(latencies):6.1f} ms, p95 {_percentile(latencies, 0.95):6.1f} ms; "
                   f"{failures} failed")
+            print(f"{'':28} CPU per request: gunicorn {server_ms:.2f} ms, PostgreSQL {db_ms:.2f} ms, "
+                  f"load generator {client_ms:.2f} ms")
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -31,8 +31,12 @@ def test_a_clerk_creates_a_request_over_the_api(centre, org, resident_person):
     body = response.json()
     assert body["channel"] == "api" and body["service_code"] == "repair"
     assert body["caller_phone_masked"] == "138****5678" and "13812345678" not in response.content.decode()
-    assert body["person"] == resident_person.pk and body["steps"][0]["kind"] == "created"
+    assert body["person"] == resident_person.pk
+    assert body["number"] == ServiceRequest.objects.get().number
     assert AuditEntry.objects.filter(event=actions.REQUEST_CREATED).count() == 1
+    detail = api(centre.clerk).get(response["Location"])
+    assert detail.status_code == 200
+    assert detail.json()["number"] == body["number"] and detail.json()["steps"][0]["kind"] == "created"
 
 
 def test_bad_input_answers_400_with_the_field(centre):

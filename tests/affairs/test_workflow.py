@@ -226,9 +226,9 @@ def test_a_request_needs_a_description_a_known_channel_and_an_active_service(cen
         actions.create_request(actor=centre.clerk, channel=Channel.HOTLINE, service=centre.repair, description=" ")
     with pytest.raises(Invalid):
         actions.create_request(actor=centre.clerk, channel="fax", service=centre.repair, description="x")
-    actions.save_service(actor=admin, service=centre.repair, active=False)
+    retired = actions.save_service(actor=admin, service=centre.repair, active=False)
     with pytest.raises(Invalid):
-        actions.create_request(actor=centre.clerk, channel=Channel.HOTLINE, service=centre.repair, description="x")
+        actions.create_request(actor=centre.clerk, channel=Channel.HOTLINE, service=retired, description="x")
 
 
 def test_a_committee_worker_cannot_take_a_request_for_another_neighborhood(centre, bob, org):

@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -242,6 +242,21 @@ def _location(
     return dwelling, building, compound
 
 
+def _request_number(now: dt.datetime, pk: int) -> str:
+    """The number a resident is told: the day, then the row's own id, so two operators never collide."""
+    return f"{timezone.localtime(now):%Y%m%d}{pk:06d}"
+
+
+def _next_request_id() -> int | None:
+    """On PostgreSQL, the new request's id from its sequence, so that the row is written once with its number
+    (not inserted, then updated in a unique column). SQLite has no sequence: None, and the number follows."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [ServiceRequest._meta.db_table])
+        return int(cursor.fetchone()[0])
+
+
 @transaction.atomic(durable=True)
 def create_request(
     *,
@@ -294,18 +309,21 @@ def create_request(
     subdistrict_id = actor.subdistrict_id or (person.subdistrict_id if person is not None else None)
     if subdistrict_id is None:
         raise NotFound()
-    found_service = Service.objects.filter(pk=service.pk, subdistrict_id=subdistrict_id, active=True).first()
-    if found_service is None:
+    # The caller read the service from the catalogue just now: check it is one of this sub-district's, as
+    # given, instead of reading it again.
+    if service.subdistrict_id != subdistrict_id or not service.active:
         raise Invalid(_("Unknown service."), field="service")
-    service = found_service
     dwelling, building, compound = _location(dwelling=dwelling, building=building, compound=compound)
     if compound is None and person is not None and person.dwelling_id:
-        dwelling, building, compound = _location(dwelling=person.dwelling, building=None, compound=None)
+        home = Dwelling.objects.select_related("building__compound__neighborhood").get(pk=person.dwelling_id)
+        dwelling, building, compound = _location(dwelling=home, building=None, compound=None)
     neighborhood = compound.neighborhood if compound is not None else (person.neighborhood if person else None)
     if neighborhood is not None and neighborhood.subdistrict_id != subdistrict_id:
         raise Invalid(_("That address is not in this sub-district."), field="dwelling")
-    request = ServiceRequest.objects.create(
-        number=f"new-{uuid.uuid4().hex[:16]}", channel=channel, service=service, is_emergency=service.is_emergency,
+    pk = _next_request_id()
+    request = ServiceRequest(
+        pk=pk, number=_request_number(now, pk) if pk else f"new-{uuid.uuid4().hex[:16]}", channel=channel,
+        service=service, is_emergency=service.is_emergency,
         description=description, subdistrict_id=subdistrict_id, neighborhood=neighborhood, compound=compound,
         building=building, dwelling=dwelling, address=(address or (dwelling.label if dwelling else ""))[:200],
         lat=lat, long=long, caller_name=(caller_name or (person.name if person else ""))[:50],
@@ -313,9 +331,10 @@ def create_request(
         status=Status.ACCEPTED, created_at=now, due_at=workdays.due_at(service, now),
         suggested_service=suggested_service,
     )
-    # The number follows the row's own id, so two operators taking calls at once never collide.
-    request.number = f"{timezone.localtime(now):%Y%m%d}{request.pk:06d}"
-    request.save(update_fields=["number"])
+    request.save(force_insert=True)
+    if pk is None:
+        request.number = _request_number(now, request.pk)
+        request.save(update_fields=["number"])
     _step(request, kind=StepKind.CREATED, actor=actor, at=now, from_status="",
           note=_("Channel: %(channel)s") % {"channel": request.get_channel_display()})
     audit.record(actor=actor, event=REQUEST_CREATED, obj=request, after={

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Model, QuerySet
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -23,7 +24,7 @@ from shequ.affairs.choices import Channel
 from shequ.affairs.filters import MAX_ID, ServiceRequestFilterSet
 from shequ.affairs.models import Department, RequestStep, Service, ServiceRequest
 from shequ.core import queries as core_queries
-from shequ.core.drf import RolePermission, validated_input
+from shequ.core.drf import FieldsBuiltOnce, RolePermission, validated_input
 from shequ.core.errors import Invalid
 from shequ.core.models import Dwelling, User
 
@@ -42,7 +43,7 @@ class StepSerializer(serializers.ModelSerializer[RequestStep]):
         read_only_fields = fields
 
 
-class ServiceRequestSerializer(serializers.ModelSerializer[ServiceRequest]):
+class ServiceRequestSerializer(FieldsBuiltOnce, serializers.ModelSerializer[ServiceRequest]):
     service_code = serializers.CharField(source="service.code", read_only=True)
     service_name = serializers.CharField(source="service.name", read_only=True)
     department_name = serializers.CharField(source="department.name", default="", read_only=True)
@@ -103,7 +104,7 @@ class MergeSerializer(serializers.Serializer[Any]):
 
 
 def _service(user: User, code: str) -> Service:
-    found = queries.catalogue(user.subdistrict_id).filter(code=code).first()
+    found = queries.catalogue_entry(user.subdistrict_id, code)
     if found is None:
         raise Invalid(_("Unknown service."), field="service")
     return found
@@ -150,8 +151,10 @@ class ServiceRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
         found = queries.request_detail(self.request.user, request.pk)
         return Response(ServiceRequestDetailSerializer(found, context={"request": self.request}).data, status=code)
 
-    @extend_schema(request=CreateSerializer, responses={201: ServiceRequestDetailSerializer})
+    @extend_schema(request=CreateSerializer, responses={201: ServiceRequestSerializer})
     def create(self, request: Request) -> Response:
+        """Accept a request. The answer is the new request without its steps (one step, "created", or two when
+        it was dispatched at once): the detail at the ``Location`` address has them."""
         user: User = request.user  # type: ignore[assignment]
         data = validated_input(CreateSerializer, request.data)
         channel = Channel.PORTAL if user.is_resident else data["channel"]
@@ -163,8 +166,9 @@ class ServiceRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
         )
         # The action has checked that the creator sees the new request and holds its related rows already:
         # no re-read.
-        return Response(ServiceRequestDetailSerializer(created, context={"request": request}).data,
-                        status=status.HTTP_201_CREATED)
+        return Response(ServiceRequestSerializer(created, context={"request": request}).data,
+                        status=status.HTTP_201_CREATED,
+                        headers={"Location": reverse("servicerequest-detail", args=[created.pk])})
 
     @extend_schema(request=DispatchSerializer, responses=ServiceRequestDetailSerializer)
     @action(detail=True, methods=["post"], url_path="dispatch")
@@ -238,7 +242,7 @@ class ServiceRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
         return self._answer(found)
 
 
-class ServiceSerializer(serializers.ModelSerializer[Service]):
+class ServiceSerializer(FieldsBuiltOnce, serializers.ModelSerializer[Service]):
     department_name = serializers.CharField(source="department.name", read_only=True)
     materials = serializers.ListField(source="materials_list", child=serializers.CharField(), read_only=True)
 

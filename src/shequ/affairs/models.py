@@ -144,18 +144,22 @@ class Holiday(models.Model):
 class ServiceRequest(models.Model):
     """工单/诉求: one request from any channel, followed from acceptance to closing."""
 
-    number = models.CharField(_("number"), max_length=20, unique=True)
+    number = models.CharField(_("number"), max_length=20)
     token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="requests", verbose_name=_("service"))
     is_emergency = models.BooleanField(_("emergency"), default=False)
     description = models.TextField(_("description"))
-    subdistrict = models.ForeignKey(Subdistrict, on_delete=models.PROTECT, related_name="+")
-    neighborhood = models.ForeignKey(Neighborhood, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    # Foreign keys that no query looks up alone are not indexed (each index is written on every request
+    # taken): the queue indexes below lead with the sub-district, neighborhood and department, and compounds,
+    # buildings, users and services are retired, never deleted.
+    subdistrict = models.ForeignKey(Subdistrict, on_delete=models.PROTECT, related_name="+", db_index=False)
+    neighborhood = models.ForeignKey(Neighborhood, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                     db_index=False)
     compound = models.ForeignKey(Compound, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-                                 verbose_name=_("compound"))
+                                 verbose_name=_("compound"), db_index=False)
     building = models.ForeignKey(Building, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-                                 verbose_name=_("building"))
+                                 verbose_name=_("building"), db_index=False)
     dwelling = models.ForeignKey(Dwelling, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
                                  verbose_name=_("dwelling"))
     address = models.CharField(_("address"), max_length=200, blank=True)
@@ -164,20 +168,20 @@ class ServiceRequest(models.Model):
     caller_name = models.CharField(_("caller name"), max_length=50, blank=True)
     caller_phone = EncryptedTextField(_("caller phone"), blank=True)
     caller_phone_index = BlindIndexField(
-        source="caller_phone", kind="phone", normalizer="shequ.core.crypto.normalize_phone", db_index=True
+        source="caller_phone", kind="phone", normalizer="shequ.core.crypto.normalize_phone"
     )
     person = models.ForeignKey("population.Person", on_delete=models.PROTECT, null=True, blank=True,
                                related_name="+", verbose_name=_("resident"))
     requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                   related_name="+", help_text=_("The resident's own account, if she filed it."))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                   related_name="+")
+                                   related_name="+", db_index=False)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.ACCEPTED)
     department = models.ForeignKey(Department, on_delete=models.PROTECT, null=True, blank=True,
-                                   related_name="requests", verbose_name=_("department"))
+                                   related_name="requests", verbose_name=_("department"), db_index=False)
     assignee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                  related_name="+", verbose_name=_("assignee"))
-    created_at = models.DateTimeField(_("accepted at"), db_index=True)
+    created_at = models.DateTimeField(_("accepted at"))  # indexed by request_assessment
     updated_at = models.DateTimeField(auto_now=True)
     dispatched_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -193,7 +197,8 @@ class ServiceRequest(models.Model):
     merged_into = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
                                     related_name="duplicates")
     suggested_service = models.ForeignKey(Service, on_delete=models.SET_NULL, null=True, blank=True,
-                                          related_name="+", help_text=_("What routing help proposed."))
+                                          related_name="+", help_text=_("What routing help proposed."),
+                                          db_index=False)
 
     SCOPE: ClassVar[ScopePaths] = ScopePaths(
         subdistrict="subdistrict",
@@ -207,6 +212,8 @@ class ServiceRequest(models.Model):
         verbose_name_plural = _("service requests")
         ordering = ["-created_at", "-id"]
         constraints = [
+            # A constraint, not unique=True, which would add a LIKE-pattern twin index no query uses.
+            models.UniqueConstraint(fields=["number"], name="request_number_unique"),
             models.CheckConstraint(condition=Q(status__in=Status.values), name="request_status_known"),
             models.CheckConstraint(condition=Q(channel__in=Channel.values), name="request_channel_known"),
             models.CheckConstraint(
@@ -225,6 +232,7 @@ class ServiceRequest(models.Model):
             models.Index(fields=["subdistrict", "status", "due_at"], name="request_queue"),
             models.Index(fields=["department", "status", "due_at"], name="request_department_queue"),
             models.Index(fields=["neighborhood", "status", "due_at"], name="request_neighborhood_queue"),
+            models.Index(fields=["caller_phone_index"], name="request_caller_phone"),
             # The assessment reads a period's requests by acceptance time: on PostgreSQL, every column it
             # groups and counts rides in the index, so a month is an index-only scan, not 30,000 heap reads.
             models.Index(fields=["created_at"], name="request_assessment",

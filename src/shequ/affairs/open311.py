@@ -275,7 +275,7 @@ def services(request: HttpRequest, fmt: str) -> HttpResponse:
 def service_definition(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
     """GET Service Definition: the materials to bring are given as information-only attributes."""
     jurisdiction = _jurisdiction(request, _key(request, required=False))
-    service = queries.catalogue(jurisdiction.pk).filter(code=code).first()
+    service = queries.catalogue_entry(jurisdiction.pk, code)
     if service is None:
         raise Open311Error(404, _("service_code %(code)s was not found.") % {"code": code})
     attributes = [{
@@ -373,7 +373,7 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
     code = _param(request, "service_code")
     if not code:
         raise Open311Error(400, _("service_code was not provided."))
-    service = queries.catalogue(jurisdiction.pk).filter(code=code).first()
+    service = queries.catalogue_entry(jurisdiction.pk, code)
     if service is None:
         raise Open311Error(404, _("service_code %(code)s was not found.") % {"code": code[:40]})
     lat_raw, long_raw = _param(request, "lat"), _param(request, "long")

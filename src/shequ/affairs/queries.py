@@ -97,6 +97,11 @@ def catalogue(subdistrict_id: int | None = None, *, include_inactive: bool = Fal
     return found.order_by("category", "code")
 
 
+def catalogue_entry(subdistrict_id: int | None, code: str) -> Service | None:
+    """One service one can ask for, by its code (without its department: read when needed)."""
+    return Service.objects.filter(subdistrict_id=subdistrict_id, code=code, active=True).order_by().first()
+
+
 def departments(user: Any) -> QuerySet[Department]:
     return restrict(Department.objects.all(), user).filter(active=True).order_by("kind", "name")
 
@@ -108,6 +113,9 @@ def holidays(year: int | None = None) -> QuerySet[Holiday]:
     return found.order_by("date")
 
 
+CALLER_FIELDS = ("id", "name", "subdistrict_id", "neighborhood_id", "compound_id", "dwelling_id")
+
+
 def caller_match(user: Any, phone: str) -> Any:
     """The one resident in the registry with this phone number that the user may see, if exactly one."""
     from shequ.core.roles import Role
@@ -115,5 +123,6 @@ def caller_match(user: Any, phone: str) -> Any:
 
     if not phone or getattr(user, "role", None) == Role.RESIDENT:
         return None
-    found = list(population_queries.search_people(user, phone)[:2])
+    # Only what a request takes from her (her ID number and phone are not decrypted for nothing).
+    found = list(population_queries.living_with_phone(user, phone).only(*CALLER_FIELDS)[:2])
     return found[0] if len(found) == 1 else None

@@ -6,6 +6,7 @@ Kept apart from ``core/api.py`` because DRF imports the pagination class named i
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from django.db.models import Model
@@ -34,6 +35,20 @@ class RolePermission(BasePermission):
         if not can(request.user, model, needed):
             raise NotFound()
         return True
+
+
+class FieldsBuiltOnce:
+    """For a read-only ModelSerializer on a busy path: its fields are built from the model once per class, then
+    copied, instead of rebuilt by introspection for every instance (about 2 ms for thirty fields).
+    Only for serializers whose fields depend on nothing but their class (not the request or the context)."""
+
+    def get_fields(self) -> dict[str, Any]:
+        cls = type(self)
+        built = cls.__dict__.get("_fields_built_once")
+        if built is None:
+            built = super().get_fields()  # type: ignore[misc]
+            cls._fields_built_once = built  # type: ignore[attr-defined]
+        return copy.deepcopy(built)
 
 
 class Pagination(LimitOffsetPagination):

@@ -174,9 +174,9 @@ class AuditEntry(models.Model):
     actor = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
                               db_constraint=False)
     actor_label = models.CharField(_("by"), max_length=150, blank=True)
-    event = models.CharField(_("event"), max_length=80, db_index=True)
+    event = models.CharField(_("event"), max_length=80)
     object_type = models.CharField(_("object type"), max_length=80, blank=True)
-    object_id = models.CharField(_("object id"), max_length=64, blank=True, db_index=True)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)  # looked up with object_type
     object_repr = models.CharField(_("object"), max_length=200, blank=True)
     before = models.JSONField(_("before"), null=True, blank=True)
     after = models.JSONField(_("after"), null=True, blank=True)
@@ -193,7 +193,10 @@ class AuditEntry(models.Model):
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit log")
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object")]
+        # Plain indexes: db_index on a text column adds a LIKE-pattern twin, and every write in the platform
+        # writes an audit row.
+        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object"),
+                   models.Index(fields=["event"], name="audit_event")]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.event} {self.object_repr}"

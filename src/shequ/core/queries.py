@@ -46,7 +46,16 @@ def compounds(user: User) -> QuerySet[Compound]:
 
 
 def dwellings(user: User) -> QuerySet[Dwelling]:
-    return Dwelling.objects.filter(building__compound__in=compounds(user)).select_related("building__compound")
+    """Dwellings in the user's compound, neighborhood or sub-district. Joins up the tree, not nested ``IN``
+    subqueries: the form and API check one dwelling on every request that names one."""
+    found = Dwelling.objects.select_related("building__compound")
+    if user.compound_id:
+        return found.filter(building__compound_id=user.compound_id)
+    if user.neighborhood_id:
+        return found.filter(building__compound__neighborhood_id=user.neighborhood_id)
+    if user.subdistrict_id:
+        return found.filter(building__compound__neighborhood__subdistrict_id=user.subdistrict_id)
+    return found.none()
 
 
 def find_dwelling(user: User, *, compound: Compound | str, building: str, room: str) -> Dwelling | None:

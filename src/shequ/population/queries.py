@@ -27,6 +27,12 @@ def people(user: User, action: str = "view") -> QuerySet[Person]:
     return restrict(Person.objects.all(), user, action)
 
 
+def living_with_phone(user: User, phone: str) -> QuerySet[Person]:
+    """People living here whom the user may see, with this phone number (found through its blind index)."""
+    index = Person._meta.get_field("phone_index").index_for(phone)  # type: ignore[attr-defined]
+    return people(user).filter(phone_index=index, status=PersonStatus.ACTIVE).order_by()
+
+
 def search_kind(query: str) -> str:
     """What a search box entry is: id, phone, pinyin, name or address."""
     text = query.strip()
