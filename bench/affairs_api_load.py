@@ -122,6 +122,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", ""))
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker")
+    parser.add_argument("--worker-class", default="sync", help="gunicorn worker class: sync or gthread (keep-alive)")
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--port", type=int, default=18731)
@@ -147,7 +149,9 @@ def main() -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     server = subprocess.Popen(  # noqa: S603 - fixed argv
         [sys.executable, "-m", "gunicorn", "shequ.wsgi:application", "--bind", f"127.0.0.1:{args.port}",
-         "--workers", str(args.workers), "--timeout", "120", "--log-level", "warning"], env=env)
+         "--workers", str(args.workers), "--threads", str(args.threads),
+         "--worker-class", args.worker_class, "--timeout", "120", "--log-level", "warning"],
+        env=env)
     try:
         for _ in range(200):
             try:
@@ -192,6 +196,7 @@ def main() -> None:
         server.wait(timeout=30)
     rate = results["POST create request"]
     print(f"POST/GET = {rate / results['GET one service (baseline)']:.1%}; gunicorn workers {args.workers}, "
+          f"threads {args.threads}, "
           f"clients {args.clients}; load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after")
     print(f"target ≥ {TARGET_PER_SECOND} creates/s: {'met' if rate >= TARGET_PER_SECOND else 'MISSED'}")
 

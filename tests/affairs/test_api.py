@@ -130,3 +130,21 @@ def test_the_openapi_schema_lists_the_request_workflow(db):
     for path in ("/api/v1/service-requests/", "/api/v1/service-requests/{id}/dispatch/",
                  "/api/v1/service-requests/{id}/confirm/", "/api/v1/services/{code}/"):
         assert path in text, path
+
+
+def test_the_request_serializer_built_once_answers_like_a_freshly_built_one(centre, org):
+    from rest_framework import serializers
+
+    from shequ.affairs.api import ServiceRequestSerializer
+
+    class Fresh(ServiceRequestSerializer):
+        def get_fields(self):  # DRF's own: introspect the model for every instance
+            return serializers.ModelSerializer.get_fields(self)
+
+    first, second = call(centre, org.huashan_dwellings[0]), call(centre, org.huashan_dwellings[1])
+    for request in (first, second):
+        assert ServiceRequestSerializer(request).data == Fresh(request).data
+    # Each serializer binds its own copies of the fields: nothing of one answer leaks into another.
+    one, two = ServiceRequestSerializer(first), ServiceRequestSerializer(second)
+    assert one.fields["number"].parent is one and two.fields["number"].parent is two
+    assert one.data["number"] == first.number and two.data["number"] == second.number

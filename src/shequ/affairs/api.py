@@ -242,7 +242,7 @@ class ServiceRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
         return self._answer(found)
 
 
-class ServiceSerializer(FieldsBuiltOnce, serializers.ModelSerializer[Service]):
+class ServiceSerializer(serializers.ModelSerializer[Service]):
     department_name = serializers.CharField(source="department.name", read_only=True)
     materials = serializers.ListField(source="materials_list", child=serializers.CharField(), read_only=True)
 

@@ -99,6 +99,8 @@ def catalogue(subdistrict_id: int | None = None, *, include_inactive: bool = Fal
 
 def catalogue_entry(subdistrict_id: int | None, code: str) -> Service | None:
     """One service one can ask for, by its code (without its department: read when needed)."""
+    if subdistrict_id is None:
+        return None
     return Service.objects.filter(subdistrict_id=subdistrict_id, code=code, active=True).order_by().first()
 
 

@@ -38,9 +38,10 @@ class RolePermission(BasePermission):
 
 
 class FieldsBuiltOnce:
-    """For a read-only ModelSerializer on a busy path: its fields are built from the model once per class, then
-    copied, instead of rebuilt by introspection for every instance (about 2 ms for thirty fields).
-    Only for serializers whose fields depend on nothing but their class (not the request or the context)."""
+    """For a flat, read-only ModelSerializer on a busy path: its fields are built from the model once per class
+    and each instance binds shallow copies, instead of rebuilding them by introspection (about 2 ms for thirty
+    fields) or deep-copying them (about 1 ms). Binding only assigns attributes (name, parent, source), so a
+    shallow copy is enough; not for serializers with nested serializers or fields that depend on the context."""
 
     def get_fields(self) -> dict[str, Any]:
         cls = type(self)
@@ -48,7 +49,7 @@ class FieldsBuiltOnce:
         if built is None:
             built = super().get_fields()  # type: ignore[misc]
             cls._fields_built_once = built  # type: ignore[attr-defined]
-        return copy.deepcopy(built)
+        return {name: copy.copy(field) for name, field in built.items()}
 
 
 class Pagination(LimitOffsetPagination):

@@ -66,6 +66,12 @@ PERMIT_REMINDED = "population.permit_reminded"
 PEOPLE_IMPORTED = "population.people_imported"
 
 REVEALABLE_FIELDS = ("id_number", "phone")
+# Choices' ``.values`` builds a new list (with lazily translated labels) on every call; the importer checks
+# each of its rows against these.
+_ID_TYPES = frozenset(IdType.values)
+_SEXES = frozenset(Sex.values)
+_RESIDENCE_TYPES = frozenset(ResidenceType.values)
+_RELATIONSHIPS = frozenset(Relationship.values)
 PERMIT_VALIDITY_YEARS = 1  # Shanghai's residence permit is valid one year and renewed each year.
 
 
@@ -101,7 +107,7 @@ def clean_identity(
     *, id_type: str, id_number: str, sex: str | None, birth_date: dt.date | None
 ) -> tuple[str, str, dt.date]:
     """Validates the ID number; for a resident ID card, sex and birth date come from it and must agree."""
-    if id_type not in IdType.values:
+    if id_type not in _ID_TYPES:
         raise Invalid(_("Unknown ID type."), field="id_type")
     if id_type == IdType.RESIDENT_ID and id_number:
         try:
@@ -113,7 +119,7 @@ def clean_identity(
         if birth_date and birth_date != parsed.birth_date:
             raise Invalid(_("The date of birth does not match the ID number."), field="birth_date")
         return parsed.value, parsed.sex, parsed.birth_date
-    if not sex or sex not in Sex.values:
+    if not sex or sex not in _SEXES:
         raise Invalid(_("Sex is required."), field="sex")
     if birth_date is None:
         raise Invalid(_("Date of birth is required."), field="birth_date")
@@ -188,9 +194,9 @@ def register_person(
     name = normalize_name(name)
     if not name:
         raise Invalid(_("Name is required."), field="name")
-    if residence_type not in ResidenceType.values:
+    if residence_type not in _RESIDENCE_TYPES:
         raise Invalid(_("Unknown residence type."), field="residence_type")
-    if relationship and relationship not in Relationship.values:
+    if relationship and relationship not in _RELATIONSHIPS:
         raise Invalid(_("Unknown relationship."), field="relationship")
     id_number, sex, birth_date = clean_identity(id_type=id_type, id_number=id_number, sex=sex, birth_date=birth_date)
     phone = clean_phone(phone)
@@ -258,7 +264,7 @@ def update_person(*, actor: User, person: Person, reason: str = "", **changes: A
         _check_unique_id(merged["id_type"], merged["id_number"], exclude_pk=person.pk)
     if "phone" in changes:
         merged["phone"] = clean_phone(merged["phone"])
-    if merged["residence_type"] not in ResidenceType.values:
+    if merged["residence_type"] not in _RESIDENCE_TYPES:
         raise Invalid(_("Unknown residence type."), field="residence_type")
     for field, value in merged.items():
         setattr(person, field, value)
@@ -579,7 +585,7 @@ def count_population(*, now: dt.datetime | None = None) -> int:
     # and would sort a million rows instead of hashing them.
     at_least = {f"aged_{low}": Count("birth_date", filter=Q(birth_date__lte=add_years(today, -low)))
                 for low in lows[1:]}
-    groups = (
+    groups: Any = (
         Person.objects.filter(status=PersonStatus.ACTIVE)
         .values("subdistrict_id", "neighborhood_id", "compound_id", "residence_type", "sex")
         .annotate(total=Count("*"), **at_least).order_by()

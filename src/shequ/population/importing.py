@@ -478,10 +478,10 @@ class _Checker:
                 seen[key] = row.number
             indexes[key].append(row.number)
         keys = list(indexes)
-        for start in range(0, len(keys), 500):
-            chunk = keys[start:start + 500]
+        for start in range(0, len(keys), 5000):
+            chunk = keys[start:start + 5000]
             # The "not empty" condition lets PostgreSQL use the partial index on the blind index.
-            clash = (Person.objects.filter(id_number_index__in=[index for _type, index in chunk])
+            clash = (Person.objects.filter(id_number_index__any=[index for _type, index in chunk])
                      .exclude(id_number_index="").values_list("id_type", "id_number_index"))
             for key in clash:
                 for number in indexes.get(key, ()):
@@ -542,9 +542,11 @@ def _write(actor: User, rows: Sequence[_Clean], filename: str) -> tuple[int, int
     # Households: the dwelling's existing one, else one new household per dwelling in the file.
     dwellings = {row.dwelling.pk: row.dwelling for row in rows}
     households: dict[int, int] = {}  # dwelling id -> household id
-    for dwelling_id, household_id in (Household.objects.filter(dwelling_id__in=list(dwellings))
-                                      .order_by("pk").values_list("dwelling_id", "pk")):
-        households[dwelling_id] = household_id  # the newest wins
+    dwelling_ids = list(dwellings)
+    for start in range(0, len(dwelling_ids), 10_000):  # SQLite takes at most 32,766 parameters a query
+        for dwelling_id, household_id in (Household.objects.filter(dwelling_id__any=dwelling_ids[start:start + 10_000])
+                                          .order_by("pk").values_list("dwelling_id", "pk")):
+            households[dwelling_id] = household_id  # the newest wins
     created_households = []
     for dwelling in dwellings.values():
         if dwelling.pk not in households:
@@ -593,8 +595,8 @@ def _write(actor: User, rows: Sequence[_Clean], filename: str) -> tuple[int, int
     ], batch_size=1000)
     # After the write: everything written must be inside the actor's area, or it is all undone.
     visible = 0
-    for start in range(0, len(pks), 5000):
-        visible += restrict(Person.objects.filter(pk__in=pks[start:start + 5000]), actor, "view").count()
+    for start in range(0, len(pks), 10_000):  # SQLite takes at most 32,766 parameters a query
+        visible += restrict(Person.objects.filter(pk__any=pks[start:start + 10_000]), actor, "view").count()
     if visible != len(pks):
         raise NotFound(_("That address is not in your area."))
     audit.record(actor=actor, event=PEOPLE_IMPORTED, after={
