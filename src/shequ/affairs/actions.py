@@ -46,6 +46,7 @@ from shequ.affairs.models import (
     ServiceRequest,
 )
 from shequ.core import audit
+from shequ.core.bulk import take_ids
 from shequ.core.crypto import normalize_phone
 from shequ.core.errors import Conflict, Forbidden, Invalid, NotFound
 from shequ.core.models import Building, Compound, Dwelling, User
@@ -252,9 +253,7 @@ def _next_request_id() -> int | None:
     (not inserted, then updated in a unique column). SQLite has no sequence: None, and the number follows."""
     if connection.vendor != "postgresql":
         return None
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [ServiceRequest._meta.db_table])
-        return int(cursor.fetchone()[0])
+    return take_ids(ServiceRequest, 1)[0]
 
 
 @transaction.atomic(durable=True)

@@ -36,15 +36,22 @@ def _needs_prep(field: Field) -> bool:
 M = TypeVar("M", bound=Model)
 
 
+def take_ids(model: type[Model], count: int) -> list[int]:
+    """PostgreSQL only: ``count`` new primary keys from the table's sequence, before the rows are written (so a
+    row can be written once with values that follow from its id)."""
+    meta = model._meta
+    with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                       [meta.db_table, meta.pk.column, count])
+        return [pk for (pk,) in cursor.fetchall()]
+
+
 def _copy(model: type[Model], fields: Sequence[Field], count: int, rows: Callable[[list[int]], Iterable[Sequence[Any]]],
           ) -> list[int]:
     """Take ``count`` ids from the sequence, then COPY ``rows(ids)`` (each row: its id, then ``fields``)."""
     connection = connections[DEFAULT_DB_ALIAS]  # the wrapper itself, not the proxy that looks it up on every read
     meta = model._meta
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                       [meta.db_table, meta.pk.column, count])
-        ids = [pk for (pk,) in cursor.fetchall()]
+    ids = take_ids(model, count)
     quote = connection.ops.quote_name
     columns = ", ".join(quote(str(field.column)) for field in [meta.pk, *fields])
     raw = connection.connection

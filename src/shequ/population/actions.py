@@ -47,6 +47,7 @@ from shequ.population.models import (
     ResidencePermit,
     Tag,
 )
+from shequ.population.queries import last_counted_at
 
 PERSON_REGISTERED = "population.person_registered"
 PERSON_CHANGED = "population.person_changed"
@@ -552,8 +553,10 @@ COUNT_SETTLING = dt.timedelta(minutes=2)
 def population_counts_stale(*, now: dt.datetime | None = None) -> bool:
     """Whether there is something new to count: nothing counted yet, a new day (people change age band on
     their birthdays) or a write to the registry since the last count."""
-    now = now or timezone.now()
-    last = PopulationCount.objects.values_list("counted_at", flat=True).first()
+    return _stale(last_counted_at(), now or timezone.now())
+
+
+def _stale(last: dt.datetime | None, now: dt.datetime) -> bool:
     if last is None or timezone.localdate(last) != timezone.localdate(now):
         return True
     return AuditEntry.objects.filter(at__gte=last - COUNT_SETTLING, event__in=COUNTED_EVENTS).exists()
@@ -563,10 +566,10 @@ def count_population_if_stale(*, unless_counted_within: dt.timedelta = dt.timede
     """Count again if the counts are stale and older than ``unless_counted_within``. Returns the number of
     people counted, or None when the last count stands."""
     now = timezone.now()
-    last = PopulationCount.objects.values_list("counted_at", flat=True).first()
+    last = last_counted_at()
     if last is not None and now - last < unless_counted_within:
         return None
-    if not population_counts_stale(now=now):
+    if not _stale(last, now):
         return None
     return count_population(now=now)
 
