@@ -77,6 +77,8 @@ def test_a_good_workbook_imports_every_row_with_households_and_one_audit_entry(a
     assert zhang.household == li.household and zhang.relationship == Relationship.HEAD
     assert li.relationship == Relationship.SPOUSE
     assert wang.residence_type == ResidenceType.MIGRANT and wang.relationship == Relationship.HEAD
+    for household in (zhang.household, wang.household):  # 户号: the neighborhood's code and the row's own id
+        assert household.number == f"{household.neighborhood.code}-{household.pk:07d}"
     assert wang.dwelling.label.endswith("2号102室") and wang.phone == "02162345678"
     assert Residence.objects.get(person=zhang).started_on == dt.date(2001, 5, 1)
     assert LifeEvent.objects.filter(person__in=[zhang, li, wang]).count() == 3

@@ -68,18 +68,32 @@ def _is_postgresql() -> bool:
     return connections[DEFAULT_DB_ALIAS].vendor == "postgresql"
 
 
-def insert_many(model: type[M], objects: Sequence[M], *, batch_size: int = 5000) -> list[M]:
-    """Insert ``objects`` (new rows without primary keys) and return them with their primary keys."""
+def insert_many(model: type[M], objects: Sequence[M], *, batch_size: int = 5000,
+                number: tuple[str, Callable[[M], Any]] | None = None) -> list[M]:
+    """Insert ``objects`` (new rows without primary keys) and return them with their primary keys.
+
+    ``number=(field name, function)`` sets a field that follows from the row's own id (a household's 户号,
+    say) once the id is known: on PostgreSQL before the row is written, so each row is written once;
+    elsewhere by an update after the insert.
+    """
     if not objects:
         return []
     if not _is_postgresql():
-        return model._default_manager.bulk_create(objects, batch_size=batch_size)
+        made = model._default_manager.bulk_create(objects, batch_size=batch_size)
+        if number is not None:
+            name, numbering = number
+            for obj in made:
+                setattr(obj, name, numbering(obj))
+            model._default_manager.bulk_update(made, [name], batch_size=batch_size)
+        return made
     connection = connections[DEFAULT_DB_ALIAS]
     prepared = [(field, _needs_prep(field)) for field in model._meta.concrete_fields if not field.primary_key]
 
     def rows(ids: list[int]) -> Iterable[list[Any]]:
         for obj, pk in zip(objects, ids, strict=True):
             obj.pk = pk
+            if number is not None:
+                setattr(obj, number[0], number[1](obj))
             yield [pk, *(field.get_db_prep_save(field.pre_save(obj, True), connection) if prep
                          else field.pre_save(obj, True) for field, prep in prepared)]
 

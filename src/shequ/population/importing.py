@@ -29,7 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shequ.core import audit, crypto, idnumbers
-from shequ.core.bulk import insert_rows
+from shequ.core.bulk import insert_many, insert_rows
 from shequ.core.errors import Conflict, DomainError, NotFound
 from shequ.core.models import Building, Compound, Dwelling, User
 from shequ.core.queries import compounds
@@ -553,11 +553,9 @@ def _write(actor: User, rows: Sequence[_Clean], filename: str) -> tuple[int, int
             neighborhood = dwelling.building.compound.neighborhood
             created_households.append(Household(number=f"new-{uuid.uuid4().hex[:24]}", dwelling=dwelling,
                                                 neighborhood=neighborhood, subdistrict_id=neighborhood.subdistrict_id))
-    Household.objects.bulk_create(created_households, batch_size=1000)
+    insert_many(Household, created_households, number=("number", household_number))
     for household in created_households:
-        household.number = household_number(household)
         households[household.dwelling_id] = household.pk
-    Household.objects.bulk_update(created_households, ["number"], batch_size=1000)
     new_household_ids = {h.dwelling_id for h in created_households}
     # In a new household without a named head, the first person listed at the address heads it.
     has_head = {row.dwelling.pk for row in rows if row.relationship == Relationship.HEAD}
