@@ -32,6 +32,14 @@ def test_encrypted_columns_refuse_direct_lookups():
 def test_masks_hide_the_birth_date_and_the_middle_of_a_phone():
     assert crypto.mask_id_number("11010519491231002X") == "110105********002X"
     assert crypto.mask_phone("13812345678") == "138****5678"
+    assert crypto.mask_phone("02162345678") == "021****5678"
+
+
+def test_a_local_landline_keeps_at_least_four_digits_hidden():
+    # An 8-digit Shanghai number masked like a mobile (623*5678) would hide one digit, a 7-digit one none.
+    assert crypto.mask_phone("62345678") == "****5678"
+    assert crypto.mask_phone("6234567") == "****567"
+    assert crypto.mask_phone("110") == "***"
 
 
 def test_blind_indexes_of_ids_and_phones_never_collide_for_the_same_digits():
