@@ -53,11 +53,11 @@ def mask_id_number(value: str) -> str:
 def mask_phone(value: str) -> str:
     """138****1234 for a mobile or a landline with its area code; a shorter number (a local landline such as
     6234 5678) keeps only its last digits, so that at least four are always hidden."""
+    if len(value) < 7:
+        return "*" * len(value)
     if len(value) >= 11:
         return value[:3] + "*" * (len(value) - 7) + value[-4:]
     shown = min(4, len(value) - 4)
-    if shown <= 0:
-        return "*" * len(value)
     return "*" * (len(value) - shown) + value[-shown:]
 
 
