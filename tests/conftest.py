@@ -149,11 +149,16 @@ def login(client: Client, user: User) -> Client:
 
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> Any:
-    """Rate-limit counters live in the cache; each test starts with none."""
+    """Rate-limit counters live in the cache; each test starts with none. Reference data kept in the process
+    (holidays, the catalogue) is forgotten too: a rolled-back test leaves no signal behind."""
     from django.core.cache import cache
 
+    from shequ.core.memo import ProcessMemo
+
     cache.clear()
+    ProcessMemo.forget_all()
     yield
+    ProcessMemo.forget_all()
     cache.clear()
 
 

@@ -14,22 +14,13 @@ from typing import Any
 
 import pytest
 
-from shequ.affairs import actions, workdays
+from shequ.affairs import actions
 from shequ.affairs.choices import DepartmentKind, SlaUnit
 from shequ.affairs.models import Department, Service
 from shequ.core import actions as core_actions
 from shequ.core.models import User
 from shequ.core.roles import Role
 from shequ.core.sms import MemorySmsBackend
-
-
-@pytest.fixture(autouse=True)
-def _fresh_holiday_cache() -> Any:
-    """A rolled-back test leaves no signal behind: each test starts from the database's holidays."""
-    workdays.forget_holidays()
-    yield
-    workdays.forget_holidays()
-
 
 
 @dataclass

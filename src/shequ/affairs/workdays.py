@@ -9,41 +9,24 @@ clock time N working days later; a request accepted on a day off starts counting
 from __future__ import annotations
 
 import datetime as dt
-import time
-from typing import Any
 
-from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
 from shequ.affairs.choices import HolidayKind, SlaUnit
 from shequ.affairs.models import Holiday, Service
+from shequ.core.memo import ProcessMemo
 
 WORKDAY_START = dt.time(9, 0)
 _CHUNK_DAYS = 120
 # Every request's deadline needs the exceptions; they change a few times a year. Chunks are kept per process
 # for a few minutes (another worker's edit shows within that time; this process's own edit at once).
-_CACHE_SECONDS = 300
-_chunks: dict[dt.date, tuple[float, dict[dt.date, str]]] = {}
+_chunks: ProcessMemo[dict[dt.date, str]] = ProcessMemo("holidays", seconds=300, models=(Holiday,), limit=64)
 
 
 def _chunk(first: dt.date) -> dict[dt.date, str]:
-    cached = _chunks.get(first)
-    if cached is not None and time.monotonic() - cached[0] < _CACHE_SECONDS:
-        return cached[1]
     last = first + dt.timedelta(days=_CHUNK_DAYS)
-    found = dict(Holiday.objects.filter(date__gte=first, date__lte=last).values_list("date", "kind"))
-    if len(_chunks) > 64:
-        _chunks.clear()
-    _chunks[first] = (time.monotonic(), found)
-    return found
-
-
-def forget_holidays(**kwargs: Any) -> None:
-    _chunks.clear()
-
-
-post_save.connect(forget_holidays, sender=Holiday, dispatch_uid="shequ.affairs.workdays.save")
-post_delete.connect(forget_holidays, sender=Holiday, dispatch_uid="shequ.affairs.workdays.delete")
+    return _chunks.get(first, lambda: dict(
+        Holiday.objects.filter(date__gte=first, date__lte=last).values_list("date", "kind")))
 
 
 class Calendar:
