@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from shequ.affairs import actions
@@ -148,3 +150,54 @@ def test_the_request_serializer_built_once_answers_like_a_freshly_built_one(cent
     one, two = ServiceRequestSerializer(first), ServiceRequestSerializer(second)
     assert one.fields["number"].parent is one and two.fields["number"].parent is two
     assert one.data["number"] == first.number and two.data["number"] == second.number
+
+
+def _create(user, dwelling, phone="13812345678"):
+    return api(user).post("/api/v1/service-requests/", {
+        "service": "repair", "description": "楼道灯坏了", "caller_phone": phone, "dwelling": dwelling.pk},
+        format="json")
+
+
+def test_a_call_about_the_callers_home_takes_the_address_from_her_registry_row(centre, org, resident_person,
+                                                                               alice):
+    home = resident_person.dwelling
+    with CaptureQueriesContext(connection) as queries:
+        response = _create(alice, home)  # the committee worker of her neighborhood
+    assert response.status_code == 201, response.content
+    # Her home came with her registry row: no read of the dwelling on its own (the hotline's commonest call).
+    assert not [query for query in queries.captured_queries if 'FROM "core_dwelling"' in query["sql"]]
+    made = ServiceRequest.objects.get(pk=response.json()["id"])
+    assert made.person == resident_person and made.dwelling == home
+    assert (made.compound, made.neighborhood, made.address) == (home.building.compound, org.huashan, home.label)
+
+
+def test_an_address_other_than_the_callers_home_is_read_within_the_users_area(centre, org, resident_person, alice):
+    elsewhere = org.huashan_dwellings[1]
+    assert elsewhere != resident_person.dwelling
+    response = _create(alice, elsewhere)
+    assert response.status_code == 201, response.content
+    made = ServiceRequest.objects.get(pk=response.json()["id"])
+    assert made.person == resident_person and (made.dwelling, made.address) == (elsewhere, elsewhere.label)
+    # Outside her neighborhood: the same answer as an address that does not exist, and nothing written.
+    response = _create(alice, org.yuyuan_dwellings[0])
+    assert response.status_code == 400 and response.json()["field"] == "dwelling"
+    assert ServiceRequest.objects.count() == 1
+
+
+def test_a_retired_service_is_refused_at_once_and_another_processs_change_within_half_a_minute(
+        centre, org, admin, monkeypatch):
+    from shequ.affairs import queries
+
+    assert _create(centre.clerk, org.huashan_dwellings[0]).status_code == 201  # the catalogue entry is now held
+    actions.save_service(actor=admin, service=centre.repair, active=False)  # in this process
+    response = _create(centre.clerk, org.huashan_dwellings[0])
+    assert response.status_code == 400 and response.json()["field"] == "service"
+
+    actions.save_service(actor=admin, service=centre.repair, active=True)
+    assert _create(centre.clerk, org.huashan_dwellings[0]).status_code == 201
+    # Another worker retires it (no signal reaches this process): this one follows within half a minute.
+    type(centre.repair).objects.filter(pk=centre.repair.pk).update(active=False)
+    clock = queries._catalogue_entries.clock()
+    monkeypatch.setattr(queries._catalogue_entries, "clock", lambda: clock + 31)
+    response = _create(centre.clerk, org.huashan_dwellings[0])
+    assert response.status_code == 400 and response.json()["field"] == "service"

@@ -233,6 +233,19 @@ def _visible_person(actor: User, person: Any) -> Any:
     return found
 
 
+def _dwelling_in_area(actor: User, pk: int, *, caller: Any) -> Dwelling:
+    """The caller's home as :func:`queries.caller_match` read it with her (a person the actor sees lives in the
+    actor's area), else the dwelling read anew within the actor's area."""
+    if caller is not None and caller.dwelling_id == pk and type(caller).dwelling.is_cached(caller):
+        home = caller.dwelling
+        if home.building.compound_id == caller.compound_id:
+            return home
+    found = queries.dwelling_in_area(actor, pk)
+    if found is None:
+        raise Invalid(_("Unknown address."), field="dwelling")
+    return found
+
+
 def _location(
     *, dwelling: Dwelling | None, building: Building | None, compound: Compound | None
 ) -> tuple[Dwelling | None, Building | None, Compound | None]:
@@ -266,7 +279,7 @@ def create_request(
     caller_phone: str = "",
     caller_name: str = "",
     person: Any = None,
-    dwelling: Dwelling | None = None,
+    dwelling: Dwelling | int | None = None,
     building: Building | None = None,
     compound: Compound | None = None,
     address: str = "",
@@ -281,7 +294,7 @@ def create_request(
 
     An emergency service alerts its responsible department and every linked department at once.
     The caller is matched to a resident of the registry by phone where possible, and her address
-    is taken from the registry when none is given.
+    is taken from the registry when none is given. A dwelling given by its id must be in the actor's area.
     """
     _require(actor, ServiceRequest, "add")
     if channel not in Channel.values:
@@ -312,6 +325,8 @@ def create_request(
     # given, instead of reading it again.
     if service.subdistrict_id != subdistrict_id or not service.active:
         raise Invalid(_("Unknown service."), field="service")
+    if isinstance(dwelling, int):
+        dwelling = _dwelling_in_area(actor, dwelling, caller=person)
     dwelling, building, compound = _location(dwelling=dwelling, building=building, compound=compound)
     if compound is None and person is not None and person.dwelling_id:
         home = Dwelling.objects.select_related("building__compound__neighborhood").get(pk=person.dwelling_id)

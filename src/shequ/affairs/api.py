@@ -23,10 +23,9 @@ from shequ.affairs import actions, queries
 from shequ.affairs.choices import Channel
 from shequ.affairs.filters import MAX_ID, ServiceRequestFilterSet
 from shequ.affairs.models import Department, RequestStep, Service, ServiceRequest
-from shequ.core import queries as core_queries
 from shequ.core.drf import FieldsBuiltOnce, RolePermission, validated_input
 from shequ.core.errors import Invalid
-from shequ.core.models import Dwelling, User
+from shequ.core.models import User
 
 
 def _id(**kwargs: Any) -> serializers.IntegerField:
@@ -110,15 +109,6 @@ def _service(user: User, code: str) -> Service:
     return found
 
 
-def _dwelling(user: User, pk: int | None) -> Dwelling | None:
-    if pk is None:
-        return None
-    found = core_queries.dwellings(user).select_related("building__compound__neighborhood").filter(pk=pk).first()
-    if found is None:
-        raise Invalid(_("Unknown address."), field="dwelling")
-    return found
-
-
 def _department(user: User, pk: int | None) -> Department | None:
     if pk is None:
         return None
@@ -161,7 +151,7 @@ class ServiceRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
         created = actions.create_request(
             actor=user, channel=channel, service=_service(user, data["service"]), description=data["description"],
             caller_phone=data["caller_phone"], caller_name=data["caller_name"],
-            dwelling=_dwelling(user, data.get("dwelling")), address=data["address"],
+            dwelling=data.get("dwelling"), address=data["address"],
             department=_department(user, data.get("department")),
         )
         # The action has checked that the creator sees the new request and holds its related rows already:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from typing import Any
 
@@ -10,8 +11,10 @@ from django.utils import timezone
 
 from shequ.affairs.choices import OPEN_STATUSES, Status
 from shequ.affairs.models import Department, EmergencyDispatch, Holiday, RequestStep, Service, ServiceRequest
+from shequ.core import queries as core_queries
 from shequ.core.errors import NotFound
-from shequ.core.models import User
+from shequ.core.memo import ProcessMemo
+from shequ.core.models import Dwelling, User
 from shequ.core.scopes import get_visible, restrict
 
 _LIST_RELATED = ("service", "department", "assignee", "compound", "neighborhood")
@@ -97,11 +100,18 @@ def catalogue(subdistrict_id: int | None = None, *, include_inactive: bool = Fal
     return found.order_by("category", "code")
 
 
+# Every new request reads its service; the catalogue changes a few times a year (see core.memo).
+_catalogue_entries: ProcessMemo[Service | None] = ProcessMemo("catalogue", seconds=30, models=(Service,))
+
+
 def catalogue_entry(subdistrict_id: int | None, code: str) -> Service | None:
-    """One service one can ask for, by its code (without its department: read when needed)."""
+    """One service one can ask for, by its code (without its department: read when needed). An administrator's
+    change shows at once in her own process and within half a minute in the others."""
     if subdistrict_id is None:
         return None
-    return Service.objects.filter(subdistrict_id=subdistrict_id, code=code, active=True).order_by().first()
+    found = _catalogue_entries.get((subdistrict_id, code), lambda: Service.objects.filter(
+        subdistrict_id=subdistrict_id, code=code, active=True).order_by().first())
+    return copy.copy(found)  # the caller's own instance: nothing it sets on it reaches the next request
 
 
 def departments(user: Any) -> QuerySet[Department]:
@@ -115,16 +125,23 @@ def holidays(year: int | None = None) -> QuerySet[Holiday]:
     return found.order_by("date")
 
 
-CALLER_FIELDS = ("id", "name", "subdistrict_id", "neighborhood_id", "compound_id", "dwelling_id")
+CALLER_FIELDS = ("id", "name", "subdistrict_id", "neighborhood_id", "compound_id", "dwelling")
 
 
 def caller_match(user: Any, phone: str) -> Any:
-    """The one resident in the registry with this phone number that the user may see, if exactly one."""
+    """The one resident in the registry with this phone number that the user may see, if exactly one, with her
+    home (its building, compound and neighborhood): most callers report something at home."""
     from shequ.core.roles import Role
     from shequ.population import queries as population_queries
 
     if not phone or getattr(user, "role", None) == Role.RESIDENT:
         return None
     # Only what a request takes from her (her ID number and phone are not decrypted for nothing).
-    found = list(population_queries.living_with_phone(user, phone).only(*CALLER_FIELDS)[:2])
+    found = list(population_queries.living_with_phone(user, phone)
+                 .select_related("dwelling__building__compound__neighborhood").only(*CALLER_FIELDS)[:2])
     return found[0] if len(found) == 1 else None
+
+
+def dwelling_in_area(user: Any, pk: int) -> Dwelling | None:
+    """One dwelling of the user's area, with its building, compound and neighborhood."""
+    return core_queries.dwellings(user).select_related("building__compound__neighborhood").filter(pk=pk).first()
