@@ -21,7 +21,7 @@ import sys
 import time
 from collections.abc import Callable
 
-from affairs_api_load import _setup
+from affairs_api_load import _setup, hotline_workload
 
 
 def _measure(label: str, call: Callable[[], None], count: int) -> float:
@@ -46,19 +46,8 @@ def main() -> None:
     logging.getLogger("shequ.sms").setLevel(logging.WARNING)
 
     from django.test import Client
-    from rest_framework.authtoken.models import Token
 
-    from shequ.affairs.models import Service
-    from shequ.affairs.samples import generate
-    from shequ.core.models import User
-    from shequ.population.models import Person
-
-    operator = User.objects.get(username="hotline")
-    token = Token.objects.get_or_create(user=operator)[0].key
-    callers = list(Person.objects.filter(dwelling__isnull=False).exclude(phone_index="").order_by("id")[:500])
-    calls = [(person.phone, person.dwelling_id) for person in callers]
-    texts = generate(500, seed=7, training=False)
-    code = Service.objects.order_by("id").values_list("code", flat=True)[0]
+    token, code, body = hotline_workload(callers=500)
     client = Client(HTTP_AUTHORIZATION=f"Token {token}", HTTP_HOST="127.0.0.1")
     rng = random.Random(20261125)
 
@@ -66,11 +55,7 @@ def main() -> None:
         assert client.get(f"/api/v1/services/{code}/").status_code == 200
 
     def post() -> None:
-        text = rng.choice(texts)
-        phone, dwelling = rng.choice(calls)
-        body = {"service": text.code, "description": text.text, "channel": "hotline", "caller_phone": phone,
-                "dwelling": dwelling}
-        response = client.post("/api/v1/service-requests/", json.dumps(body), content_type="application/json")
+        response = client.post("/api/v1/service-requests/", json.dumps(body(rng)), content_type="application/json")
         assert response.status_code == 201, response.content
 
     baseline = _measure("GET one service", get, args.requests)

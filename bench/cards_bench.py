@@ -8,7 +8,7 @@ the same run.
 
 The database named by DATABASE_URL is wiped (its public schema dropped). It builds one sub-district,
 4 canteens with 4 tills each (16 terminals with their own tokens), menus for --days days and --diners
-elders with a card and cash on it, starts gunicorn (--workers × --threads) and streams
+elders with a card and cash on it, starts granian as ``shequ serve`` does (--workers × --threads) and streams
 ``POST /api/v1/terminal/meals/`` from 16 client threads (one per till, keep-alive connections, a new
 idempotency key per meal, days spread so the daily limit is never the bottleneck). It prints meals/s and
 p50/p99 latency, then pgbench tpcb-like (-c 16) tps on the same server, the ratio, and whether the books
@@ -141,16 +141,17 @@ def _free_port() -> int:
 
 def serve(database_url: str, port: int, workers: int, threads: int) -> subprocess.Popen[bytes]:
     env = {**os.environ, "DATABASE_URL": database_url, "SHEQU_TESTING": "1"}
-    server = subprocess.Popen(  # noqa: S603 (our own venv's gunicorn, fixed arguments)
-        [str(BIN / "gunicorn"), "shequ.wsgi", "-b", f"127.0.0.1:{port}", "-w", str(workers), "--threads",
-         str(threads)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    server = subprocess.Popen(  # noqa: S603 (our own venv's granian, as shequ serve runs it; fixed arguments)
+        [str(BIN / "granian"), "--interface", "wsgi", "shequ.wsgi:application", "--host", "127.0.0.1", "--port",
+         str(port), "--workers", str(workers), "--blocking-threads", str(threads), "--log-level", "warning"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     for _ in range(150):
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
                 return server
         except OSError:
             time.sleep(0.2)
-    raise SystemExit("gunicorn did not start")
+    raise SystemExit("granian did not start")
 
 
 def stream(port: int, tokens: list[str], cards: list[str], menus: dict[int, dict[dt.date, int]],
@@ -237,7 +238,7 @@ def main() -> None:
     ok = statuses.get(201, 0)
     rate = ok / max(elapsed, 1)
     p50, p99 = _percentile(latencies, 0.50), _percentile(latencies, 0.99)
-    print(f"meals over HTTP, {len(tokens)} tills, gunicorn {args.workers}×{args.threads}: {ok} in {elapsed} s = "
+    print(f"meals over HTTP, {len(tokens)} tills, granian {args.workers}×{args.threads}: {ok} in {elapsed} s = "
           f"{rate:.0f} meals/s; p50 {p50:.1f} ms, p99 {p99:.1f} ms, mean {statistics.fmean(latencies):.1f} ms; "
           f"statuses {statuses}")
     tps = pgbench(database_url, int(args.seconds), args.pgbench_scale)

@@ -41,9 +41,9 @@ def _start_server(port: int) -> subprocess.Popen[bytes]:
     env = {**os.environ, "SHEQU_TESTING": "1",
            "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}"}
     env.pop("PYTEST_XDIST_WORKER", None)
-    server = subprocess.Popen(  # noqa: S603 (our own venv's gunicorn, fixed arguments)
-        [str(BIN / "gunicorn"), "shequ.wsgi", "-b", f"127.0.0.1:{port}", "-w", "2", "--threads", "2",
-         "--graceful-timeout", "1"],
+    server = subprocess.Popen(  # noqa: S603 (our own venv's granian, as shequ serve runs it; fixed arguments)
+        [str(BIN / "granian"), "--interface", "wsgi", "shequ.wsgi:application", "--host", "127.0.0.1", "--port",
+         str(port), "--workers", "2", "--blocking-threads", "2", "--workers-kill-timeout", "1"],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:

@@ -1,30 +1,55 @@
-"""``shequ serve``: bring the database up to date and serve the platform with gunicorn."""
+"""``shequ serve``: bring the database up to date and serve the platform with Granian and the task worker.
+
+Granian parses HTTP in Rust and keeps connections alive, so a request costs the web workers little beyond
+Django's own time; ``bench/affairs_api_load.py --server`` compares it with gunicorn's sync workers,
+which cost noticeably more CPU per request.
+"""
 
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from typing import Any
 
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+
+def split_bind(bind: str) -> tuple[str, int]:
+    """``127.0.0.1:8000`` -> ("127.0.0.1", 8000); ``[::1]:8000`` -> ("::1", 8000)."""
+    host, separator, port = bind.rpartition(":")
+    if not separator or not port.isdigit() or not host:
+        raise CommandError(f"--bind takes host:port, not {bind!r}")
+    return host.strip("[]"), int(port)
 
 
 class Command(BaseCommand):
-    help = "Migrate, then serve on SHEQU_BIND (default 127.0.0.1:8000) with gunicorn and the task worker."
+    help = "Migrate, then serve on SHEQU_BIND (default 127.0.0.1:8000) with Granian and the task worker."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--bind", default=os.environ.get("SHEQU_BIND", "127.0.0.1:8000"))
         parser.add_argument("--workers", type=int, default=int(os.environ.get("SHEQU_WEB_WORKERS", "2")))
+        parser.add_argument("--threads", type=int, default=int(os.environ.get("SHEQU_WEB_THREADS", "1")),
+                            help="threads running Django in each worker")
         parser.add_argument("--no-worker", action="store_true", help="do not run background tasks in-process")
 
-    def handle(self, *args: Any, bind: str, workers: int, no_worker: bool, **options: Any) -> None:
+    def handle(self, *args: Any, bind: str, workers: int, threads: int, no_worker: bool, **options: Any) -> None:
+        from granian import Granian
+        from granian.constants import Interfaces
+
+        address, port = split_bind(bind)
         call_command("migrate", verbosity=0, interactive=False)
         call_command("createcachetable", verbosity=0)
+        server = Granian("shequ.wsgi:application", address=address, port=port, interface=Interfaces.WSGI,
+                         workers=workers, blocking_threads=threads, log_access=True)
+        # The embedded default: one background worker runs beside the web workers, no broker needed.
+        worker = None if no_worker else subprocess.Popen([sys.executable, "-m", "shequ.cli", "worker"])
         self.stdout.write(f"Shequ is serving at http://{bind}/  (Ctrl+C to stop)")
-        argv = [sys.executable, "-m", "gunicorn", "shequ.wsgi:application", "--bind", bind,
-                "--workers", str(workers), "--access-logfile", "-", "--timeout", "120"]
-        if not no_worker:
-            # The embedded default: one background worker runs beside the web workers, no broker needed.
-            argv += ["--config", "python:shequ.core.gunicorn_hooks"]
-        os.execv(sys.executable, argv)  # noqa: S606 - argv is built here, not from input
+        self.stdout.flush()
+        try:
+            server.serve()
+        finally:
+            if worker is not None:
+                worker.terminate()
+                worker.wait(timeout=30)
