@@ -58,7 +58,9 @@ def _percentile(values: list[float], fraction: float) -> float:
 
 
 def _cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU time of these processes so far (Linux /proc), for the share of each part."""
+    """User + system CPU time of these processes so far, and of their children that have ended (Linux /proc), for
+    the share of each part. A database connection that closes mid-run (they live 60 s) is counted in the
+    postmaster that reaped it, so list the processes afresh at each reading."""
     ticks = os.sysconf("SC_CLK_TCK")
     total = 0
     for pid in pids:
@@ -66,7 +68,7 @@ def _cpu_seconds(pids: list[int]) -> float:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
+        total += sum(int(field) for field in fields[11:15])  # utime, stime, cutime, cstime
     return total / ticks
 
 
@@ -179,13 +181,11 @@ def measure(server_name: str, args: argparse.Namespace, token: str, get: Any, po
         _load(args.port, token, args.clients, 2, get)  # warm up every worker
         _load(args.port, token, args.clients, 2, post)
         load_before = os.getloadavg()[0]
-        workers = _children(server.pid)
         print(f"{server_name}, {args.workers} workers × {args.threads} thread(s), {args.clients} clients:")
         for label, request in (("GET one service (baseline)", get), ("POST create request", post)):
-            postgres = _processes("postgres")
-            before = (_cpu_seconds(workers), _cpu_seconds(postgres), time.process_time())
+            before = (_cpu_seconds(_children(server.pid)), _cpu_seconds(_processes("postgres")), time.process_time())
             done, elapsed, latencies, failures = _load(args.port, token, args.clients, args.seconds, request)
-            after = (_cpu_seconds(workers), _cpu_seconds(postgres), time.process_time())
+            after = (_cpu_seconds(_children(server.pid)), _cpu_seconds(_processes("postgres")), time.process_time())
             server_ms, db_ms, client_ms = ((b - a) * 1000 / max(done, 1) for a, b in zip(before, after, strict=True))
             results[label] = done / elapsed
             print(f"  {label:28} {done:6} in {elapsed:4.1f} s = {done / elapsed:6.0f}/s; "
