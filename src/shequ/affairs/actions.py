@@ -233,11 +233,19 @@ def _visible_person(actor: User, person: Any) -> Any:
     return found
 
 
+def _home_of(person: Any) -> Dwelling:
+    """A person's home with its building, compound and neighborhood: as :func:`queries.caller_match` read it
+    with her, else read now."""
+    if type(person).dwelling.is_cached(person):
+        return person.dwelling
+    return Dwelling.objects.select_related("building__compound__neighborhood").get(pk=person.dwelling_id)
+
+
 def _dwelling_in_area(actor: User, pk: int, *, caller: Any) -> Dwelling:
-    """The caller's home as :func:`queries.caller_match` read it with her (a person the actor sees lives in the
-    actor's area), else the dwelling read anew within the actor's area."""
-    if caller is not None and caller.dwelling_id == pk and type(caller).dwelling.is_cached(caller):
-        home = caller.dwelling
+    """The caller's home (a person the actor sees lives in the actor's area), else the dwelling read within the
+    actor's area."""
+    if caller is not None and caller.dwelling_id == pk:
+        home = _home_of(caller)
         if home.building.compound_id == caller.compound_id:
             return home
     found = queries.dwelling_in_area(actor, pk)
@@ -329,8 +337,7 @@ def create_request(
         dwelling = _dwelling_in_area(actor, dwelling, caller=person)
     dwelling, building, compound = _location(dwelling=dwelling, building=building, compound=compound)
     if compound is None and person is not None and person.dwelling_id:
-        home = Dwelling.objects.select_related("building__compound__neighborhood").get(pk=person.dwelling_id)
-        dwelling, building, compound = _location(dwelling=home, building=None, compound=None)
+        dwelling, building, compound = _location(dwelling=_home_of(person), building=None, compound=None)
     neighborhood = compound.neighborhood if compound is not None else (person.neighborhood if person else None)
     if neighborhood is not None and neighborhood.subdistrict_id != subdistrict_id:
         raise Invalid(_("That address is not in this sub-district."), field="dwelling")
