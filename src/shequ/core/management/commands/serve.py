@@ -52,4 +52,8 @@ class Command(BaseCommand):
         finally:
             if worker is not None:
                 worker.terminate()
-                worker.wait(timeout=30)
+                try:
+                    worker.wait(timeout=30)
+                except subprocess.TimeoutExpired:  # a job that ignores the request to stop
+                    worker.kill()
+                    worker.wait()
