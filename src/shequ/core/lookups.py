@@ -7,9 +7,20 @@ list as a single array and uses the same btree index. SQLite has no arrays: ther
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterator, Sequence
+from typing import Any, TypeVar
 
 from django.db.models import Field, ForeignObject, Lookup
+
+T = TypeVar("T")
+# Values per ``__any`` query: SQLite takes at most 32,766 parameters a query (PostgreSQL gets one array).
+ANY_CHUNK = 10_000
+
+
+def any_chunks(values: Sequence[T]) -> Iterator[Sequence[T]]:
+    """``values`` in slices that one ``field__any`` query takes on every database."""
+    for start in range(0, len(values), ANY_CHUNK):
+        yield values[start:start + ANY_CHUNK]
 
 
 class AnyOf(Lookup):  # type: ignore[type-arg]

@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from shequ.core import audit, crypto, idnumbers
 from shequ.core.bulk import insert_many, insert_rows
 from shequ.core.errors import Conflict, DomainError, NotFound
+from shequ.core.lookups import any_chunks
 from shequ.core.models import Building, Compound, Dwelling, User
 from shequ.core.queries import compounds
 from shequ.core.scopes import can, restrict
@@ -477,9 +478,7 @@ class _Checker:
             else:
                 seen[key] = row.number
             indexes[key].append(row.number)
-        keys = list(indexes)
-        for start in range(0, len(keys), 5000):
-            chunk = keys[start:start + 5000]
+        for chunk in any_chunks(list(indexes)):
             # The "not empty" condition lets PostgreSQL use the partial index on the blind index.
             clash = (Person.objects.filter(id_number_index__any=[index for _type, index in chunk])
                      .exclude(id_number_index="").values_list("id_type", "id_number_index"))
@@ -542,9 +541,8 @@ def _write(actor: User, rows: Sequence[_Clean], filename: str) -> tuple[int, int
     # Households: the dwelling's existing one, else one new household per dwelling in the file.
     dwellings = {row.dwelling.pk: row.dwelling for row in rows}
     households: dict[int, int] = {}  # dwelling id -> household id
-    dwelling_ids = list(dwellings)
-    for start in range(0, len(dwelling_ids), 10_000):  # SQLite takes at most 32,766 parameters a query
-        for dwelling_id, household_id in (Household.objects.filter(dwelling_id__any=dwelling_ids[start:start + 10_000])
+    for chunk in any_chunks(list(dwellings)):
+        for dwelling_id, household_id in (Household.objects.filter(dwelling_id__any=chunk)
                                           .order_by("pk").values_list("dwelling_id", "pk")):
             households[dwelling_id] = household_id  # the newest wins
     created_households = []
@@ -593,8 +591,8 @@ def _write(actor: User, rows: Sequence[_Clean], filename: str) -> tuple[int, int
     ], batch_size=1000)
     # After the write: everything written must be inside the actor's area, or it is all undone.
     visible = 0
-    for start in range(0, len(pks), 10_000):  # SQLite takes at most 32,766 parameters a query
-        visible += restrict(Person.objects.filter(pk__any=pks[start:start + 10_000]), actor, "view").count()
+    for chunk in any_chunks(pks):
+        visible += restrict(Person.objects.filter(pk__any=chunk), actor, "view").count()
     if visible != len(pks):
         raise NotFound(_("That address is not in your area."))
     audit.record(actor=actor, event=PEOPLE_IMPORTED, after={

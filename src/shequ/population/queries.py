@@ -180,8 +180,10 @@ def population_dynamics(user: User, *, months: int = 12, today: dt.date | None =
     by_cp: Counter[int | None] = Counter()
     sexes: Counter[str] = Counter()
     by_age: Counter[int] = Counter()
+    counted_at = None
     for row in population_counts(user).values("neighborhood_id", "compound_id", "residence_type", "sex",
-                                              "age_from", "people"):
+                                              "age_from", "people", "counted_at"):
+        counted_at = row["counted_at"]  # every row of a count has its time
         n = row["people"]
         by_type[row["residence_type"]] += n
         by_nb[row["neighborhood_id"]] += n
@@ -224,7 +226,7 @@ def population_dynamics(user: User, *, months: int = 12, today: dt.date | None =
         by_age_band=[{"band": label, "n": by_age.get(low, 0)} for label, low, _high in AGE_BANDS],
         by_sex=by_sex,
         moves_by_month=list(months_index.values()),
-        counted_at=last_counted_at(),
+        counted_at=counted_at or last_counted_at(),  # read apart only when none of the counts is hers
     )
 
 
