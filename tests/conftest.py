@@ -148,6 +148,18 @@ def login(client: Client, user: User) -> Client:
 
 
 @pytest.fixture(autouse=True)
+def _default_language() -> Any:
+    """A request in English through the test client leaves English active in the worker's thread (a server
+    activates each request's language anew): each test starts in the platform's default, zh-Hans."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache() -> Any:
     """Rate-limit counters live in the cache; each test starts with none. Reference data kept in the process
     (holidays, the catalogue) is forgotten too: a rolled-back test leaves no signal behind."""
