@@ -1,8 +1,8 @@
 """``shequ serve``: bring the database up to date and serve the platform with Granian and the task worker.
 
-Granian parses HTTP in Rust and keeps connections alive, so a request costs the web workers little beyond
-Django's own time; ``bench/affairs_api_load.py --server`` compares it with gunicorn's sync workers,
-which cost noticeably more CPU per request.
+Granian parses HTTP in Rust and keeps connections alive (phones on slow networks reconnect less); a light
+request costs the web workers 5-15% less CPU than under gunicorn's sync workers, and a request creation about
+the same (``bench/affairs_api_load.py --compare``).
 """
 
 from __future__ import annotations
