@@ -367,6 +367,30 @@ def record_encounter(
     transaction, so a linkage batch or a FHIR transaction can write many encounters all or nothing.
     Raises NotFound if the actor may not write health data for this person, Invalid on bad input.
     """
+    return _record_encounter(actor=actor, person=person, occurred_on=occurred_on, facility=facility, reason=reason,
+                             diagnosis=diagnosis, diagnosis_code=diagnosis_code, source=source,
+                             source_ref=source_ref)[0]
+
+
+def _same_source(model: type[Encounter] | type[DiaryEntry], actor: User, person: Person, source: str,
+                 source_ref: str) -> Any:
+    """The row already stored for ``(source, source_ref)``, if any: the same record sent again."""
+    rows = model.objects.filter(source=source, source_ref=source_ref)
+    if model is Encounter:
+        rows = rows.filter(withdrawn_at__isnull=True)
+    existing = rows.first()
+    if existing is not None:
+        if existing.person_id != person.pk:
+            message = (_("This visit is already recorded for someone else.") if model is Encounter
+                       else _("This reading is already recorded for someone else."))
+            raise Conflict(message, field="source_ref")
+        _ensure_visible(actor, existing)
+    return existing
+
+
+def _record_encounter(*, actor: User, person: Person, occurred_on: dt.date, facility: str, reason: str,
+                      diagnosis: str, diagnosis_code: str, source: str, source_ref: str) -> tuple[Encounter, bool]:
+    """The encounter, and whether it was written now (False: the same ``source_ref`` was already stored)."""
     _require(actor, Encounter, "add")
     facility = facility.strip()
     if not facility:
@@ -376,24 +400,26 @@ def record_encounter(
     if occurred_on > timezone.localdate():
         raise Invalid(_("A visit cannot be in the future."), field="occurred_on")
     source_ref = source_ref.strip()
-    if source_ref:
-        existing = Encounter.objects.filter(source=source, source_ref=source_ref, withdrawn_at__isnull=True).first()
-        if existing is not None:
-            if existing.person_id != person.pk:
-                raise Conflict(_("This visit is already recorded for someone else."), field="source_ref")
-            _ensure_visible(actor, existing)
-            return existing
-    encounter = Encounter.objects.create(
-        person=person, occurred_on=occurred_on, facility=facility[:100], reason=reason.strip(),
-        diagnosis=diagnosis.strip(), diagnosis_code=diagnosis_code.strip().upper(), source=source,
-        source_ref=source_ref, recorded_by=actor,
-    )
+    if source_ref and (existing := _same_source(Encounter, actor, person, source, source_ref)) is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            encounter = Encounter.objects.create(
+                person=person, occurred_on=occurred_on, facility=facility[:100], reason=reason.strip(),
+                diagnosis=diagnosis.strip(), diagnosis_code=diagnosis_code.strip().upper(), source=source,
+                source_ref=source_ref, recorded_by=actor,
+            )
+    except IntegrityError:
+        # Another transaction stored the same source_ref between the look-up and the insert, and has committed.
+        if source_ref and (existing := _same_source(Encounter, actor, person, source, source_ref)) is not None:
+            return existing, False
+        raise
     _ensure_visible(actor, encounter, "add")
     audit.record(actor=actor, event=ENCOUNTER_RECORDED, obj=encounter,
                  after={"person": person.pk, "occurred_on": occurred_on, "facility": encounter.facility,
                         "source": source, "source_ref": source_ref},
                  subdistrict_id=_subdistrict(person))
-    return encounter
+    return encounter, True
 
 
 @transaction.atomic
@@ -451,7 +477,9 @@ PLAUSIBLE = {
 
 def _record_diary_entry(*, actor: User, person: Person, measured_at: dt.datetime | None, systolic: Any,
                         diastolic: Any, glucose: Any, weight: Any, note: str, source: str,
-                        source_ref: str = "") -> DiaryEntry:
+                        source_ref: str = "") -> tuple[DiaryEntry, bool]:
+    """The entry, and whether it was written now (False: the same ``source_ref`` was already stored, so no
+    second entry and no second alert)."""
     _require(actor, DiaryEntry, "add")
     readings = {name: _reading(value, name, *PLAUSIBLE[name]) for name, value in
                 {"systolic": systolic, "diastolic": diastolic, "glucose": glucose, "weight": weight}.items()}
@@ -465,15 +493,23 @@ def _record_diary_entry(*, actor: User, person: Person, measured_at: dt.datetime
     measured_at = measured_at or timezone.now()
     if measured_at > timezone.now() + dt.timedelta(minutes=5):
         raise Invalid(_("A reading cannot be in the future."), field="measured_at")
-    entry = DiaryEntry.objects.create(person=person, measured_at=measured_at, note=note.strip(), source=source,
-                                      source_ref=source_ref, recorded_by=actor, **readings)
+    if source_ref and (existing := _same_source(DiaryEntry, actor, person, source, source_ref)) is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            entry = DiaryEntry.objects.create(person=person, measured_at=measured_at, note=note.strip(),
+                                              source=source, source_ref=source_ref, recorded_by=actor, **readings)
+    except IntegrityError:
+        if source_ref and (existing := _same_source(DiaryEntry, actor, person, source, source_ref)) is not None:
+            return existing, False
+        raise
     _ensure_visible(actor, entry, "add")
     audit.record(actor=actor, event=DIARY_ENTRY_RECORDED, obj=entry,
                  after={"person": person.pk, "source": source,
                         "fields": sorted(key for key, value in readings.items() if value is not None)},
                  subdistrict_id=_subdistrict(person))
     _raise_alerts(actor=actor, entry=entry)
-    return entry
+    return entry, True
 
 
 def _raise_alerts(*, actor: User, entry: DiaryEntry) -> list[Alert]:
@@ -517,7 +553,7 @@ def record_diary_entry(
     referral thresholds (``choices.out_of_range``) raises an alert on her family doctor's worklist."""
     source = Source.RESIDENT if actor.role == Role.RESIDENT else Source.STAFF
     return _record_diary_entry(actor=actor, person=person, measured_at=measured_at, systolic=systolic,
-                               diastolic=diastolic, glucose=glucose, weight=weight, note=note, source=source)
+                               diastolic=diastolic, glucose=glucose, weight=weight, note=note, source=source)[0]
 
 
 @transaction.atomic
@@ -551,40 +587,56 @@ class EntryResult:
     error: DomainError | None = None
 
 
-def _import_item(actor: User, item: fhir.ImportItem, patients: dict[str, Person]) -> EntryResult:
+def _match_patient(actor: User, item: fhir.ImportItem, patients: dict[str, Person]) -> EntryResult:
     from shequ.population import queries as population_queries
 
-    if item.kind == "Patient":
-        if item.id_number:
-            person = population_queries.search_people(actor, item.id_number, status="").first()
-        else:
-            person = population_queries.people(actor).filter(
-                pk=int(item.patient_id) if item.patient_id.isdigit() and len(item.patient_id) <= 18 else 0).first()
-        if person is None:
-            # The registry is kept by the population app; unmatched clinic records go to linkage, not here.
-            raise NotFound(_("No registry person matches this Patient."))
-        _ensure_visible(actor, person)
-        if item.full_url:
-            patients[item.full_url] = person
-        return EntryResult(item.index, 200, f"Patient/{person.pk}")
-    person = fhir.find_subject(item, patients, population_queries.people(actor))
+    if item.id_number:
+        person = population_queries.search_people(actor, item.id_number, status="").first()
+    else:
+        person = population_queries.people(actor).filter(
+            pk=int(item.patient_id) if item.patient_id.isdigit() and len(item.patient_id) <= 18 else 0).first()
+    if person is None:
+        # The registry is kept by the population app; unmatched clinic records go to linkage, not here.
+        raise NotFound(_("No registry person matches this Patient."))
+    _ensure_visible(actor, person)
+    if item.full_url:
+        patients[item.full_url] = person
+    return EntryResult(item.index, 200, f"Patient/{person.pk}")
+
+
+def _managed_condition(actor: User, person: Person, code: str) -> ChronicCondition | None:
+    existing = ChronicCondition.objects.filter(person=person, code=code, status=ConditionStatus.MANAGED).first()
+    if existing is not None:
+        _ensure_visible(actor, existing)
+    return existing
+
+
+def _write_item(actor: User, item: fhir.ImportItem, person: Person, key: str) -> EntryResult:
+    """Create one entry's row unless it is already there (FHIR conditional create): 201, or 200 and the same
+    location as the first time."""
     if item.kind == "Encounter":
-        ref = item.values.get("source_ref", "")
-        existed = bool(ref) and Encounter.objects.filter(source=Source.IMPORT, source_ref=ref).exists()
-        encounter = record_encounter(actor=actor, person=person, source=Source.IMPORT, **item.values)
-        return EntryResult(item.index, 200 if existed else 201, f"Encounter/{encounter.pk}")
+        encounter, created = _record_encounter(actor=actor, person=person, source=Source.IMPORT, source_ref=key,
+                                               diagnosis_code="", **item.values)
+        return EntryResult(item.index, 201 if created else 200, f"Encounter/{encounter.pk}")
     if item.kind == "Condition":
-        existing = ChronicCondition.objects.filter(person=person, code=item.values["code"],
-                                                   status=ConditionStatus.MANAGED).first()
-        if existing is not None:
-            _ensure_visible(actor, existing)
-            return EntryResult(item.index, 200, f"Condition/{existing.pk}")
-        condition = _register_condition(actor=actor, person=person, code=item.values["code"],
-                                        diagnosed_on=item.values["diagnosed_on"], registered_on=None, note="")
-        return EntryResult(item.index, 201, f"Condition/{condition.pk}")
+        code = item.values["code"]
+        existing = _managed_condition(actor, person, code)
+        if existing is None:
+            try:
+                condition = _register_condition(actor=actor, person=person, code=code,
+                                                diagnosed_on=item.values["diagnosed_on"], registered_on=None, note="")
+                return EntryResult(item.index, 201, f"Condition/{condition.pk}")
+            except Conflict:
+                # A concurrent import registered it first (the one-managed-per-code constraint) and committed.
+                existing = _managed_condition(actor, person, code)
+                if existing is None:
+                    raise
+        return EntryResult(item.index, 200, f"Condition/{existing.pk}")
     values = {"systolic": None, "diastolic": None, "glucose": None, "weight": None, **item.values}
-    entry = _record_diary_entry(actor=actor, person=person, note="", source=Source.IMPORT, **values)
-    return EntryResult(item.index, 201, f"Observation/{next(iter(fhir.observations(entry)))['id']}")
+    entry, created = _record_diary_entry(actor=actor, person=person, note="", source=Source.IMPORT,
+                                         source_ref=key, **values)
+    return EntryResult(item.index, 201 if created else 200,
+                       f"Observation/{next(iter(fhir.observations(entry)))['id']}")
 
 
 @transaction.atomic
@@ -592,21 +644,46 @@ def import_bundle(*, actor: User, items: list[fhir.ImportItem], all_or_nothing: 
     """Write the entries of a FHIR Bundle: a ``transaction`` (``all_or_nothing``) stops and undoes everything
     at the first failing entry (its error is raised); a ``batch`` keeps going and reports each entry.
 
-    Patients are matched to registry persons (by resident ID number or id), never created. Each entry is
-    written by the same action a page would call, with its own audit row; one more row sums up the import.
+    Patients are matched to registry persons (by resident ID number or id), never created. Every other entry
+    is a conditional create: its key (``ifNoneExist``, else its identifier, else a hash of its content and
+    patient; a Condition: patient and ICD-10 category) finds the row a previous send wrote, and a unique
+    constraint stops two concurrent sends from both writing it, so sending the same Bundle again, or two
+    at once, answers with the same locations and writes nothing twice. Each entry is written by the same
+    action a page would call, with its own audit row; one more row sums up the import.
     """
+    from shequ.population import queries as population_queries
+
     patients: dict[str, Person] = {}
     results: list[EntryResult] = []
+    pending: list[tuple[str, fhir.ImportItem, Person, str]] = []
+
+    def failed(item: fhir.ImportItem, error: DomainError) -> None:
+        if all_or_nothing:
+            error.field = error.field or f"Bundle.entry[{item.index}]"
+            raise error
+        results.append(EntryResult(item.index, error.status_code, error=error))
+
     # Patients first, so that an entry may name a Patient that comes later in the Bundle.
     for item in sorted(items, key=lambda i: (i.kind != "Patient", i.index)):
         try:
-            with transaction.atomic():
-                results.append(_import_item(actor, item, patients))
+            if item.kind == "Patient":
+                results.append(_match_patient(actor, item, patients))
+                continue
+            person = fhir.find_subject(item, patients, population_queries.people(actor))
         except DomainError as error:
-            if all_or_nothing:
-                error.field = error.field or f"Bundle.entry[{item.index}]"
-                raise
-            results.append(EntryResult(item.index, error.status_code, error=error))
+            failed(item, error)
+            continue
+        key = item.key or fhir.content_key(item, person.pk)
+        order = f"Condition|{person.pk}|{item.values['code']}" if item.kind == "Condition" else f"{item.kind}|{key}"
+        pending.append((order, item, person, key))
+    # Written in the order of their keys: two imports sharing entries then insert them in the same order and
+    # wait on each other's unique-index entries one by one, instead of each holding one the other needs.
+    for _order, item, person, key in sorted(pending, key=lambda p: (p[0], p[1].index)):
+        try:
+            with transaction.atomic():
+                results.append(_write_item(actor, item, person, key))
+        except DomainError as error:
+            failed(item, error)
     results.sort(key=lambda result: result.index)
     audit.record(actor=actor, event=BUNDLE_IMPORTED,
                  after={"entries": len(items), "written": sum(r.status == 201 for r in results),

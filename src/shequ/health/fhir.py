@@ -22,28 +22,31 @@ Bundle, Patient, Encounter, Condition, Observation, OperationOutcome).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
+from urllib.parse import parse_qsl
 
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
 from shequ.core.errors import Invalid, NotFound
+from shequ.health import ucum
 from shequ.health.choices import ConditionStatus, condition_for_icd10
 from shequ.health.models import ChronicCondition, DiaryEntry, Encounter
 from shequ.population.models import Person
 
 LOINC = "http://loinc.org"
 ICD10 = "http://hl7.org/fhir/sid/icd-10"
-UCUM = "http://unitsofmeasure.org"
+UCUM = ucum.UCUM
 ID_CARD_SYSTEM = "urn:oid:2.16.156.10011.1.3"  # 居民身份证号码 in China's health information standards
 SOURCE_SYSTEM = "urn:shequ:source-ref"
 BP_PANEL, SYSTOLIC, DIASTOLIC = "85354-9", "8480-6", "8462-4"
 GLUCOSE_MOLAR, GLUCOSE_MASS = "15074-8", "2339-0"
 WEIGHT = "29463-7"
-MG_DL_PER_MMOL_L = Decimal("18.016")  # glucose: 1 mmol/L = 18.016 mg/dL
 SUPPORTED = ("Patient", "Encounter", "Condition", "Observation")
 # ICD-10's own titles for coding.display (a code system's display is not translated; ``text`` is).
 ICD10_TITLES = {
@@ -59,6 +62,14 @@ def reference(person_id: int) -> dict[str, str]:
 
 def _quantity(value: Decimal, unit: str, code: str) -> dict[str, Any]:
     return {"value": float(value), "unit": unit, "system": UCUM, "code": code}
+
+
+def identifier(source: str, source_ref: str) -> dict[str, str]:
+    """A stored source_ref as the FHIR identifier it came from (``system|value``), or in our own system."""
+    system, bar, value = source_ref.partition("|")
+    if bar and system and value:
+        return {"system": system, "value": value}
+    return {"system": f"{SOURCE_SYSTEM}:{source}", "value": source_ref}
 
 
 def _coding(system: str, code: str, display: str, text: str | None = None) -> dict[str, Any]:
@@ -87,8 +98,8 @@ def encounter(row: Encounter) -> dict[str, Any]:
         "subject": reference(row.person_id), "period": {"start": row.occurred_on.isoformat()},
         "serviceProvider": {"display": row.facility},
     }
-    if row.source_ref:
-        resource["identifier"] = [{"system": f"{SOURCE_SYSTEM}:{row.source}", "value": row.source_ref}]
+    if shown_identifier(row.source_ref):
+        resource["identifier"] = [identifier(row.source, row.source_ref)]
     if row.reason:
         resource["reasonCode"] = [{"text": row.reason}]
     if row.diagnosis or row.diagnosis_code:
@@ -123,8 +134,10 @@ def _category(code: str) -> list[dict[str, Any]]:
 
 def observations(entry: DiaryEntry) -> list[dict[str, Any]]:
     """The Observations of one diary entry (none for a note-only entry)."""
-    common = {"status": "final", "subject": reference(entry.person_id),
-              "effectiveDateTime": timezone.localtime(entry.measured_at).isoformat()}
+    common: dict[str, Any] = {"status": "final", "subject": reference(entry.person_id),
+                              "effectiveDateTime": timezone.localtime(entry.measured_at).isoformat()}
+    if shown_identifier(entry.source_ref):
+        common["identifier"] = [identifier(entry.source, entry.source_ref)]
     found: list[dict[str, Any]] = []
     if entry.systolic is not None and entry.diastolic is not None:
         found.append({
@@ -178,6 +191,62 @@ class ImportItem:
     id_number: str = ""  # a Patient entry's resident ID number
     patient_id: str = ""  # a Patient entry's own id (an existing registry person)
     values: dict[str, Any] = field(default_factory=dict)
+    # What makes a re-sent entry the same one (its ``ifNoneExist``, else its identifier); without either,
+    # :func:`content_key` stands in once the subject is known.
+    key: str = ""
+
+
+SOURCE_REF_LENGTH = 100  # Encounter.source_ref and DiaryEntry.source_ref
+
+
+def _fit(key: str) -> str:
+    return key if len(key) <= SOURCE_REF_LENGTH else "sha256:" + hashlib.sha256(key.encode()).hexdigest()
+
+
+def identifier_key(system: str, value: str) -> str:
+    """One identifier as a source_ref: ``system|value``, the FHIR token form, so two senders' visit numbers
+    never collide (a bare value when the sender gives no system)."""
+    return _fit(f"{system}|{value}" if system else value) if value else ""
+
+
+def _entry_key(entry: dict[str, Any], resource: dict[str, Any], where: str) -> str:
+    condition = (entry.get("request") or {}).get("ifNoneExist")
+    if condition:
+        pairs = parse_qsl(str(condition), keep_blank_values=True)
+        system, _sep, value = pairs[0][1].rpartition("|") if len(pairs) == 1 else ("", "", "")
+        if len(pairs) != 1 or pairs[0][0] != "identifier" or not value.strip():
+            raise Invalid(_("ifNoneExist can only be identifier=system|value here."),
+                          field=f"{where}.request.ifNoneExist")
+        return identifier_key(system.strip(), value.strip())
+    for identifier in resource.get("identifier") or []:
+        if identifier.get("value"):
+            return identifier_key(str(identifier.get("system") or "").strip(), str(identifier["value"]).strip())
+    return ""
+
+
+def _canonical(value: Any) -> str:
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).isoformat()
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    return str(value)
+
+
+def content_key(item: ImportItem, person_id: int) -> str:
+    """The identity of an entry that carries no identifier: a hash of what it says and about whom.
+
+    It is taken over the parsed values (a datetime in UTC, a number in the stored unit), not the JSON, so a
+    retry that spells the same reading differently (``+08:00`` or ``Z``, 154 [lb_av] or 69.85 kg) is the same
+    entry, and two bundles that both carry yesterday's reading write it once.
+    """
+    payload = json.dumps({"kind": item.kind, "patient": person_id, **item.values}, sort_keys=True,
+                         default=_canonical)
+    return "sha256:" + hashlib.sha256(payload.encode()).hexdigest()
+
+
+def shown_identifier(source_ref: str) -> bool:
+    """Whether a stored source_ref is the sender's identifier (served back) rather than our content hash."""
+    return bool(source_ref) and not source_ref.startswith("sha256:")
 
 
 def _first_code(concept: dict[str, Any] | None, system: str) -> str:
@@ -185,13 +254,6 @@ def _first_code(concept: dict[str, Any] | None, system: str) -> str:
         if coding.get("system") == system and coding.get("code"):
             return str(coding["code"])
     return ""
-
-
-def _number(quantity: dict[str, Any] | None, where: str) -> Decimal:
-    try:
-        return Decimal(str((quantity or {})["value"]))
-    except (KeyError, InvalidOperation) as exc:
-        raise Invalid(_("%(where)s needs a value.") % {"where": where}, field=where) from exc
 
 
 def _when(value: str | None, where: str) -> dt.datetime:
@@ -206,30 +268,29 @@ def _when(value: str | None, where: str) -> dt.datetime:
 
 
 def _observation_values(resource: dict[str, Any], where: str) -> dict[str, Any]:
+    """The diary readings of one Observation, each converted into the unit the diary keeps (``ucum``)."""
     code = _first_code(resource.get("code"), LOINC)
     kind = OBSERVATION_KINDS.get(code)
     if kind is None:
         raise Invalid(_("Only blood pressure, blood glucose and weight observations (LOINC %(codes)s) can be "
-                        "imported.") % {"codes": ", ".join(sorted(OBSERVATION_KINDS))}, field=where)
+                        "imported.") % {"codes": ", ".join(sorted(OBSERVATION_KINDS))}, field=f"{where}.code")
     values: dict[str, Any] = {"measured_at": _when(resource.get("effectiveDateTime"), f"{where}.effectiveDateTime")}
     if kind == "bp":
-        parts = {_first_code(c.get("code"), LOINC): c.get("valueQuantity") for c in resource.get("component", [])}
+        parts: dict[str, tuple[Any, str]] = {}
+        for index, component in enumerate(resource.get("component") or []):
+            parts[_first_code(component.get("code"), LOINC)] = (component.get("valueQuantity"),
+                                                                 f"{where}.component[{index}].valueQuantity")
         if code in (SYSTOLIC, DIASTOLIC):
-            parts[code] = resource.get("valueQuantity")
+            parts[code] = (resource.get("valueQuantity"), f"{where}.valueQuantity")
         if SYSTOLIC not in parts or DIASTOLIC not in parts:
             raise Invalid(_("A blood pressure needs both the systolic (8480-6) and diastolic (8462-4) values."),
-                          field=where)
-        values["systolic"] = _number(parts[SYSTOLIC], f"{where}.component")
-        values["diastolic"] = _number(parts[DIASTOLIC], f"{where}.component")
-    elif kind == "glucose":
-        quantity = resource.get("valueQuantity") or {}
-        glucose = _number(quantity, f"{where}.valueQuantity")
-        unit = str(quantity.get("code") or quantity.get("unit") or "").lower()
-        if unit == "mg/dl" or (code == GLUCOSE_MASS and unit != "mmol/l"):
-            glucose = (glucose / MG_DL_PER_MMOL_L).quantize(Decimal("0.1"))
-        values["glucose"] = glucose
+                          field=f"{where}.component")
+        for reading, loinc in (("systolic", SYSTOLIC), ("diastolic", DIASTOLIC)):
+            quantity, path = parts[loinc]
+            values[reading] = ucum.to_stored(quantity, reading, path)
     else:
-        values["weight"] = _number(resource.get("valueQuantity"), f"{where}.valueQuantity")
+        # The unit, not the LOINC code, says how to read the number: 2339-0 (mass) sent in mmol/L is mmol/L.
+        values[kind] = ucum.to_stored(resource.get("valueQuantity"), kind, f"{where}.valueQuantity")
     return values
 
 
@@ -255,6 +316,8 @@ def parse_entry(index: int, entry: dict[str, Any]) -> ImportItem:
                           % {"system": ID_CARD_SYSTEM}, field=where)
         return item
     item.subject = str((resource.get("subject") or {}).get("reference", ""))
+    if kind != "Condition":  # a Condition is matched on its patient and ICD-10 category, whatever it says
+        item.key = _entry_key(entry, resource, where)
     if not item.subject:
         raise Invalid(_("The resource needs a subject (the Patient)."), field=f"{where}.resource.subject")
     if kind == "Encounter":
@@ -268,7 +331,6 @@ def parse_entry(index: int, entry: dict[str, Any]) -> ImportItem:
             "facility": facility,
             "reason": "; ".join(r.get("text", "") for r in resource.get("reasonCode", []) if r.get("text")),
             "diagnosis": diagnosis,
-            "source_ref": next((str(i.get("value")) for i in resource.get("identifier", []) if i.get("value")), ""),
         }
     elif kind == "Condition":
         icd = _first_code(resource.get("code"), ICD10)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, cast
 
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Model
 from django.http import Http404
 from django.utils.translation import gettext as _
 from pydantic import ValidationError
@@ -28,14 +28,11 @@ from rest_framework.views import APIView
 from shequ.core.errors import DomainError, Invalid, NotFound
 from shequ.core.models import User
 from shequ.core.scopes import can
-from shequ.health import actions, fhir, queries
-from shequ.health.choices import ConditionStatus, condition_for_icd10
+from shequ.health import actions, fhir, fhir_search, queries
 from shequ.health.models import ChronicCondition, DiaryEntry, Encounter, HealthRecord
-from shequ.population.models import Person
 
 MODELS: dict[str, type[Model]] = {"Patient": HealthRecord, "Encounter": Encounter, "Condition": ChronicCondition,
                                   "Observation": DiaryEntry}
-MAX_COUNT = 100
 ISSUE_CODES = {400: "invalid", 401: "login", 403: "forbidden", 404: "not-found", 405: "not-supported",
                409: "conflict", 415: "not-supported", 429: "throttled"}
 
@@ -91,126 +88,36 @@ def _model(resource_type: str, user: Any, action: str = "view") -> type[Model]:
     return model
 
 
-def _patient_id(value: str) -> int:
-    pk = value.removeprefix("Patient/")
-    if not pk.isdigit() or len(pk) > 18:
-        raise Invalid(_("patient must be a Patient id."), field="patient")
-    return int(pk)
-
-
-DATE_PREFIXES = {"eq": "", "ge": "__gte", "le": "__lte", "gt": "__gt", "lt": "__lt"}
-
-
-def _date_filter(values: list[str], column: str) -> Q:
-    condition = Q()
-    for value in values:
-        prefix, text = (value[:2], value[2:]) if value[:2] in DATE_PREFIXES else ("eq", value)
-        try:
-            day = dt.date.fromisoformat(text[:10])
-        except ValueError as exc:
-            raise Invalid(_("date must look like 2026-03-01, optionally with ge, le, gt or lt before it."),
-                          field="date") from exc
-        condition &= Q(**{f"{column}{DATE_PREFIXES[prefix]}": day})
-    return condition
-
-
-def _doctor_names(people: list[int]) -> dict[int, str]:
-    names: dict[int, str] = {}
-    for person_id in people:
-        contract = queries.active_contract(Person(pk=person_id))
-        if contract is not None:
-            names[person_id] = str(contract.doctor)
-    return names
-
-
-def _search(resource_type: str, user: Any, params: Any) -> tuple[list[dict[str, Any]], int, list[int]]:
-    """Resources matching the search parameters, a page of them, their total, and the persons shown."""
-    try:
-        count = max(min(int(params.get("_count", 50)), MAX_COUNT), 0)
-        offset = min(max(int(params.get("_offset", 0)), 0), 10**9)
-    except (ValueError, OverflowError) as exc:
-        raise Invalid(_("_count and _offset must be numbers."), field="_count") from exc
-    patient = params.get("patient") or params.get("subject")
-    if resource_type == "Patient":
-        people: QuerySet[Person] = queries.health_people(user).order_by("id")
-        if params.get("_id"):
-            people = people.filter(pk=_patient_id(params["_id"]))
-        if params.get("name"):
-            people = people.filter(name__startswith=params["name"])
-        if params.get("birthdate"):
-            people = people.filter(_date_filter(params.getlist("birthdate"), "birth_date"))
-        if params.get("identifier"):
-            system, _sep, value = params["identifier"].rpartition("|")
-            if (system and system != fhir.ID_CARD_SYSTEM) or not value.strip():
-                raise Invalid(_("Only resident ID numbers (%(system)s) can be searched.")
-                              % {"system": fhir.ID_CARD_SYSTEM}, field="identifier")
-            index = Person._meta.get_field("id_number_index").index_for(value)  # type: ignore[attr-defined]
-            people = people.filter(id_number_index=index)
-        total = people.count()
-        page = list(people[offset:offset + count])
-        doctors = _doctor_names([p.pk for p in page])
-        return [fhir.patient(p, doctors.get(p.pk)) for p in page], total, [p.pk for p in page]
-    if resource_type == "Encounter":
-        rows: QuerySet[Any] = queries.encounters(user).order_by("-occurred_on", "-id")
-        if params.get("date"):
-            rows = rows.filter(_date_filter(params.getlist("date"), "occurred_on"))
-    elif resource_type == "Condition":
-        rows = queries.conditions(user).order_by("id")
-        if params.get("code"):
-            code = condition_for_icd10(params["code"].rpartition("|")[2])
-            rows = rows.filter(code=code) if code else rows.none()
-        if params.get("clinical-status"):
-            wanted = params["clinical-status"]
-            rows = rows.filter(status=ConditionStatus.MANAGED if wanted == "active" else ConditionStatus.CLOSED)
-    else:
-        rows = queries.diary(user).order_by("-measured_at", "-id")
-        if params.get("date"):
-            rows = rows.filter(_date_filter(params.getlist("date"), "measured_at__date"))
-    if patient:
-        rows = rows.filter(person_id=_patient_id(patient))
-    if resource_type == "Observation":
-        # One diary entry is up to three Observations; which exist is only known after decryption.
-        wanted_code = params.get("code", "").rpartition("|")[2]
-        if wanted_code and wanted_code not in fhir.OBSERVATION_KINDS:
-            return [], 0, []
-        kind = fhir.OBSERVATION_KINDS.get(wanted_code)
-        found = []
-        people_shown: list[int] = []
-        for entry in rows[:2000]:
-            for resource in fhir.observations(entry):
-                if kind is None or resource["id"].startswith(f"{kind}-"):
-                    found.append(resource)
-                    people_shown.append(entry.person_id)
-        page_rows = found[offset:offset + count]
-        return page_rows, len(found), people_shown[offset:offset + count]
-    total = rows.count()
-    page_objects = list(rows[offset:offset + count])
-    convert = fhir.encounter if resource_type == "Encounter" else fhir.condition
-    return [convert(row) for row in page_objects], total, [row.person_id for row in page_objects]
-
-
 class MetadataView(FhirView):
     """The CapabilityStatement: what this server reads, searches and imports. Public, as FHIR expects."""
 
     permission_classes = [AllowAny]
 
     def get(self, request: Request) -> Response:
-        search = {
-            "Patient": ["_id", "name", "birthdate", "identifier"],
-            "Encounter": ["patient", "subject", "date"],
-            "Condition": ["patient", "subject", "code", "clinical-status"],
-            "Observation": ["patient", "subject", "code", "date"],
-        }
+        creates = {"Encounter", "Observation"}  # written by a transaction or batch Bundle, conditionally
+        resources = []
+        for name, params in fhir_search.PARAMETERS.items():
+            resource: dict[str, Any] = {
+                "type": name, "interaction": [{"code": "read"}, {"code": "search-type"}],
+                "searchParam": [{"name": param, "type": kind} for param, kind in params.items()],
+            }
+            if name in creates:
+                resource["conditionalCreate"] = True
+            resources.append(resource)
         return Response({
             "resourceType": "CapabilityStatement", "status": "active", "date": dt.date.today().isoformat(),
             "kind": "instance", "fhirVersion": "4.0.1", "format": ["application/fhir+json"],
+            "implementation": {"description": "Shequ community health", "url": request.build_absolute_uri("/fhir/R4")},
             "rest": [{
                 "mode": "server",
+                "documentation": "Bundles (transaction or batch) POSTed to the base create Encounter, Condition "
+                                 "and Observation entries conditionally: ifNoneExist (identifier=system|value), "
+                                 "else the resource's identifier, else its content, so a re-sent Bundle writes "
+                                 "nothing twice. Quantities must be UCUM (mm[Hg] or kPa; mmol/L, mg/dL or g/L; "
+                                 "kg, g or [lb_av]). Searches page with next/previous links; _count is at most "
+                                 f"{fhir_search.MAX_COUNT}.",
                 "interaction": [{"code": "transaction"}, {"code": "batch"}],
-                "resource": [{"type": name, "interaction": [{"code": "read"}, {"code": "search-type"}],
-                              "searchParam": [{"name": p, "type": "token" if p != "date" else "date"}
-                                              for p in params]}
-                             for name, params in search.items()],
+                "resource": resources,
             }],
         })
 
@@ -218,14 +125,22 @@ class MetadataView(FhirView):
 class SearchView(FhirView):
     def get(self, request: Request, resource_type: str) -> Response:
         _model(resource_type, request.user)
-        resources, total, people = _search(resource_type, request.user, request.query_params)
-        queries.audit_read(request.user, people, resource_type, via="fhir")
-        return Response({
-            "resourceType": "Bundle", "type": "searchset", "total": total,
-            "link": [{"relation": "self", "url": request.build_absolute_uri()}],
-            "entry": [{"fullUrl": request.build_absolute_uri(f"/fhir/R4/{r['resourceType']}/{r['id']}"),
-                       "resource": r, "search": {"mode": "match"}} for r in resources],
-        })
+        page = fhir_search.search(resource_type, request.user, request.query_params)
+        queries.audit_read(request.user, page.people, resource_type, via="fhir")
+        links = [{"relation": "self", "url": request.build_absolute_uri()}]
+        for relation, cursor in (("next", page.next_cursor), ("previous", page.previous_cursor)):
+            if cursor:
+                params = request.query_params.copy()
+                params["_cursor"] = cursor
+                links.append({"relation": relation,
+                              "url": request.build_absolute_uri(f"{request.path}?{params.urlencode()}")})
+        bundle: dict[str, Any] = {"resourceType": "Bundle", "type": "searchset"}
+        if page.total is not None:
+            bundle["total"] = page.total
+        bundle["link"] = links
+        bundle["entry"] = [{"fullUrl": request.build_absolute_uri(f"/fhir/R4/{r['resourceType']}/{r['id']}"),
+                            "resource": r, "search": {"mode": "match"}} for r in page.resources]
+        return Response(bundle)
 
 
 class ReadView(FhirView):
@@ -241,7 +156,7 @@ class ReadView(FhirView):
             resource, person_id = None, 0
         elif resource_type == "Patient":
             person = queries.health_people(user).filter(pk=int(resource_id)).first()
-            resource = fhir.patient(person, _doctor_names([person.pk]).get(person.pk)) if person else None
+            resource = fhir_search.patient_resource(person) if person else None
             person_id = person.pk if person else 0
         elif resource_type == "Encounter":
             row = queries.encounters(user).filter(pk=int(resource_id)).first()

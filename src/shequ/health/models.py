@@ -299,7 +299,8 @@ class DiaryEntry(models.Model):
     weight = EncryptedDecimalField(_("weight (kg)"))
     note = EncryptedTextField(_("note"), blank=True)
     source = models.CharField(_("source"), max_length=20, choices=Source.choices, default=Source.RESIDENT)
-    source_ref = models.CharField(_("reference in the source"), max_length=100, blank=True)
+    source_ref = models.CharField(_("reference in the source"), max_length=100, blank=True,
+                                  help_text=_("The sending system's own id, so a repeated import is not doubled."))
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
 
@@ -311,6 +312,11 @@ class DiaryEntry(models.Model):
         verbose_name_plural = _("diary entries")
         ordering = ["-measured_at", "-id"]
         indexes = [models.Index(fields=["person", "measured_at"], name="diary_by_person")]
+        constraints = [
+            # A reading imported twice (a retried FHIR Bundle, two senders racing) is stored once.
+            models.UniqueConstraint(fields=["source", "source_ref"], condition=~Q(source_ref=""),
+                                    name="diary_unique_source_ref"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.person} {self.measured_at:%Y-%m-%d %H:%M}"
