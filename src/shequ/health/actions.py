@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -372,20 +373,28 @@ def record_encounter(
                              source_ref=source_ref)[0]
 
 
-def _same_source(model: type[Encounter] | type[DiaryEntry], actor: User, person: Person, source: str,
-                 source_ref: str) -> Any:
-    """The row already stored for ``(source, source_ref)``, if any: the same record sent again."""
-    rows = model.objects.filter(source=source, source_ref=source_ref)
-    if model is Encounter:
-        rows = rows.filter(withdrawn_at__isnull=True)
+def _same_source(actor: User, person: Person, rows: QuerySet[Any], taken: str) -> Any:
+    """The row already stored for a ``(source, source_ref)`` (``rows``), if any: the same record sent again.
+    ``taken`` is the message when it is stored for someone else."""
     existing = rows.first()
     if existing is not None:
         if existing.person_id != person.pk:
-            message = (_("This visit is already recorded for someone else.") if model is Encounter
-                       else _("This reading is already recorded for someone else."))
-            raise Conflict(message, field="source_ref")
+            raise Conflict(taken, field="source_ref")
         _ensure_visible(actor, existing)
     return existing
+
+
+def _same_encounter(actor: User, person: Person, source: str, source_ref: str) -> Encounter | None:
+    rows = Encounter.objects.filter(source=source, source_ref=source_ref, withdrawn_at__isnull=True)
+    found: Encounter | None = _same_source(actor, person, rows, _("This visit is already recorded for someone else."))
+    return found
+
+
+def _same_reading(actor: User, person: Person, source: str, source_ref: str) -> DiaryEntry | None:
+    rows = DiaryEntry.objects.filter(source=source, source_ref=source_ref)
+    found: DiaryEntry | None = _same_source(actor, person, rows,
+                                            _("This reading is already recorded for someone else."))
+    return found
 
 
 def _record_encounter(*, actor: User, person: Person, occurred_on: dt.date, facility: str, reason: str,
@@ -400,7 +409,7 @@ def _record_encounter(*, actor: User, person: Person, occurred_on: dt.date, faci
     if occurred_on > timezone.localdate():
         raise Invalid(_("A visit cannot be in the future."), field="occurred_on")
     source_ref = source_ref.strip()
-    if source_ref and (existing := _same_source(Encounter, actor, person, source, source_ref)) is not None:
+    if source_ref and (existing := _same_encounter(actor, person, source, source_ref)) is not None:
         return existing, False
     try:
         with transaction.atomic():
@@ -411,7 +420,7 @@ def _record_encounter(*, actor: User, person: Person, occurred_on: dt.date, faci
             )
     except IntegrityError:
         # Another transaction stored the same source_ref between the look-up and the insert, and has committed.
-        if source_ref and (existing := _same_source(Encounter, actor, person, source, source_ref)) is not None:
+        if source_ref and (existing := _same_encounter(actor, person, source, source_ref)) is not None:
             return existing, False
         raise
     _ensure_visible(actor, encounter, "add")
@@ -493,14 +502,14 @@ def _record_diary_entry(*, actor: User, person: Person, measured_at: dt.datetime
     measured_at = measured_at or timezone.now()
     if measured_at > timezone.now() + dt.timedelta(minutes=5):
         raise Invalid(_("A reading cannot be in the future."), field="measured_at")
-    if source_ref and (existing := _same_source(DiaryEntry, actor, person, source, source_ref)) is not None:
+    if source_ref and (existing := _same_reading(actor, person, source, source_ref)) is not None:
         return existing, False
     try:
         with transaction.atomic():
             entry = DiaryEntry.objects.create(person=person, measured_at=measured_at, note=note.strip(),
                                               source=source, source_ref=source_ref, recorded_by=actor, **readings)
     except IntegrityError:
-        if source_ref and (existing := _same_source(DiaryEntry, actor, person, source, source_ref)) is not None:
+        if source_ref and (existing := _same_reading(actor, person, source, source_ref)) is not None:
             return existing, False
         raise
     _ensure_visible(actor, entry, "add")

@@ -10,10 +10,14 @@ Mapping (what a connected clinic or the district health platform sees):
 - ``Condition``: an entry of the chronic-disease registry, coded in ICD-10.
 - ``Observation``: diary readings, LOINC-coded: 85354-9 blood pressure panel with components 8480-6
   (systolic) and 8462-4 (diastolic) in mm[Hg]; 29463-7 body weight in kg; blood glucose in mmol/L as
-  15074-8 (Glucose [Moles/volume] in Blood). 2339-0 is the same test reported in mg/dL: an import coded
-  2339-0 is converted from mg/dL (or taken as mmol/L if that is its unit), and a search for 2339-0 finds
-  the glucose observations too. One diary entry is up to three Observations, ids ``bp-N``, ``glucose-N``,
-  ``weight-N``.
+  15074-8 (Glucose [Moles/volume] in Blood). An import may also code glucose 2339-0 (the same test by
+  mass); every imported quantity must carry a UCUM unit, which decides how it is converted (``ucum``), and a
+  search for 2339-0 finds the glucose observations too. One diary entry is up to three Observations, ids
+  ``bp-N``, ``glucose-N``, ``weight-N``. Height is not kept, so a height Observation is refused.
+
+A Bundle entry is created conditionally (FHIR ``ifNoneExist``): its key is the ``ifNoneExist`` identifier,
+else its own identifier (``system|value``), else :func:`content_key`; the key is stored as the row's
+``source_ref`` (unique per source), so the same entry sent again finds the row it wrote.
 
 Input is validated with ``fhir.resources`` (the R4B models, identical to R4 for every resource used here:
 Bundle, Patient, Encounter, Condition, Observation, OperationOutcome).
