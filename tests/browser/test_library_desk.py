@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from shequ.cards import actions as card_actions
 from shequ.core.roles import Role
 from shequ.library import actions
 from shequ.library.models import Loan
@@ -24,7 +25,8 @@ def phone_page(chromium, live_server, transactional_db):
         context.close()
 
 
-def test_a_librarian_lends_a_book_at_the_desk_and_takes_it_back(phone_page, make_staff, resident_person):
+def test_a_librarian_lends_a_book_at_the_desk_and_takes_it_back(phone_page, make_staff, admin, resident_person):
+    card_actions.issue_card(actor=admin, person=resident_person)  # the desk serves card holders
     librarian = make_staff(Role.LIBRARIAN, "librarian")
     title = actions.add_title(actor=librarian, isbn="9787020002207", title="红楼梦", authors="曹雪芹")
     actions.add_copy(actor=librarian, title=title, barcode="L0001")

@@ -43,3 +43,11 @@ def sms(settings: Any) -> list[tuple[str, str]]:
     settings.SMS_BACKEND = "shequ.core.sms.MemorySmsBackend"
     MemorySmsBackend.outbox.clear()
     return MemorySmsBackend.outbox
+
+
+@pytest.fixture
+def reader_card(admin: User, resident_person: Any) -> Any:
+    """王秀英's resident card, which is her library card: a desk serves card holders only."""
+    from shequ.cards import actions as card_actions
+
+    return card_actions.issue_card(actor=admin, person=resident_person)

@@ -20,7 +20,7 @@ def test_the_catalogue_api_answers_visitors_by_pinyin(book):
     assert response.json()["results"][0]["copies_available"] == 1
 
 
-def test_a_desk_lends_and_takes_back_through_the_api(librarian, book, resident_person):
+def test_a_desk_lends_and_takes_back_through_the_api(librarian, book, resident_person, reader_card):
     client = _client(librarian)
     response = client.post("/api/v1/library/loans/", {"barcode": "L0001", "reader": resident_person.pk},
                            format="json")
@@ -30,7 +30,7 @@ def test_a_desk_lends_and_takes_back_through_the_api(librarian, book, resident_p
     assert response.status_code == 200 and response.json()["returned_at"]
 
 
-def test_bad_input_to_the_loans_api_answers_400_with_a_message(librarian, book, resident_person):
+def test_bad_input_to_the_loans_api_answers_400_with_a_message(librarian, book, resident_person, reader_card):
     client = _client(librarian)
     for body in ({}, {"barcode": "L0001"}, {"barcode": "L0001", "reader": "x"},
                  {"barcode": "L0001", "reader": 10**30}, {"barcode": "L0001", "reader": 1, "card": "1"}):
@@ -44,7 +44,7 @@ def test_bad_input_to_the_loans_api_answers_400_with_a_message(librarian, book, 
     assert not Loan.objects.exists()
 
 
-def test_lending_a_copy_already_on_loan_answers_409(librarian, book, resident_person):
+def test_lending_a_copy_already_on_loan_answers_409(librarian, book, resident_person, reader_card):
     actions.lend(actor=librarian, barcode="L0001", reader=resident_person)
     response = _client(librarian).post("/api/v1/library/loans/", {"barcode": "L0001", "reader": resident_person.pk},
                                        format="json")

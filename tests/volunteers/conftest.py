@@ -49,3 +49,9 @@ def shift(coordinator: User) -> Shift:
     start = (timezone.localtime() + dt.timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
     return actions.add_shift(actor=coordinator, activity=activity, starts_at=start,
                              ends_at=start + dt.timedelta(hours=2), capacity=2)
+
+
+@pytest.fixture
+def holder_card(card_desk: User, resident_person: Person) -> Any:
+    """王秀英's resident card: a coordinator finds and registers card holders only."""
+    return card_actions.issue_card(actor=card_desk, person=resident_person)

@@ -20,7 +20,7 @@ def test_a_coordinator_creates_an_activity_and_adds_a_shift(client, coordinator)
     assert Shift.objects.get().capacity == 5
 
 
-def test_a_coordinator_registers_a_resident_found_by_initials(client, coordinator, resident_person):
+def test_a_coordinator_registers_a_resident_found_by_initials(client, coordinator, resident_person, holder_card):
     client.force_login(coordinator)
     assert "王秀英" in client.get("/volunteers/people/", {"q": "wxy"}).content.decode()
     client.post("/volunteers/people/", {"person": resident_person.pk, "skills": "陪聊"})

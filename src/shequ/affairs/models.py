@@ -1,8 +1,10 @@
 """The one-window service centre (一口受理): departments, the service catalogue, requests and their history.
 
 Who sees a request (``ServiceRequest.SCOPE``): sub-district staff all of their sub-district; a committee
-worker those located in her neighborhood; a property-company user (who works at compound level) only those
-dispatched to a department that serves his compound, i.e. his own company; a resident only her own.
+worker those located in her neighborhood or dispatched to its committee; a property-company user (who works at
+compound level) only those dispatched to a department that serves his compound, i.e. his own company; a
+resident only her own. Wherever it lies, a request is also seen by the members of the department it is
+dispatched to and by its assignee, who must work on it.
 """
 
 from __future__ import annotations
@@ -202,9 +204,10 @@ class ServiceRequest(models.Model):
 
     SCOPE: ClassVar[ScopePaths] = ScopePaths(
         subdistrict="subdistrict",
-        neighborhood="neighborhood",
+        neighborhood=("neighborhood", "department__neighborhood"),
         compound="department__compounds",
         resident=("requester", "person__user"),
+        handlers=("assignee", "department__members__user"),
     )
 
     class Meta:
@@ -275,9 +278,10 @@ class RequestStep(models.Model):
 
     SCOPE: ClassVar[ScopePaths] = ScopePaths(
         subdistrict="request__subdistrict",
-        neighborhood="request__neighborhood",
+        neighborhood=("request__neighborhood", "request__department__neighborhood"),
         compound="request__department__compounds",
         resident=("request__requester", "request__person__user"),
+        handlers=("request__assignee", "request__department__members__user"),
     )
 
     class Meta:
@@ -303,8 +307,9 @@ class EmergencyDispatch(models.Model):
 
     SCOPE: ClassVar[ScopePaths] = ScopePaths(
         subdistrict="request__subdistrict",
-        neighborhood="request__neighborhood",
+        neighborhood=("request__neighborhood", "department__neighborhood"),
         compound="department__compounds",
+        handlers=("department__members__user",),
     )
 
     class Meta:

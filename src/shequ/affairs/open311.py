@@ -7,8 +7,14 @@ while the platform serves one sub-district.
 
 Every service is ``realtime``: POST answers with the service_request_id (our request number). Reading needs no
 key, as the specification says; but this is personal information under PIPL, so without an api_key a request
-is shown without its description and with the compound only, never the caller. With a key, the key's staff
-account sees what its scope allows. POST needs a key (see ``actions.create_open311_key``).
+is shown without its description and with the compound only, never the caller: its address is the compound's
+name and its lat/long the compound's centre (none when the compound has none), never the reported point. With a
+key, the key's staff account sees what its scope allows. POST needs a key (see ``actions.create_open311_key``).
+
+A request filed with a key is placed in the key account's area: ``address_id`` names a dwelling; else an
+``address_string`` that is a dwelling's full address, or names a compound (its lane address or name); else
+``lat``/``long`` within 500 m of a compound's centre. A key of staff below the sub-district (a committee worker)
+must place it in a compound she serves, or is answered 400: she could not see a request she filed elsewhere.
 """
 
 from __future__ import annotations
@@ -33,7 +39,8 @@ from shequ.affairs import actions, queries
 from shequ.affairs.choices import OPEN_STATUSES, Channel, SlaUnit, Status
 from shequ.affairs.models import Open311Key, Service, ServiceRequest
 from shequ.core.errors import DomainError, NotFound
-from shequ.core.models import Subdistrict, User
+from shequ.core.models import Compound, Dwelling, Subdistrict, User
+from shequ.core.scopes import level_of
 
 MAX_RESULTS = 1000
 MAX_SPAN = dt.timedelta(days=90)
@@ -233,6 +240,11 @@ def _request_row(request: ServiceRequest, *, full: bool) -> dict[str, Any]:
     # Without a key: where, to the compound only, and never who.
     compound = request.compound.name if request.compound else None
     address = (request.address or None) if full else compound
+    if full:
+        lat, long = request.lat, request.long
+    else:
+        lat = request.compound.lat if request.compound else None
+        long = request.compound.long if request.compound else None
     return {
         "service_request_id": request.number,
         "status": "closed" if closed else "open",
@@ -248,8 +260,8 @@ def _request_row(request: ServiceRequest, *, full: bool) -> dict[str, Any]:
         "address": address,
         "address_id": request.dwelling_id if full and request.dwelling_id else None,
         "zipcode": None,
-        "lat": request.lat,
-        "long": request.long,
+        "lat": lat,
+        "long": long,
         "media_url": None,
     }
 
@@ -366,6 +378,22 @@ def _coordinate(raw: str, name: str, limit: int) -> Decimal:
     return value.quantize(Decimal("0.000001"))
 
 
+def _place(user: User, address_string: str, lat: Decimal | None, long: Decimal | None
+           ) -> tuple[Dwelling | None, Compound | None]:
+    """The dwelling or compound of the key account's area that the address or the point names."""
+    place = queries.place_named(user, address_string) if address_string else None
+    if place is None and lat is not None and long is not None:
+        place = queries.compound_near(user, lat, long)
+    if place is None and level_of(user) != "subdistrict":
+        raise Open311Error(400, _(
+            "The location is not in a compound this api_key serves: give an address_string with the compound's "
+            "address or name, or lat and long within %(metres)d m of its centre.")
+            % {"metres": queries.NEAREST_COMPOUND_METRES})
+    if isinstance(place, Dwelling):
+        return place, None
+    return None, place
+
+
 def _create(request: HttpRequest, fmt: str) -> HttpResponse:
     user = _key(request, required=True)
     assert user is not None
@@ -382,7 +410,7 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
         raise Open311Error(400, _("A location is required: lat and long, address_string or address_id."))
     lat = _coordinate(lat_raw, "lat", 90) if lat_raw and long_raw else None
     long = _coordinate(long_raw, "long", 180) if lat_raw and long_raw else None
-    dwelling = None
+    dwelling, compound = None, None
     if address_id:
         from shequ.core.queries import dwellings
 
@@ -390,11 +418,13 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
         dwelling = dwellings(user).filter(pk=int(address_id)).first() if known else None
         if dwelling is None:
             raise Open311Error(404, _("address_id %(id)s was not found.") % {"id": address_id[:20]})
+    else:
+        dwelling, compound = _place(user, address_string, lat, long)
     description = _param(request, "description")[:4000] or service.name
     name = (_param(request, "last_name") + _param(request, "first_name"))[:50]
     created = actions.create_request(
         actor=user, channel=Channel.API, service=service, description=description,
-        caller_phone=_param(request, "phone")[:20], caller_name=name, dwelling=dwelling,
+        caller_phone=_param(request, "phone")[:20], caller_name=name, dwelling=dwelling, compound=compound,
         address=address_string[:200], lat=lat, long=long,
     )
     return _render(fmt, "service_requests", "request", [{

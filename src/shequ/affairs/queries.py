@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import math
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -14,7 +16,7 @@ from shequ.affairs.models import Department, EmergencyDispatch, Holiday, Request
 from shequ.core import queries as core_queries
 from shequ.core.errors import NotFound
 from shequ.core.memo import ProcessMemo
-from shequ.core.models import Dwelling, User
+from shequ.core.models import Compound, Dwelling, User
 from shequ.core.scopes import get_visible, restrict
 
 _LIST_RELATED = ("service", "department", "assignee", "compound", "neighborhood")
@@ -145,3 +147,46 @@ def caller_match(user: Any, phone: str) -> Any:
 def dwelling_in_area(user: Any, pk: int) -> Dwelling | None:
     """One dwelling of the user's area, with its building, compound and neighborhood."""
     return core_queries.dwellings(user).select_related("building__compound__neighborhood").filter(pk=pk).first()
+
+
+# Where a request is, from what an Open311 client gives --------------------------------------------------------
+
+NEAREST_COMPOUND_METRES = 500
+_EARTH_METRES = 6_371_000
+
+
+def _metres(lat1: float, long1: float, lat2: float, long2: float) -> float:
+    """Great-circle distance (haversine): exact enough for choosing between compounds a few hundred metres apart."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(long2 - long1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * _EARTH_METRES * math.asin(math.sqrt(a))
+
+
+def compound_near(user: Any, lat: Decimal, long: Decimal) -> Compound | None:
+    """The compound of the user's area whose centre is nearest to the point, if within 500 m of it."""
+    best: tuple[float, Compound] | None = None
+    for compound in core_queries.compounds(user).filter(lat__isnull=False, long__isnull=False):
+        assert compound.lat is not None and compound.long is not None
+        distance = _metres(float(lat), float(long), float(compound.lat), float(compound.long))
+        if distance <= NEAREST_COMPOUND_METRES and (best is None or distance < best[0]):
+            best = (distance, compound)
+    return best[1] if best else None
+
+
+def place_named(user: Any, text: str) -> Dwelling | Compound | None:
+    """The dwelling of the user's area whose full address is ``text``; else the compound of her area whose
+    address (华山路1088弄) or name (华山小区) the text contains, the longest such when several do."""
+    compact = "".join((text or "").split())
+    if not compact:
+        return None
+    dwelling = core_queries.dwellings(user).select_related("building__compound__neighborhood").filter(
+        label=compact).first()
+    if dwelling is not None:
+        return dwelling
+    best: tuple[int, Compound] | None = None
+    for compound in core_queries.compounds(user):
+        for key in (compound.address, compound.name):
+            if key and key in compact and (best is None or len(key) > best[0]):
+                best = (len(key), compound)
+    return best[1] if best else None

@@ -547,3 +547,18 @@ def reverse(*, actor: User, transaction: Transaction, reason: str, idempotency_k
                  after={"reversal": txn.pk}, reason=reason, subdistrict_id=original.subdistrict_id)
     txn.replayed = False  # type: ignore[attr-defined]
     return txn
+
+
+# Desk look-ups (library, charity shop, volunteers) ---------------------------------------------------------
+
+DESK_LOOKUP = "cards.desk_lookup"
+
+
+@db_transaction.atomic
+def record_desk_lookup(*, actor: User, desk: str, kind: str, results: int, person: Person | None = None,
+                       refused: bool = False) -> None:
+    """The audit row of one desk look-up (see :mod:`shequ.cards.queries`): which desk asked, what kind of query
+    (card, name, pinyin, pick, or a refused phone or ID number) and how many holders it returned. The query
+    text is not kept: a phone or ID number typed at a desk must not reach the log."""
+    audit.record(actor=actor, event=DESK_LOOKUP, obj=person,
+                 after={"desk": desk, "kind": kind, "results": results, **({"refused": True} if refused else {})})

@@ -14,6 +14,15 @@ Public surface (stable; other apps depend on it):
     terminals(user, action="view") -> QuerySet[Terminal]               # scoped
     terminal_by_token(token: str) -> Terminal | None                   # active terminals only
 
+Service desks (library, charity shop, volunteers) find the people they serve only here, through
+``restrict(Card, user, "desk")``, and every look-up writes an audit row:
+
+    desk_card(actor=, number=, desk=) -> Card           # the holder of the card presented; NotFound / Conflict
+    desk_search(actor=, query=, desk=) -> list[DeskHolder]   # by name or pinyin, card holders only; no phone
+    desk_pick(actor=, person_id=, desk=) -> Card         # the holder chosen from a search, by her person id
+    desk_holder(card) -> DeskHolder                      # what a desk page shows of her
+    desk_lookup(actor=, desk=, pick=, card=, query=)     # one of the three, as a desk page asks
+
 ``card_by_number`` and ``card_by_qr`` are not scoped: the card is the holder's credential, presented at
 a till anywhere in the sub-district; what a caller must check is its own place (terminal, canteen),
 which :mod:`shequ.cards.actions` does for every posting.
@@ -22,22 +31,26 @@ which :mod:`shequ.cards.actions` does for every posting.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from shequ.cards import numbers
-from shequ.cards.actions import system_account, token_hash
+from shequ.cards.actions import record_desk_lookup, system_account, token_hash
 from shequ.cards.choices import CardStatus, WalletKind
 from shequ.cards.models import Account, Card, Entry, Terminal, Transaction
-from shequ.core.errors import Conflict, NotFound
+from shequ.core.errors import Conflict, Invalid, NotFound
 from shequ.core.scopes import restrict
+from shequ.core.text import looks_like_pinyin
+from shequ.population.choices import PersonStatus
 from shequ.population.models import Person
 
 __all__ = [
-    "account_total", "balances", "card_by_number", "card_by_qr", "cards", "live_card_of", "recent_transactions",
-    "system_account", "terminal_by_token", "terminals", "transactions",
+    "DeskHolder", "account_total", "balances", "card_by_number", "card_by_qr", "cards", "desk_card", "desk_holder",
+    "desk_lookup", "desk_pick", "desk_search", "live_card_of", "recent_transactions", "system_account",
+    "terminal_by_token", "terminals", "transactions",
 ]
 
 
@@ -125,3 +138,111 @@ def terminal_by_token(token: str) -> Terminal | None:
         return None
     return Terminal.objects.select_related("account", "user").filter(
         token_hash=token_hash(token), is_active=True).first()
+
+
+# Service desks ----------------------------------------------------------------------------------------------
+#
+# A librarian, a charity-shop clerk or a volunteer coordinator serves the residents who hold a resident card,
+# and needs no more of the registry than who is in front of her: she finds the holder by the card presented,
+# or by name among card holders, and sees the name and a masked card number. A desk never searches by phone
+# or ID number: a reverse look-up would tell whoever sits there whose a number is, which no desk needs to serve
+# anyone (the holder has her card, or says her name). Each look-up is audited by kind and result count.
+
+DESK_SEARCH_LIMIT = 20
+
+
+@dataclass(frozen=True)
+class DeskHolder:
+    """What a desk sees of a card holder: no address, ID number or phone."""
+
+    person_id: int
+    name: str
+    card_masked: str
+    card_status: str
+    usable: bool
+
+
+def mask_card(number: str) -> str:
+    """The last four digits of a card number, enough to tell two holders of one name apart at a desk."""
+    return "**** " + number[-4:] if len(number) > 4 else "****"
+
+
+def desk_holder(card: Card) -> DeskHolder:
+    return DeskHolder(person_id=card.person_id, name=card.person.name, card_masked=mask_card(card.number),
+                      card_status=str(card.get_status_display()), usable=card.can_transact)
+
+
+def _desk_cards(user: Any) -> QuerySet[Card]:
+    """Live cards (not cancelled) the user may look up at her desk, with their holders."""
+    return restrict(Card.objects.exclude(status=CardStatus.CANCELLED).select_related("person"), user, "desk")
+
+
+def desk_card(*, actor: Any, number: str, desk: str) -> Card:
+    """The usable card presented at the desk (a tap or a typed number), with its holder.
+
+    A card the desk may not look up is as unknown as a mistyped number; a lost or frozen card is refused by
+    name, so the desk can tell the holder why (a lost card may be in a stranger's hand)."""
+    cleaned = numbers.normalize(number or "")
+    card = _desk_cards(actor).filter(number=cleaned).first() if numbers.is_valid(cleaned) else None
+    record_desk_lookup(actor=actor, desk=desk, kind="card", results=int(card is not None),
+                       person=card.person if card is not None else None)
+    if card is None:
+        raise NotFound(_("No card with this number."), field="card")
+    if not card.can_transact:
+        raise Conflict(_("Card %(number)s is %(status)s and cannot be used.") % {
+            "number": card.number, "status": card.get_status_display().lower()}, field="card")
+    return card
+
+
+def _query_kind(text: str) -> str:
+    compact = text.replace(" ", "").replace("-", "")
+    if compact and (compact.isdigit() or compact[:-1].isdigit()):
+        return "number"  # a phone, an ID number (its last character may be X) or a card number typed here
+    return "pinyin" if looks_like_pinyin(text) else "name"
+
+
+def desk_search(*, actor: Any, query: str, desk: str, limit: int = DESK_SEARCH_LIMIT) -> list[DeskHolder]:
+    """Card holders whose name (characters, full pinyin or initials) starts with ``query``.
+
+    A query of digits is refused, not searched: a desk finds a holder by her card (the card field) or her name,
+    never by a phone or ID number."""
+    text = (query or "").strip()
+    if not text:
+        return []
+    kind = _query_kind(text)
+    if kind == "number":
+        record_desk_lookup(actor=actor, desk=desk, kind=kind, results=0, refused=True)
+        raise Invalid(_("A desk finds a resident by her card or her name, not by a phone or ID number."),
+                      field="query")
+    found = _desk_cards(actor).filter(person__status=PersonStatus.ACTIVE)
+    if kind == "pinyin":
+        letters = text.replace(" ", "").lower()
+        found = found.filter(Q(person__name_initials__startswith=letters) | Q(person__name_pinyin__startswith=letters))
+    else:
+        found = found.filter(person__name__startswith=text)
+    holders = [desk_holder(card) for card in found.order_by("person__name_pinyin", "person_id")[:limit]]
+    record_desk_lookup(actor=actor, desk=desk, kind=kind, results=len(holders))
+    return holders
+
+
+def desk_pick(*, actor: Any, person_id: int, desk: str) -> Card:
+    """The live card of the holder chosen from a search result (a link carries her person id)."""
+    card = _desk_cards(actor).filter(person_id=person_id).first()
+    record_desk_lookup(actor=actor, desk=desk, kind="pick", results=int(card is not None),
+                       person=card.person if card is not None else None)
+    if card is None:
+        raise NotFound(field="person")
+    return card
+
+
+def desk_lookup(*, actor: Any, desk: str, pick: str = "", card: str = "", query: str = ""
+                ) -> tuple[Card | None, list[DeskHolder]]:
+    """One look-up at a desk page: the holder picked from a search result (``pick``, her person id), else the
+    card presented, else a name search. Returns the chosen holder's card, or the matches of the search."""
+    if pick:
+        if not pick.isdigit() or len(pick) > 18:
+            raise NotFound(field="person")
+        return desk_pick(actor=actor, person_id=int(pick), desk=desk), []
+    if card:
+        return desk_card(actor=actor, number=card, desk=desk), []
+    return None, desk_search(actor=actor, query=query, desk=desk)

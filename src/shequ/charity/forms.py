@@ -58,7 +58,7 @@ class SaleForm(LinesForm):
 
 
 class BuyerSearchForm(forms.Form):
-    reader_q = forms.CharField(label=_("Resident: name, pinyin or phone"), max_length=50, required=False)
+    reader_q = forms.CharField(label=_("Resident: name or pinyin"), max_length=50, required=False)
     card = forms.CharField(label=_("or resident card number"), max_length=32, required=False)
 
 

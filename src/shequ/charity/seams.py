@@ -7,19 +7,27 @@ its idempotency key. Cash is paid at the till in notes and does not touch the le
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils.translation import gettext as _
 
 from shequ.cards import actions as card_actions
 from shequ.cards import queries as cards
 from shequ.cards.choices import AccountKind, WalletKind
 from shequ.cards.models import Card
+from shequ.cards.queries import DeskHolder
 from shequ.core.errors import Conflict
 from shequ.core.models import User
 from shequ.population.models import Person
 
+DESK = "charity"
+holder = cards.desk_holder
 
-def person_for_card(number: str, *, subdistrict_id: int | None) -> Person:
-    return cards.usable_card(number, subdistrict_id=subdistrict_id).person
+
+def find_buyer(*, actor: Any, pick: str = "", card: str = "", query: str = "") -> tuple[Card | None, list[DeskHolder]]:
+    """The buyer's card, picked from a search (her person id) or presented; else the matches of a name search
+    among card holders (:mod:`shequ.cards.queries`: name and masked card only, audited)."""
+    return cards.desk_lookup(actor=actor, desk=DESK, pick=pick, card=card, query=query)
 
 
 def points_balance(person: Person) -> int:

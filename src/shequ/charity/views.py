@@ -12,6 +12,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from shequ.cards.models import Card
+from shequ.cards.queries import DeskHolder
 from shequ.charity import actions, queries, seams
 from shequ.charity.forms import (
     AdjustForm,
@@ -27,8 +29,6 @@ from shequ.core.errors import DomainError, NotFound
 from shequ.core.excel import xlsx_response
 from shequ.core.http import AuthedRequest
 from shequ.core.scopes import can, get_visible
-from shequ.population.models import Person
-from shequ.population.queries import find_served_people, people_served_in
 
 
 def _require(request: AuthedRequest, model: type, action: str = "view") -> None:
@@ -131,19 +131,18 @@ def sale_list(request: AuthedRequest) -> HttpResponse:
     return render(request, "charity/sale_list.html", {"page": page})
 
 
-def _buyer(request: AuthedRequest, search: BuyerSearchForm) -> tuple[Person | None, list[Person]]:
-    buyer_id = request.GET.get("buyer") or request.POST.get("buyer")
-    if buyer_id and str(buyer_id).isdigit():
-        return people_served_in(request.user.subdistrict_id).filter(pk=int(buyer_id)).first(), []
-    if not search.is_valid():
+def _buyer(request: AuthedRequest, search: BuyerSearchForm) -> tuple[Card | None, list[DeskHolder]]:
+    pick = str(request.GET.get("buyer") or request.POST.get("buyer") or "")
+    if not pick and not search.is_valid():
         return None, []
-    if search.cleaned_data["card"]:
-        try:
-            return seams.person_for_card(search.cleaned_data["card"], subdistrict_id=request.user.subdistrict_id), []
-        except DomainError as error:
-            search.add_error("card", str(error.message))
-            return None, []
-    return None, find_served_people(request.user.subdistrict_id, search.cleaned_data["reader_q"])
+    data = {} if pick else search.cleaned_data
+    try:
+        return seams.find_buyer(actor=request.user, pick=pick, card=data.get("card", ""),
+                                query=data.get("reader_q", ""))
+    except DomainError as error:
+        if not pick:
+            search.add_error("card" if error.field == "card" else "reader_q", str(error.message))
+        return None, []
 
 
 @login_required
@@ -151,24 +150,25 @@ def sale_create(request: AuthedRequest) -> HttpResponse:
     """The till: find the resident, enter the goods and the points she uses; the rest is paid in cash."""
     _require(request, Sale, "add")
     search = BuyerSearchForm(request.GET or None)
-    buyer, matches = _buyer(request, search)
+    card, matches = _buyer(request, search)
+    buyer = seams.holder(card) if card is not None else None
     form = SaleForm(request.POST or None, items=queries.items(request.user),
-                    initial={"buyer": buyer.pk if buyer else None})
+                    initial={"buyer": buyer.person_id if buyer else None})
     if request.method == "POST" and form.is_valid():
-        if buyer is None:
+        if card is None or buyer is None:
             raise NotFound()
         try:
-            sale = actions.sell(actor=request.user, buyer=buyer, lines=form.cleaned_data["lines"],
+            sale = actions.sell(actor=request.user, buyer=card.person, lines=form.cleaned_data["lines"],
                                 points=form.cleaned_data["points"])
         except DomainError as error:
             _form_error(form, error)
         else:
             messages.success(request, _("Sold to %(buyer)s: %(points)d points and ¥%(cash).2f cash.")
-                             % {"buyer": buyer, "points": sale.points_paid, "cash": sale.cash_fen / 100})
-            return redirect(f"{request.path}?buyer={buyer.pk}")
+                             % {"buyer": buyer.name, "points": sale.points_paid, "cash": sale.cash_fen / 100})
+            return redirect(f"{request.path}?buyer={buyer.person_id}")
     return render(request, "charity/till.html", {
         "search": search, "buyer": buyer, "matches": matches, "form": form,
-        "balance": seams.points_balance(buyer) if buyer else None,
+        "balance": seams.points_balance(card.person) if card is not None else None,
     })
 
 

@@ -57,6 +57,10 @@ class Compound(models.Model):
     neighborhood = models.ForeignKey(Neighborhood, on_delete=models.PROTECT, related_name="compounds")
     name = models.CharField(_("name"), max_length=50)
     address = models.CharField(_("address"), max_length=100)
+    # The compound's centre (WGS 84): where a report given only by coordinates is placed, and the only
+    # position shown of a request to someone without a key (Open311).
+    lat = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    long = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
 
     SCOPE: ClassVar[ScopePaths] = ScopePaths(
         subdistrict="neighborhood__subdistrict", neighborhood="neighborhood", compound="pk"

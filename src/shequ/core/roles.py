@@ -1,7 +1,9 @@
 """Roles, what each may do to which model, and at which level of the organisation tree.
 
 This table is the one place that grants permissions; :func:`shequ.core.scopes.restrict` applies it.
-Actions: view, add, change, reveal (see an ID number or phone unmasked), export, import.
+Actions: view, add, change, reveal (see an ID number or phone unmasked), export, import, and ``desk`` on
+cards: find a card holder at a service desk, by her card or her name, seeing her name and masked card only
+(see :mod:`shequ.cards.queries`).
 """
 
 from __future__ import annotations
@@ -66,6 +68,8 @@ _CARD_DESK = {
 }
 # Roles that take card payments or credit card wallets at their place (a till, a desk, a kiosk).
 _CARD_TAKERS = {"cards.transaction": frozenset({"add"})}
+# Service desks that serve card holders without access to the registry (library, charity shop, volunteers).
+_DESK = {**_CARD_TAKERS, "cards.card": frozenset({"desk"})}
 _DINING_ADMIN = {
     "dining.canteen": frozenset({"view", "add", "change", "export"}),
     "dining.menu": frozenset({"view", "add", "change"}),
@@ -113,9 +117,9 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "dining.menu": frozenset({"view", "add", "change"}),
         "dining.meal": frozenset({"view", "add", "export"}),
     },
-    Role.LIBRARIAN: {**_CARD_TAKERS, **_grant(_LIBRARY_MODELS, {"view", "add", "change", "export", "import"})},
-    Role.VOLUNTEER_COORDINATOR: {**_CARD_TAKERS, **_grant(_VOLUNTEER_MODELS, {"view", "add", "change", "export"})},
-    Role.CHARITY_CLERK: {**_CARD_TAKERS, **_grant(_CHARITY_MODELS, {"view", "add", "change", "export"})},
+    Role.LIBRARIAN: {**_DESK, **_grant(_LIBRARY_MODELS, {"view", "add", "change", "export", "import"})},
+    Role.VOLUNTEER_COORDINATOR: {**_DESK, **_grant(_VOLUNTEER_MODELS, {"view", "add", "change", "export"})},
+    Role.CHARITY_CLERK: {**_DESK, **_grant(_CHARITY_MODELS, {"view", "add", "change", "export"})},
     Role.PROPERTY: {},
     Role.OWNERS_COMMITTEE: {},
     Role.RESIDENT: {

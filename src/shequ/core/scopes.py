@@ -29,16 +29,24 @@ class ScopeMissing(RuntimeError):
     """A permitted user works at a level the model has declared no scope path for."""
 
 
+Paths = str | tuple[str, ...]
+
+
 @dataclass(frozen=True)
 class ScopePaths:
-    subdistrict: str | None = None
-    neighborhood: str | None = None
-    compound: str | None = None
+    # Several paths at one level are OR'd: a request lies in a neighborhood, or is dispatched to its committee.
+    subdistrict: Paths | None = None
+    neighborhood: Paths | None = None
+    compound: Paths | None = None
     # Paths to the resident's own User; several are OR'd ("herself, or someone in her household").
     resident: str | tuple[str, ...] | None = None
     # Dotted path of ``f(model, user) -> Q | None`` that narrows staff rows further, for data whose
     # audience is smaller than an area (health: a family doctor sees only the people she is contracted with).
     narrow: str | None = None
+    # Paths to staff Users who see the row whatever its area: the department it is dispatched to and the
+    # person assigned to it work on it although it may lie outside their own neighborhood or compound.
+    # The role table still decides whether they may see or touch the model at all.
+    handlers: Paths | None = None
 
 
 def level_of(user: Any) -> str | None:
@@ -63,20 +71,23 @@ def can(user: Any, model: type[Model] | Model, action: str = "view") -> bool:
     return roles.allowed(user.role, model._meta.label_lower, action)
 
 
+def _any(paths: Paths, value: Any) -> Q:
+    condition = Q()
+    for path in (paths,) if isinstance(paths, str) else paths:
+        condition |= Q(**{path: value})
+    return condition
+
+
 def scope_q(model: type[Model], user: User) -> Q:
     paths: ScopePaths | None = getattr(model, "SCOPE", None)
     if paths is None:
         raise ScopeMissing(f"{model._meta.label} declares no SCOPE")
     level = level_of(user)
     if level == "resident":
-        resident_paths = (paths.resident,) if isinstance(paths.resident, str) else paths.resident
-        if not resident_paths:
+        if not paths.resident:
             raise ScopeMissing(f"{model._meta.label} has no resident scope path")
-        condition = Q()
-        for path in resident_paths:
-            condition |= Q(**{path: user.pk})
         # A subquery, not a join, so that paths through many-valued relations never repeat rows.
-        return Q(pk__in=model._default_manager.filter(condition).values("pk"))
+        return Q(pk__in=model._default_manager.filter(_any(paths.resident, user.pk)).values("pk"))
     unit_id = {
         "compound": user.compound_id,
         "neighborhood": user.neighborhood_id,
@@ -85,11 +96,13 @@ def scope_q(model: type[Model], user: User) -> Q:
     path = getattr(paths, level or "")
     if path is None:
         raise ScopeMissing(f"{model._meta.label} has no {level} scope path")
-    condition = Q(**{path: unit_id})
+    condition = _any(path, unit_id)
     if paths.narrow:
         extra = import_string(paths.narrow)(model, user)
         if extra is not None:
             condition &= extra
+    if paths.handlers:
+        condition |= Q(pk__in=model._default_manager.filter(_any(paths.handlers, user.pk)).values("pk"))
     return condition
 
 

@@ -24,7 +24,6 @@ from shequ.core.errors import Invalid, NotFound
 from shequ.library import actions, queries, seams
 from shequ.library.models import Loan, Title
 from shequ.population.models import Person
-from shequ.population.queries import people_served_in
 
 
 def _valid(serializer: serializers.Serializer[Any]) -> dict[str, Any]:
@@ -107,11 +106,11 @@ class LoanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def _reader(self, data: dict[str, Any]) -> Person:
         user: Any = self.request.user
         if data.get("card"):
-            return seams.person_for_card(data["card"], subdistrict_id=user.subdistrict_id)
-        reader = people_served_in(user.subdistrict_id).filter(pk=data["reader"]).first()
-        if reader is None:
-            raise Invalid(_("Unknown reader."), field="reader")
-        return reader
+            return seams.reader_by_card(data["card"], actor=user)
+        try:
+            return seams.reader_by_id(data["reader"], actor=user)
+        except NotFound:
+            raise Invalid(_("Unknown reader."), field="reader") from None
 
     @extend_schema(request=LendSerializer, responses={201: LoanSerializer})
     def create(self, request: Request) -> Response:

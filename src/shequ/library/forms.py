@@ -26,7 +26,7 @@ class CopyForm(forms.Form):
 
 
 class ReaderSearchForm(forms.Form):
-    reader_q = forms.CharField(label=_("Reader: name, pinyin or phone"), max_length=50, required=False)
+    reader_q = forms.CharField(label=_("Reader: name or pinyin"), max_length=50, required=False)
     card = forms.CharField(label=_("or resident card number"), max_length=32, required=False)
 
 

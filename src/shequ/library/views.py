@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from shequ.cards.models import Card
+from shequ.cards.queries import DeskHolder
 from shequ.core.errors import DomainError, NotFound
 from shequ.core.excel import xlsx_response
 from shequ.core.http import AuthedRequest
@@ -29,8 +31,6 @@ from shequ.library.forms import (
     TitleForm,
 )
 from shequ.library.models import Copy, Hold, Loan, Title
-from shequ.population.models import Person
-from shequ.population.queries import find_served_people, people_served_in
 
 
 def _local(moment: dt.datetime | None) -> str:
@@ -129,45 +129,44 @@ def copy_add(request: AuthedRequest, pk: int) -> HttpResponse:
     return redirect("library:title_detail", pk=pk)
 
 
-def _desk_reader(request: AuthedRequest, search: ReaderSearchForm) -> tuple[Person | None, list[Person]]:
-    """The reader chosen at the desk (by ?reader=, or a card number) and the matches of a name search."""
-    reader_id = request.GET.get("reader") or request.POST.get("reader")
-    if reader_id and str(reader_id).isdigit():
-        return people_served_in(request.user.subdistrict_id).filter(pk=int(reader_id)).first(), []
-    if not search.is_valid():
+def _desk_reader(request: AuthedRequest, search: ReaderSearchForm) -> tuple[Card | None, list[DeskHolder]]:
+    """The reader's card (picked by ?reader=, or presented) and the matches of a name search among card holders."""
+    pick = str(request.GET.get("reader") or request.POST.get("reader") or "")
+    if not pick and not search.is_valid():
         return None, []
-    if search.cleaned_data["card"]:
-        try:
-            return seams.person_for_card(search.cleaned_data["card"],
-                                         subdistrict_id=request.user.subdistrict_id), []
-        except DomainError as error:
-            search.add_error("card", str(error.message))
-            return None, []
-    return None, find_served_people(request.user.subdistrict_id, search.cleaned_data["reader_q"])
+    data = {} if pick else search.cleaned_data
+    try:
+        return seams.find_reader(actor=request.user, pick=pick, card=data.get("card", ""),
+                                 query=data.get("reader_q", ""))
+    except DomainError as error:
+        if not pick:
+            search.add_error("card" if error.field == "card" else "reader_q", str(error.message))
+        return None, []
 
 
 @login_required
 def desk(request: AuthedRequest) -> HttpResponse:
-    """The librarian's desk: find the reader (name, pinyin, phone or card), scan books out; scan returns."""
+    """The librarian's desk: find the reader (card, or name among card holders), scan books out; scan returns."""
     _require(request, Loan, "add")
     search = ReaderSearchForm(request.GET or None)
-    reader, matches = _desk_reader(request, search)
-    checkout = CheckoutForm(request.POST or None, initial={"reader": reader.pk if reader else None})
+    card, matches = _desk_reader(request, search)
+    reader = seams.holder(card) if card is not None else None
+    checkout = CheckoutForm(request.POST or None, initial={"reader": reader.person_id if reader else None})
     if request.method == "POST" and checkout.is_valid():
-        if reader is None:
+        if card is None or reader is None:
             raise NotFound()
         try:
-            loan = actions.lend(actor=request.user, barcode=checkout.cleaned_data["barcode"], reader=reader)
+            loan = actions.lend(actor=request.user, barcode=checkout.cleaned_data["barcode"], reader=card.person)
         except DomainError as error:
             checkout.add_error("barcode", str(error.message))
         else:
             messages.success(request, _("《%(title)s》 lent to %(reader)s, due %(date)s.")
-                             % {"title": loan.copy.title, "reader": reader, "date": loan.due_on})
-            return redirect(f"{request.path}?reader={reader.pk}")
+                             % {"title": loan.copy.title, "reader": reader.name, "date": loan.due_on})
+            return redirect(f"{request.path}?reader={reader.person_id}")
     return render(request, "library/desk.html", {
         "search": search, "reader": reader, "matches": matches, "checkout": checkout,
         "return_form": ReturnForm(prefix="return"),
-        "reader_loans": queries.loans(request.user, open_only=True, reader_id=reader.pk) if reader else [],
+        "reader_loans": queries.loans(request.user, open_only=True, reader_id=reader.person_id) if reader else [],
         "summary": queries.desk_summary(request.user), "today": timezone.localdate(),
     })
 

@@ -234,29 +234,11 @@ def population_dynamics(user: User, *, months: int = 12, today: dt.date | None =
 
 
 def people_served_in(subdistrict_id: int | None) -> QuerySet[Person]:
-    """Everyone living in a sub-district, for services that serve them all (library, charity shop, volunteers)
-    although their staff have no access to the registry: callers show names and masked numbers only."""
+    """Everyone living in a sub-district, for the actions of services that serve them all (library, charity shop,
+    volunteers). Their desks find people only through :mod:`shequ.cards.queries` (card holders, audited)."""
     if subdistrict_id is None:
         return Person.objects.none()
     return Person.objects.filter(subdistrict_id=subdistrict_id, status=PersonStatus.ACTIVE)
-
-
-def find_served_people(subdistrict_id: int | None, query: str, *, limit: int = 20) -> list[Person]:
-    """A service desk's look-up of a resident by name, pinyin, initials or whole phone number."""
-    text = query.strip()
-    found = people_served_in(subdistrict_id)
-    if not text:
-        return []
-    kind = search_kind(text)
-    if kind == "phone":
-        index = Person._meta.get_field("phone_index").index_for(text)  # type: ignore[attr-defined]
-        found = found.filter(phone_index=index)
-    elif kind == "pinyin":
-        letters = text.replace(" ", "").lower()
-        found = found.filter(Q(name_initials__startswith=letters) | Q(name_pinyin__startswith=letters))
-    else:
-        found = found.filter(name__startswith=text)
-    return list(found.select_related("dwelling").order_by("name_pinyin", "id")[:limit])
 
 
 def households_with_tags(subdistrict_id: int | None, tag_codes: list[str]) -> QuerySet[Household]:

@@ -70,7 +70,7 @@ class AttendanceViewSet(viewsets.GenericViewSet[SignUp]):
         if shift is None:
             raise NotFound(field="shift")
         if data.get("card"):
-            return shift, seams.person_for_card(data["card"], subdistrict_id=user.subdistrict_id)
+            return shift, seams.person_for_card(data["card"], actor=user)
         volunteer = restrict(Volunteer.objects.select_related("person"), user).filter(pk=data["volunteer"]).first()
         if volunteer is None:
             raise NotFound(field="volunteer")

@@ -13,7 +13,7 @@ LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
 
 
 class PersonSearchForm(forms.Form):
-    q = forms.CharField(label=_("Resident: name, pinyin or phone"), max_length=50, required=False)
+    q = forms.CharField(label=_("Resident: name or pinyin"), max_length=50, required=False)
 
 
 class RegisterForm(forms.Form):

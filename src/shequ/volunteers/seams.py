@@ -7,19 +7,34 @@ row's reference as its idempotency key.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils.translation import gettext as _
 
 from shequ.cards import actions as card_actions
 from shequ.cards import queries as cards
 from shequ.cards.choices import AccountKind, WalletKind
+from shequ.cards.queries import DeskHolder
 from shequ.core.errors import Conflict
 from shequ.core.models import User
 from shequ.population.models import Person
 
+DESK = "volunteers"
 
-def person_for_card(number: str, *, subdistrict_id: int | None) -> Person:
-    """The volunteer tapping her card at the kiosk."""
-    return cards.usable_card(number, subdistrict_id=subdistrict_id).person
+
+def person_for_card(number: str, *, actor: Any) -> Person:
+    """The volunteer tapping her card at the kiosk (a desk look-up: :mod:`shequ.cards.queries`, audited)."""
+    return cards.desk_card(actor=actor, number=number, desk=DESK).person
+
+
+def find_resident(*, actor: Any, query: str) -> list[DeskHolder]:
+    """Card holders to register as volunteers, by name or pinyin: name and masked card only."""
+    return cards.desk_search(actor=actor, query=query, desk=DESK)
+
+
+def resident_by_id(person_id: int, *, actor: Any) -> Person:
+    """A card holder the coordinator found before, by her person id."""
+    return cards.desk_pick(actor=actor, person_id=person_id, desk=DESK).person
 
 
 def time_bank_balance(person: Person) -> int:

@@ -13,11 +13,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from shequ.cards.queries import DeskHolder
 from shequ.core.errors import DomainError, NotFound
 from shequ.core.excel import xlsx_response
 from shequ.core.http import AuthedRequest
 from shequ.core.scopes import can, get_visible
-from shequ.population.queries import find_served_people, people_served_in
 from shequ.volunteers import actions, queries, seams
 from shequ.volunteers.forms import (
     ActivityForm,
@@ -56,17 +56,20 @@ def home(request: AuthedRequest) -> HttpResponse:
 
 @login_required
 def volunteer_list(request: AuthedRequest) -> HttpResponse:
-    """The register of volunteers, and registering a resident (found by name, pinyin or phone)."""
+    """The register of volunteers, and registering a card holder (found by name or pinyin)."""
     _require(request, Volunteer)
     search = PersonSearchForm(request.GET or None)
-    matches = find_served_people(request.user.subdistrict_id, search.cleaned_data["q"]) if search.is_valid() else []
+    matches: list[DeskHolder] = []
+    if search.is_valid():
+        try:
+            matches = seams.find_resident(actor=request.user, query=search.cleaned_data["q"])
+        except DomainError as error:
+            search.add_error("q", str(error.message))
     form = RegisterForm(request.POST or None)
     if request.method == "POST":
         _require(request, Volunteer, "add")
         if form.is_valid():
-            person = people_served_in(request.user.subdistrict_id).filter(pk=form.cleaned_data["person"]).first()
-            if person is None:
-                raise NotFound()
+            person = seams.resident_by_id(form.cleaned_data["person"], actor=request.user)
             try:
                 actions.register_volunteer(actor=request.user, person=person, skills=form.cleaned_data["skills"])
             except DomainError as error:
@@ -120,7 +123,7 @@ def shift_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and tap.is_valid():
         _require(request, SignUp, "change")
         try:
-            person = seams.person_for_card(tap.cleaned_data["card"], subdistrict_id=request.user.subdistrict_id)
+            person = seams.person_for_card(tap.cleaned_data["card"], actor=request.user)
             step = actions.check_in if tap.cleaned_data["direction"] == "in" else actions.check_out
             step(actor=request.user, shift=shift, person=person)
         except DomainError as error:
