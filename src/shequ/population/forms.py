@@ -102,7 +102,7 @@ class DeathForm(forms.Form):
 
 
 class RevealForm(forms.Form):
-    field = forms.ChoiceField(choices=[("id_number", _("ID number")), ("phone", _("Phone"))],
+    field = forms.ChoiceField(choices=[("id_number", _("ID number")), ("phone", _("Phone")), ("birth_date", _("Date of birth"))],
                               widget=forms.HiddenInput)
     reason = forms.CharField(label=_("Why do you need to see it?"), max_length=200)
 
