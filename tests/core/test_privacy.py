@@ -1,5 +1,7 @@
 """ID numbers and phones are encrypted at rest, searchable by blind index, and masked on screen."""
 
+import datetime as dt
+
 from django.db import connection
 
 from shequ.core import crypto
@@ -29,8 +31,10 @@ def test_encrypted_columns_refuse_direct_lookups():
         Person.objects.filter(phone="13812345678")
 
 
-def test_masks_hide_the_birth_date_and_the_middle_of_a_phone():
-    assert crypto.mask_id_number("11010519491231002X") == "110105********002X"
+def test_an_id_number_mask_keeps_only_the_division_code_and_a_phone_mask_hides_its_middle():
+    assert crypto.mask_id_number("11010519491231002X") == "110105************"
+    assert crypto.mask_id_number("E12345678") == "E1*******"  # a passport: the kind of document, no digits
+    assert crypto.mask_birth_date(dt.date(1949, 12, 31)) == "1949"
     assert crypto.mask_phone("13812345678") == "138****5678"
     assert crypto.mask_phone("02162345678") == "021****5678"
 

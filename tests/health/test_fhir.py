@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from shequ.core.audit import opened as sealed_opened
 from shequ.core.models import AuditEntry
 from shequ.core.roles import Role
 from shequ.health import actions, fhir, queries
@@ -95,7 +96,7 @@ def test_a_doctor_reads_her_patient_with_a_token_and_the_read_is_audited(doctor,
     assert resource.generalPractitioner[0].display == str(doctor)
     assert patient.id_number not in response.content.decode(), "the ID number never leaves through FHIR"
     read = AuditEntry.objects.get(event=queries.HEALTH_READ, actor=doctor)
-    assert read.object_id == str(patient.pk) and read.after == {"what": "Patient", "via": "fhir"}
+    assert read.object_id == str(patient.pk) and sealed_opened(read).after == {"what": "Patient", "via": "fhir"}
 
 
 def test_searches_return_valid_bundles_of_each_resource(doctor, patient):

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from shequ.core.audit import opened as sealed_opened
 from shequ.core.errors import NotFound
 from shequ.core.models import AuditEntry
 from shequ.core.roles import Role
@@ -106,7 +107,7 @@ def test_each_read_of_a_health_record_is_audited(centre, doctor, resident, fille
         queries.person_health(user, filled.pk)
         entry = AuditEntry.objects.filter(event=queries.HEALTH_READ, actor=user).get()
         assert entry.object_type == "population.person" and entry.object_id == str(filled.pk)
-        assert entry.after == {"what": "health_record", "via": "web"}
+        assert sealed_opened(entry).after == {"what": "health_record", "via": "web"}
 
 
 def test_a_family_doctor_cannot_write_for_someone_she_is_not_contracted_with(other_doctor, filled):

@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
+from shequ.core.audit import opened as sealed_opened
 from shequ.core.models import AuditEntry, User
 from shequ.core.roles import Role
 from shequ.health import actions as health_actions
@@ -59,7 +60,7 @@ def test_a_run_that_links_a_clinic_visit_records_it_once_in_her_health_record_ev
     assert visit.source == "import" and visit.source_ref == f"linkage:{SourceRecord.objects.get().pk}"
     entry = AuditEntry.objects.get(event=health_actions.ENCOUNTER_RECORDED)
     assert entry.object_id == str(visit.pk) and entry.actor == centre
-    assert "高血压" not in str(entry.after)  # the audit says what happened, never the diagnosis
+    assert "高血压" not in str(sealed_opened(entry).after)  # the audit says what happened, never the diagnosis
 
 
 def test_each_visit_of_the_same_patient_number_becomes_its_own_encounter(centre, wang):
@@ -96,7 +97,7 @@ def test_un_merging_takes_the_visit_off_her_record_and_keeps_it_as_audited_histo
     kept = Encounter.objects.get()
     assert kept.person == wang and kept.withdrawn_by == centre and kept.withdrawn_reason == "身份证借用"
     entry = AuditEntry.objects.get(event=health_actions.ENCOUNTER_WITHDRAWN)
-    assert entry.object_id == str(kept.pk) and entry.reason == "身份证借用"
+    assert entry.object_id == str(kept.pk) and sealed_opened(entry).reason == "身份证借用"
     # Merged into the right person, the same visit is recorded for him.
     actions.merge(actor=centre, record=SourceRecord.objects.get(), person=li)
     [visit] = _visits(centre, li)

@@ -30,6 +30,8 @@ LOGIN_CODE_SENT = "core.login_code_sent"
 LOGIN_CODE_USED = "core.login_code_used"
 PREFERENCES_CHANGED = "core.preferences_changed"
 TASK_STARTED = "core.task_started"
+PERSONAL_DATA_EXPORTED = "core.personal_data_exported"
+AUDIT_HEALTH_READ = "core.audit_health_read"
 MAX_CODE_ATTEMPTS = 5
 # A running task reports progress at least this often; one silent for longer lost its worker.
 TASK_STALLED_AFTER = dt.timedelta(minutes=15)
@@ -141,6 +143,23 @@ def use_login_code(*, phone: str, code: str) -> User | None:
     login_code.save(update_fields=["used_at"])
     audit.record(actor=user, event=LOGIN_CODE_USED, obj=user)
     return user
+
+
+@transaction.atomic
+def record_export(*, actor: User, what: str, rows: int, filters: dict[str, Any] | None = None, reason: str = "",
+                  category: str = audit.GENERAL) -> None:
+    """An export of personal data is audited like a reveal: who, what, how many rows, with which filters, why."""
+    audit.record(actor=actor, event=PERSONAL_DATA_EXPORTED, reason=reason.strip(), category=category,
+                 after={"what": what, "rows": rows, "filters": {k: v for k, v in (filters or {}).items() if v}})
+
+
+@transaction.atomic
+def record_audit_read(*, actor: User, entry_ids: list[int], via: str) -> None:
+    """A read of health entries of the audit log is itself audited (an auditor's, say), as a general entry so
+    that the administrators see who read health entries, without seeing the entries."""
+    if entry_ids:
+        audit.record(actor=actor, event=AUDIT_HEALTH_READ, category=audit.GENERAL,
+                     after={"entries": entry_ids[:200], "count": len(entry_ids), "via": via})
 
 
 def describe_user(user: User) -> dict[str, Any]:

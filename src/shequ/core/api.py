@@ -4,32 +4,76 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers, viewsets
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 
-from shequ.core import queries
+from shequ.core import actions, audit, queries
 from shequ.core.drf import RolePermission
 from shequ.core.models import AuditEntry
 
 
 class AuditEntrySerializer(serializers.ModelSerializer[AuditEntry]):
+    """An entry as a reader of its category sees it (:func:`shequ.core.audit.opened`)."""
+
+    before = serializers.SerializerMethodField()
+    after = serializers.SerializerMethodField()
+    reason = serializers.SerializerMethodField()
+
     class Meta:
         model = AuditEntry
-        fields = ["id", "at", "actor_label", "event", "object_type", "object_id", "object_repr",
+        fields = ["id", "at", "actor_label", "event", "category", "object_type", "object_id", "object_repr",
                   "before", "after", "reason", "ip_address"]
+
+    def _opened(self, entry: AuditEntry) -> audit.Opened:
+        cache: dict[int, audit.Opened] = self.context.setdefault("opened", {})
+        if entry.pk not in cache:
+            cache[entry.pk] = audit.opened(entry)
+        return cache[entry.pk]
+
+    @extend_schema_field(serializers.JSONField(allow_null=True))
+    def get_before(self, entry: AuditEntry) -> Any:
+        return self._opened(entry).before
+
+    @extend_schema_field(serializers.JSONField(allow_null=True))
+    def get_after(self, entry: AuditEntry) -> Any:
+        return self._opened(entry).after
+
+    def get_reason(self, entry: AuditEntry) -> str:
+        return self._opened(entry).reason
 
 
 class AuditEntryViewSet(viewsets.ReadOnlyModelViewSet[AuditEntry]):
-    """The audit log of the user's sub-district; administrators only. Nobody can change it."""
+    """The audit log of the user's sub-district in the categories her role reads (health entries only with a
+    health right, everything for an auditor). Nobody can change it; a read of health entries is audited."""
 
     serializer_class = AuditEntrySerializer
     permission_classes = [IsAuthenticated, RolePermission]
     model = AuditEntry
-    filterset_fields = ["event", "object_type", "object_id"]
+    filterset_fields = ["event", "category", "object_type", "object_id"]
 
     def get_queryset(self) -> Any:
         return queries.audit_entries(self.request.user)  # type: ignore[arg-type]
+
+    def _audited(self, response: Response, entries: list[AuditEntry]) -> Response:
+        health = [entry.pk for entry in entries if entry.category == audit.HEALTH]
+        actions.record_audit_read(actor=self.request.user, entry_ids=health, via="api")  # type: ignore[arg-type]
+        return response
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        entries = list(page) if page is not None else list(queryset)
+        data = self.get_serializer(entries, many=True).data
+        response = self.get_paginated_response(data) if page is not None else Response(data)
+        return self._audited(response, entries)
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        entry = self.get_object()
+        return self._audited(Response(self.get_serializer(entry).data), [entry])
 
 
 def register(router: BaseRouter) -> None:

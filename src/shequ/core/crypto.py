@@ -8,6 +8,7 @@ the key and cannot be reversed.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 from functools import cache
@@ -44,10 +45,24 @@ def blind_index(kind: str, normalized_value: str) -> str:
 
 
 def mask_id_number(value: str) -> str:
-    """310105********123X: division code and last four kept, birth date hidden."""
-    if len(value) < 10:
-        return "*" * len(value)
-    return value[:6] + "*" * (len(value) - 10) + value[-4:]
+    """310105************ : only the division code (district) of a GB 11643 number is kept.
+
+    The birth date, the sequence (whose last digit gives the sex) and the check character stay hidden, so that
+    someone who knows a person's district, sex and exact birth date still has 500 valid numbers to choose from
+    (docs/privacy.md has the arithmetic). Other documents (passports, permits) keep their first two characters,
+    which name the kind of document, when at least six stay hidden.
+    """
+    if len(value) == 18:
+        return value[:6] + "*" * 12
+    if len(value) >= 8:
+        return value[:2] + "*" * (len(value) - 2)
+    return "*" * len(value)
+
+
+def mask_birth_date(value: dt.date | None) -> str:
+    """The year of birth only: the full date is a quasi-identifier (with sex and district it singles out most
+    people) and digits 7-14 of the ID number, so it is shown only to the person herself or after a reveal."""
+    return f"{value.year:04d}" if value is not None else ""
 
 
 def mask_phone(value: str) -> str:

@@ -179,12 +179,16 @@ class AuditEntry(models.Model):
                               db_constraint=False)
     actor_label = models.CharField(_("by"), max_length=150, blank=True)
     event = models.CharField(_("event"), max_length=80)
+    # "health" for health data, shown only to roles that may read it (shequ.core.audit.readable_categories).
+    category = models.CharField(_("category"), max_length=20, blank=True, default="")
     object_type = models.CharField(_("object type"), max_length=80, blank=True)
     object_id = models.CharField(_("object id"), max_length=64, blank=True)  # looked up with object_type
     object_repr = models.CharField(_("object"), max_length=200, blank=True)
     before = models.JSONField(_("before"), null=True, blank=True)
     after = models.JSONField(_("after"), null=True, blank=True)
     reason = models.TextField(_("reason"), blank=True)
+    # Fernet token of the values kept out of the clear columns (shequ.core.audit says which).
+    sealed = models.TextField(blank=True, default="")
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     subdistrict = models.ForeignKey(Subdistrict, on_delete=models.PROTECT, null=True, blank=True,
                                     related_name="+", db_constraint=False)

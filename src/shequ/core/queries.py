@@ -8,14 +8,20 @@ from typing import Any
 from django.db.models import QuerySet
 
 from shequ.core.models import AuditEntry, Compound, Dwelling, Neighborhood, Task, User
-from shequ.core.scopes import restrict
+from shequ.core.scopes import level_of, restrict
 
 
 def audit_entries(
     user: User, *, action: str = "view", event: str = "", actor: str = "", object_type: str = "",
     since: dt.date | None = None, until: dt.date | None = None,
 ) -> QuerySet[AuditEntry]:
-    entries = restrict(AuditEntry.objects.all(), user, action)
+    """Entries of the user's sub-district in the categories she may read (health entries only with a health
+    right); the audit log is read at sub-district level, so staff of one neighborhood read none of it."""
+    from shequ.core.audit import readable_categories
+
+    if level_of(user) != "subdistrict":
+        return AuditEntry.objects.none()
+    entries = restrict(AuditEntry.objects.all(), user, action).filter(category__in=readable_categories(user))
     if event:
         entries = entries.filter(event__icontains=event)
     if actor:

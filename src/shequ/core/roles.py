@@ -24,6 +24,7 @@ class Role(models.TextChoices):
     CHARITY_CLERK = "charity_clerk", _("Charity-shop clerk")
     PROPERTY = "property", _("Property company")
     OWNERS_COMMITTEE = "owners_committee", _("Owners' committee")
+    AUDITOR = "auditor", _("Auditor")
     RESIDENT = "resident", _("Resident")
 
 
@@ -37,7 +38,7 @@ _REGISTRY_MODELS = (
     "population.residencepermit",
     "population.lifeevent",
 )
-_LINKAGE_MODELS = (
+LINKAGE_MODELS = (
     "linkage.sourcebatch",
     "linkage.sourcerecord",
     "linkage.linkagerun",
@@ -47,7 +48,7 @@ _LINKAGE_MODELS = (
 )
 
 # Health data (health app): only health workers and the person herself; see shequ/health/queries.py.
-_HEALTH_MODELS = (
+HEALTH_MODELS = (
     "health.healthrecord",
     "health.healthrecordversion",
     "health.chroniccondition",
@@ -107,10 +108,15 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
     Role.POLICE: _grant(_REGISTRY_MODELS, {"view", "reveal", "export"}),
     Role.HEALTH: {
         **_grant(("population.person", "population.household"), {"view"}),
-        **_grant(_HEALTH_MODELS, {"view", "add", "change"}),
+        **_grant(HEALTH_MODELS, {"view", "add", "change"}),
         "health.healthworker": frozenset({"view"}),
-        **_grant(_LINKAGE_MODELS, {"view", "add", "change", "import"}),
+        **_grant(LINKAGE_MODELS, {"view", "add", "change", "import"}),
+        # Only the health entries of the audit log (see AUDIT_CATEGORIES).
+        "core.auditentry": frozenset({"view"}),
     },
+    # Reads (and exports) the whole audit log of the sub-district and nothing else; reads of health
+    # entries are themselves audited.
+    Role.AUDITOR: {"core.auditentry": frozenset({"view", "export"})},
     Role.CANTEEN: {
         **_CARD_TAKERS,
         "dining.canteen": frozenset({"view", "export"}),
@@ -152,6 +158,18 @@ _AFFAIRS_GRANTS: dict[str, dict[str, frozenset[str]]] = {
 }
 for _role, _grants in _AFFAIRS_GRANTS.items():
     PERMISSIONS[_role] = {**PERMISSIONS[_role], **_grants}
+
+
+# Which categories of audit entries (shequ.core.audit) each role that may view the audit log reads: health
+# entries only with a health right. A check narrows a role further (a dotted path of ``f(user) -> bool``).
+AUDIT_CATEGORIES: dict[str, frozenset[str]] = {
+    Role.ADMIN: frozenset({""}),
+    Role.HEALTH: frozenset({"health"}),
+    Role.AUDITOR: frozenset({"", "health"}),
+}
+AUDIT_CATEGORY_CHECKS: dict[tuple[str, str], str] = {
+    (Role.HEALTH, "health"): "shequ.health.queries.reads_health_audit",
+}
 
 
 def allowed(role: str, model_label: str, action: str) -> bool:

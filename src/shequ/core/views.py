@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import cast
 
 from django.conf import settings
@@ -18,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
-from shequ.core import actions, queries
+from shequ.core import actions, audit, queries
 from shequ.core.errors import NotFound
 from shequ.core.excel import xlsx_response
 from shequ.core.forms import AuditFilterForm, PhoneCodeForm, PhoneForm, StaffLoginForm
@@ -85,8 +86,13 @@ def toggle_large_text(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def _health_ids(entries: Iterable[AuditEntry]) -> list[int]:
+    return [entry.pk for entry in entries if entry.category == audit.HEALTH]
+
+
 @login_required
 def audit_log(request: AuthedRequest) -> HttpResponse:
+    """The audit log in the categories the user may read; a read or an export of health entries is audited."""
     if not can(request.user, AuditEntry, "view"):
         raise NotFound()
     form = AuditFilterForm(request.GET or None)
@@ -94,15 +100,24 @@ def audit_log(request: AuthedRequest) -> HttpResponse:
     exporting = request.GET.get("format") == "xlsx"
     entries = queries.audit_entries(request.user, action="export" if exporting else "view", **filters)
     if exporting:
-        rows = (
-            (e.at.astimezone().strftime("%Y-%m-%d %H:%M:%S"), e.actor_label, e.event, e.object_type, e.object_id,
-             e.object_repr, str(e.before or ""), str(e.after or ""), e.reason, e.ip_address or "")
-            for e in entries.iterator()
-        )
+        found = list(entries)
+        rows = []
+        for e in found:
+            shown = audit.opened(e)
+            rows.append((e.at.astimezone().strftime("%Y-%m-%d %H:%M:%S"), e.actor_label, e.event, e.object_type,
+                         e.object_id, e.object_repr, str(shown.before or ""), str(shown.after or ""), shown.reason,
+                         e.ip_address or ""))
         headers = [_("Time"), _("By"), _("Event"), _("Object type"), _("Object id"), _("Object"),
                    _("Before"), _("After"), _("Reason"), _("IP address")]
-        return xlsx_response("audit-log.xlsx", title=_("Audit log"), headers=headers, rows=rows)
+        response = xlsx_response("audit-log.xlsx", title=_("Audit log"), headers=headers, rows=rows)
+        actions.record_export(actor=request.user, what="core.auditentry", rows=len(rows),
+                              filters={k: str(v) for k, v in filters.items()}, reason=request.GET.get("reason", ""))
+        actions.record_audit_read(actor=request.user, entry_ids=_health_ids(found), via="export")
+        return response
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    for entry in page:
+        entry.shown = audit.opened(entry)  # type: ignore[attr-defined]
+    actions.record_audit_read(actor=request.user, entry_ids=_health_ids(page), via="web")
     return render(request, "core/audit_log.html", {"form": form, "page": page})
 
 

@@ -111,7 +111,8 @@ def assign_health_worker(*, actor: User, user: User, kind: str, team: str = "") 
     worker, created = HealthWorker.objects.update_or_create(user=user, defaults={"kind": kind, "team": team.strip()})
     _ensure_visible(actor, worker, "change")
     audit.record(actor=actor, event=WORKER_ASSIGNED, obj=worker, after={"kind": kind, "team": worker.team,
-                                                                          "created": created})
+                                                                          "created": created},
+                 category=audit.GENERAL)  # who works where, not health data: the administrators see it
     return worker
 
 

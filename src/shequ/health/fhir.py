@@ -37,6 +37,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
+from shequ.core import crypto
 from shequ.core.errors import Invalid, NotFound
 from shequ.health import ucum
 from shequ.health.choices import ConditionStatus, condition_for_icd10
@@ -87,7 +88,8 @@ def patient(person: Person, doctor_name: str | None = None) -> dict[str, Any]:
     resource: dict[str, Any] = {
         "resourceType": "Patient", "id": str(person.pk), "active": person.status == "active",
         "name": [{"text": person.name}], "gender": {"F": "female", "M": "male"}.get(person.sex, "unknown"),
-        "birthDate": person.birth_date.isoformat(),
+        # The year only (a valid FHIR date): the display policy of docs/privacy.md, as on every page.
+        "birthDate": crypto.mask_birth_date(person.birth_date),
     }
     if doctor_name:
         resource["generalPractitioner"] = [{"display": doctor_name}]

@@ -56,6 +56,12 @@ def is_centre_staff(user: Any) -> bool:
     return getattr(user, "role", None) == Role.HEALTH and worker_kind(user) == WorkerKind.CENTRE_STAFF
 
 
+def reads_health_audit(user: Any) -> bool:
+    """Health entries of the audit log cover the whole sub-district, so only centre staff read them, not a
+    family doctor (who sees only her own patients)."""
+    return is_centre_staff(user)
+
+
 def contracted_people(doctor: Any, day: dt.date | None = None) -> QuerySet[Any]:
     """Person ids under an active contract with ``doctor`` on ``day`` (today by default)."""
     day = day or timezone.localdate()

@@ -66,7 +66,7 @@ PERMIT_EXPIRED = "population.permit_expired"
 PERMIT_REMINDED = "population.permit_reminded"
 PEOPLE_IMPORTED = "population.people_imported"
 
-REVEALABLE_FIELDS = ("id_number", "phone")
+REVEALABLE_FIELDS = ("id_number", "phone", "birth_date")
 # Choices' ``.values`` builds a new list (with lazily translated labels) on every call; the importer checks
 # each of its rows against these.
 _ID_TYPES = frozenset(IdType.values)
@@ -139,10 +139,11 @@ def _check_unique_id(id_type: str, id_number: str, exclude_pk: int | None = None
 
 
 def snapshot(person: Person) -> dict[str, Any]:
-    """What the audit log keeps of a person: never the ID number or phone in plain text."""
+    """A person as the audit log keeps her; :func:`shequ.core.audit.record` seals the ID number, phone and birth
+    date and keeps only their masks in the clear."""
     return {
         "name": person.name, "sex": person.sex, "birth_date": person.birth_date, "id_type": person.id_type,
-        "id_number": person.id_number_masked, "phone": person.phone_masked, "ethnicity": person.ethnicity,
+        "id_number": person.id_number, "phone": person.phone, "ethnicity": person.ethnicity,
         "hukou_address": person.hukou_address, "status": person.status, "residence_type": person.residence_type,
         "dwelling": person.dwelling_id, "household": person.household_id, "relationship": person.relationship,
     }
@@ -403,14 +404,15 @@ def set_tags(*, actor: User, person: Person, tags: Iterable[Tag], reason: str = 
 
 @transaction.atomic
 def reveal_person_field(*, actor: User, person: Person, field: str, reason: str) -> str:
-    """The unmasked ID number or phone, for a permitted user who gives a reason; always audited."""
+    """The unmasked ID number, phone or date of birth, for a permitted user who gives a reason; always audited."""
     if field not in REVEALABLE_FIELDS:
         raise Invalid(_("This field cannot be revealed."), field="field")
     if not reason.strip():
         raise Invalid(_("Say why you need to see it."), field="reason")
     person = get_visible(Person.objects.all(), actor, "reveal", pk=person.pk)
     audit.record(actor=actor, event=PERSON_FIELD_REVEALED, obj=person, after={"field": field}, reason=reason.strip())
-    return getattr(person, field) or ""
+    value = getattr(person, field)
+    return value.isoformat() if isinstance(value, dt.date) else value or ""
 
 
 @transaction.atomic

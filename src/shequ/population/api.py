@@ -95,6 +95,10 @@ class RegistryViewSet(viewsets.GenericViewSet[Any]):
 
 
 class PersonSerializer(serializers.ModelSerializer[Person]):
+    """A person as anyone without a reveal sees her: ID number and phone masked, the year of birth only
+    (docs/privacy.md); ``reveal`` gives one of them in full, audited."""
+
+    birth_year = serializers.IntegerField(source="birth_date.year", read_only=True)
     id_number_masked = serializers.CharField(read_only=True)
     phone_masked = serializers.CharField(read_only=True)
     address = serializers.CharField(source="dwelling.label", read_only=True, default="")
@@ -102,7 +106,7 @@ class PersonSerializer(serializers.ModelSerializer[Person]):
 
     class Meta:
         model = Person
-        fields = ["id", "name", "sex", "birth_date", "id_type", "id_number_masked", "phone_masked",
+        fields = ["id", "name", "sex", "birth_year", "id_type", "id_number_masked", "phone_masked",
                   "ethnicity", "hukou_address", "status", "residence_type", "neighborhood", "dwelling",
                   "address", "household", "relationship", "tags", "created_at", "updated_at"]
         read_only_fields = fields
@@ -228,7 +232,7 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, RegistryVi
     @extend_schema(request=RevealSerializer, responses=RevealedSerializer)
     @action(detail=True, methods=["post"])
     def reveal(self, request: Request, pk: str | None = None) -> Response:
-        """One ID number or phone unmasked, for a reason; every reveal is in the audit log."""
+        """One ID number, phone or date of birth unmasked, for a reason; every reveal is in the audit log."""
         person = self.get_object()
         data = validated_input(RevealSerializer, request.data)
         value = actions.reveal_person_field(actor=request.user, person=person, field=data["field"],  # type: ignore[arg-type]

@@ -102,8 +102,9 @@ class DeathForm(forms.Form):
 
 
 class RevealForm(forms.Form):
-    field = forms.ChoiceField(choices=[("id_number", _("ID number")), ("phone", _("Phone"))],
-                              widget=forms.HiddenInput)
+    field = forms.ChoiceField(
+        choices=[("id_number", _("ID number")), ("phone", _("Phone")), ("birth_date", _("Date of birth"))],
+        widget=forms.HiddenInput)
     reason = forms.CharField(label=_("Why do you need to see it?"), max_length=200)
 
 

@@ -657,14 +657,14 @@ def import_people(
 
 
 def export_rows(people: QuerySet[Person]) -> Iterable[list[Any]]:
-    """Rows in the import layout (so a filled-in export can be imported elsewhere), ID and phone masked."""
+    """Rows in the import layout, ID number and phone masked and the year of birth only (docs/privacy.md)."""
     current = {r.person_id: r.started_on for r in Residence.objects.filter(person__in=people, ended_on__isnull=True)}
     found = people.select_related("dwelling__building__compound").prefetch_related("tags")
     for person in found.iterator(chunk_size=2000):
         dwelling = person.dwelling
         yield [
             person.name, ID_TYPE_WORDS.get(person.id_type, person.id_type), person.id_number_masked,
-            SEX_WORDS.get(person.sex, person.sex), person.birth_date, person.phone_masked,
+            SEX_WORDS.get(person.sex, person.sex), crypto.mask_birth_date(person.birth_date), person.phone_masked,
             RESIDENCE_TYPE_WORDS.get(person.residence_type, person.residence_type),
             dwelling.building.compound.name if dwelling else "", dwelling.building.number if dwelling else "",
             dwelling.room if dwelling else "", person.ethnicity, person.hukou_address,

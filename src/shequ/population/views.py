@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from shequ.core import actions as core_actions
+from shequ.core import crypto
 from shequ.core import queries as core_queries
 from shequ.core.errors import DomainError, NotFound
 from shequ.core.excel import xlsx_response
@@ -65,16 +67,25 @@ def person_list(request: AuthedRequest) -> HttpResponse:
         tag=data["tag"].code if data.get("tag") else "", action="export" if exporting else "view",
     )
     if exporting:
-        # Exports are masked like the screen: a bulk export is not the place to reveal ID numbers.
-        rows = (
-            (p.name, p.get_sex_display(), p.birth_date, p.get_id_type_display(), p.id_number_masked, p.phone_masked,
-             p.get_residence_type_display(), p.neighborhood.name, p.dwelling.label if p.dwelling else "",
-             p.get_status_display(), " ".join(t.name for t in p.tags.all()))
-            for p in found.prefetch_related("tags").iterator(chunk_size=2000)
-        )
-        headers = [_("Name"), _("Sex"), _("Date of birth"), _("ID type"), _("ID number"), _("Phone"),
+        # Exports are masked like the screen (a bulk export is not the place to reveal ID numbers) and audited
+        # like a reveal: who, which filters, how many rows, why.
+        exported = [0]
+
+        def rows() -> Iterator[tuple[Any, ...]]:
+            for p in found.prefetch_related("tags").iterator(chunk_size=2000):
+                exported[0] += 1
+                yield (p.name, p.get_sex_display(), crypto.mask_birth_date(p.birth_date), p.get_id_type_display(),
+                       p.id_number_masked, p.phone_masked, p.get_residence_type_display(), p.neighborhood.name,
+                       p.dwelling.label if p.dwelling else "", p.get_status_display(),
+                       " ".join(t.name for t in p.tags.all()))
+
+        headers = [_("Name"), _("Sex"), _("Year of birth"), _("ID type"), _("ID number"), _("Phone"),
                    _("Residence type"), _("Neighborhood"), _("Address"), _("Status"), _("Tags")]
-        return xlsx_response("residents.xlsx", title=_("Residents"), headers=headers, rows=rows)
+        response = xlsx_response("residents.xlsx", title=_("Residents"), headers=headers, rows=rows())
+        core_actions.record_export(actor=request.user, what="population.person", rows=exported[0],
+                                   filters={key: str(value) for key, value in data.items()},
+                                   reason=request.GET.get("reason", "")[:500])
+        return response
     page = Paginator(found, 30).get_page(request.GET.get("page"))
     return render(request, "population/person_list.html", {"form": form, "page": page,
                                                            "searched": bool(data.get("q"))})
@@ -83,6 +94,7 @@ def person_list(request: AuthedRequest) -> HttpResponse:
 @login_required
 def person_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     person = queries.person_detail(request.user, pk)
+    revealed = request.session.pop(f"revealed-{person.pk}", None)
     return render(request, "population/person_detail.html", {
         "person": person,
         "members": queries.household_members(request.user, person.household),
@@ -91,7 +103,10 @@ def person_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "permits": queries.permits(request.user).filter(person=person),
         "can_change": can(request.user, Person, "change") and not request.user.is_resident,
         "can_reveal": can(request.user, Person, "reveal"),
-        "revealed": request.session.pop(f"revealed-{person.pk}", None),
+        "revealed": revealed,
+        # The display policy (docs/privacy.md): beside a masked ID number, the year of birth only; the full date
+        # for the person herself or after an audited reveal.
+        "full_birth_date": person.user_id == request.user.pk or (revealed or {}).get("field") == "birth_date",
         "reveal_form": RevealForm(),
     })
 

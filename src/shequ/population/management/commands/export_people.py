@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from shequ.core.actions import record_export
 from shequ.core.excel import write_workbook
 from shequ.core.models import User
 from shequ.core.scopes import can
@@ -31,4 +32,6 @@ class Command(BaseCommand):
         people = queries.search_people(actor, status="" if include_gone else "active", action="export")
         count = people.count()
         write_workbook(file, title="实有人口", headers=TEMPLATE_HEADERS, rows=export_rows(people))
+        record_export(actor=actor, what="population.person", rows=count, reason="export_people",
+                      filters={"include_gone": include_gone})
         self.stdout.write(f"exported {count} people to {file}")
