@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('auth', '0012_alter_user_first_name_max_length'),
-        ('core', '0004_fewer_indexes'),
+        ('core', '0005_compound_location'),
     ]
 
     operations = [
