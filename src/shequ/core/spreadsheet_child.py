@@ -54,6 +54,7 @@ _WIDE_COLUMN = re.compile(rb" r=\"([A-Z]{2,3})\d{1,9}\"")
 # The same after any white space, for the rare file that separates attributes with new lines or tabs.
 _ROW_OF_REFERENCE_ANY = re.compile(rb"\sr=\"[A-Z]{0,3}(\d{1,9})\"")
 _WIDE_COLUMN_ANY = re.compile(rb"\sr=\"([A-Z]{2,3})\d{1,9}\"")
+_ANY_COLUMN = re.compile(rb"\sr=\"([A-Z]{1,3})\d{1,9}\"")
 _SHEET_TARGET = re.compile(rb"<(?:\w+:)?sheet\b[^>]*?\b\w+:id=\"([^\"]+)\"")
 _RELATIONSHIP = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*>")
 _ATTRIBUTE = re.compile(rb"\b(Id|Target)=\"([^\"]+)\"")
@@ -132,6 +133,7 @@ def check_extent(archive: zipfile.ZipFile, path: str, limits: dict[str, int]) ->
             rows = max(map(int, row_pattern.findall(text)), default=0)
             columns = max(map(column_number, column_pattern.findall(text)), default=0)
             if rows > max_rows or columns > max_columns:
+                columns = max(columns, *map(column_number, _ANY_COLUMN.findall(text)), 0)
                 raise Refused("extent", rows=rows, columns=columns, max_rows=max_rows, max_columns=max_columns)
             tail = text[-32:]  # a reference cut in two by the chunk boundary is whole in the next text
 
