@@ -29,7 +29,7 @@ from typing import Any
 Rows = list[tuple[int, list[Any]]]
 
 
-class Refused(Exception):  # noqa: N818 (a refusal with a code, not a bug)
+class Refused(Exception):
     def __init__(self, code: str, **params: Any) -> None:
         super().__init__(code)
         self.code = code
