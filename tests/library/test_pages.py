@@ -141,7 +141,8 @@ def test_a_hostile_catalogue_fails_the_import_with_a_clear_message_and_imports_n
         client, librarian, settings, hostile, message):
     client.force_login(librarian)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    rows = [["ISBN", "书名", "作者", "出版社", "出版年", "条码", "书架"], ["9787020002207", "红楼梦", "", "", "", "A001", ""]]
+    rows = [["ISBN", "书名", "作者", "出版社", "出版年", "条码", "书架"],
+            ["9787020002207", "红楼梦", "", "", "", "A001", ""]]
     upload = SimpleUploadedFile("catalogue.xlsx", hostile(rows))
     response = _upload_and_run(client, upload)
     result = response.context["result"]
