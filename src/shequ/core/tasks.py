@@ -77,6 +77,13 @@ TASK_KINDS: dict[str, TaskKind] = {kind.name: kind for kind in [
         stages={"reading": _("Reading the file"), "writing": _("Saving")},
     ),
     TaskKind(
+        name="affairs.import_services",
+        function="shequ.affairs.tasks.run_import",
+        title=_("Import the service catalogue"),
+        result_template="affairs/_import_result.html",
+        stages={"reading": _("Reading the file")},
+    ),
+    TaskKind(
         name="linkage.import_batch",
         function="shequ.linkage.tasks.run_import",
         title=_("Import records to link"),
