@@ -19,9 +19,10 @@ from openpyxl import Workbook, load_workbook
 from shequ.core.actions import run_next_task
 from shequ.core.errors import NotFound
 from shequ.core.models import AuditEntry, Task, User
+from shequ.core.spreadsheet_child import decode_text
 from shequ.population.actions import PEOPLE_IMPORTED
 from shequ.population.choices import Relationship, ResidenceType
-from shequ.population.importing import decode_csv, import_people
+from shequ.population.importing import import_people
 from shequ.population.models import Household, LifeEvent, Person, Residence
 from tests.conftest import id_number, login
 from tests.core import hostile_files
@@ -197,9 +198,9 @@ def test_a_csv_in_an_unreadable_encoding_is_a_clear_error(alice: User, org: Any,
 
 
 def test_decoding_prefers_utf8_and_falls_back_to_gb18030() -> None:
-    assert decode_csv("姓名".encode()) == "姓名"
-    assert decode_csv("\ufeff姓名".encode()) == "姓名"
-    assert decode_csv("姓名,楼号".encode("gbk")) == "姓名,楼号"
+    assert decode_text("姓名".encode()) == "姓名"
+    assert decode_text("\ufeff姓名".encode()) == "姓名"
+    assert decode_text("姓名,楼号".encode("gbk")) == "姓名,楼号"
 
 
 def test_an_address_outside_the_importers_area_is_refused(alice: User, org: Any) -> None:

@@ -33,7 +33,6 @@ from shequ.core.lookups import any_chunks
 from shequ.core.models import Building, Compound, Dwelling, User
 from shequ.core.queries import compounds
 from shequ.core.scopes import can, restrict
-from shequ.core.spreadsheet_child import decode_text
 from shequ.population.actions import PEOPLE_IMPORTED, clean_identity, clean_phone, household_number
 from shequ.population.choices import IdType, LifeEventKind, PersonStatus, Relationship, ResidenceType, Sex
 from shequ.population.models import Household, LifeEvent, Person, Residence, Tag
@@ -198,17 +197,6 @@ def _read_bytes(file: bytes | IO[bytes] | str | Path) -> bytes:
         raise ImportFileError(_("The file is larger than %(mb)d MB; split it into smaller files.")
                               % {"mb": MAX_BYTES // (1024 * 1024)})
     return data
-
-
-def decode_csv(data: bytes) -> str:
-    """UTF-8 (with or without the BOM Excel writes), then GB18030 (which covers GBK exports of Chinese Excel)."""
-    text = decode_text(data)
-    if text is None:
-        raise ImportFileError(_(
-            "The text encoding of this CSV file cannot be read. In Excel, save it as \"CSV UTF-8\" or as an "
-            ".xlsx workbook and upload it again."
-        ))
-    return text
 
 
 def _table(data: bytes, filename: str) -> Iterator[tuple[int, list[Any]]]:
