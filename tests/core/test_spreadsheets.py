@@ -121,3 +121,11 @@ def test_an_xlsx_zip_with_thousands_of_members_is_refused() -> None:
         for n in range(1200):
             archive.writestr(f"xl/media/{n}.bin", b"")
     assert "packed suspiciously tightly" in refusal(buffer.getvalue())
+
+
+def test_a_workbook_with_a_damaged_sheet_is_not_a_workbook() -> None:
+    data = bytearray(hostile_files.workbook(ROWS))
+    start = data.index(b"xl/worksheets/sheet1.xml") + len(b"xl/worksheets/sheet1.xml")
+    data[start:start + 40] = bytes(40)  # zero the start of the sheet's compressed bytes
+
+    assert refusal(bytes(data)) == "This file is not an Excel workbook (.xlsx) that can be read."

@@ -24,6 +24,7 @@ import re
 import resource
 import sys
 import zipfile
+import zlib
 from typing import Any
 
 Rows = list[tuple[int, list[Any]]]
@@ -146,9 +147,12 @@ def read_workbook(data: bytes, limits: dict[str, int]) -> Rows:
             raise Refused("not_workbook") from exc
         with archive:
             check_container(archive, limits)
-            path = first_sheet_path(archive)
-            if path is not None:
-                check_extent(archive, path, limits)
+            try:
+                path = first_sheet_path(archive)
+                if path is not None:
+                    check_extent(archive, path, limits)
+            except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, ValueError) as exc:
+                raise Refused("not_workbook") from exc  # a damaged member, or a compression zipfile cannot read
     from python_calamine import CalamineWorkbook
 
     try:
