@@ -7,6 +7,7 @@ import io
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import translation
 from openpyxl import Workbook
 
 from shequ.affairs import actions, importing, workdays
@@ -14,6 +15,7 @@ from shequ.affairs.choices import HolidayKind, SlaUnit
 from shequ.affairs.models import Holiday, Service
 from shequ.core.errors import Conflict, Invalid, NotFound
 from shequ.core.models import AuditEntry
+from tests.core import hostile_files
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -121,3 +123,18 @@ def test_an_import_without_required_columns_or_not_a_workbook_is_refused(centre,
     assert not importing.import_services(actor=admin, data=b"not excel").ok
     with pytest.raises(NotFound):
         importing.import_services(actor=alice, data=workbook(HEADER))
+
+
+@pytest.mark.parametrize("hostile", [hostile_files.huge_dimension, hostile_files.far_corner, hostile_files.zip_bomb,
+                                     hostile_files.corrupt])
+def test_a_hostile_workbook_is_one_clear_error_and_writes_nothing(centre, admin, hostile):
+    before = Service.objects.count()
+    rows = [HEADER, ["ok-one", "好的", "类", "office", 1, "工作日", "", "否"]]
+
+    with translation.override("en"):
+        result = importing.import_services(actor=admin, data=hostile(rows))
+
+    [error] = result.errors
+    assert error.row is None and ("rows ×" in error.message or "packed suspiciously" in error.message
+                                  or "not an Excel workbook" in error.message)
+    assert Service.objects.count() == before

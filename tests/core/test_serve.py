@@ -1,5 +1,6 @@
 """``shequ serve``, the second half of ``make demo``: it migrates a new database, serves pages and the API over
-HTTP with Granian, runs the task worker beside the web workers, and stops both when told to."""
+HTTP with Granian, runs the task worker beside the web workers (starting it again when it dies), and stops both
+when told to."""
 
 from __future__ import annotations
 
@@ -27,9 +28,15 @@ def _free_port() -> int:
 
 
 def _descendants(pid: int) -> list[tuple[int, str]]:
-    """(pid, command line) of every process under ``pid``."""
+    """(pid, command line) of every process under ``pid`` (started by any of its threads)."""
     found = []
-    for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+    children = []
+    for thread in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            children += (thread / "children").read_text().split()
+        except OSError:  # a thread that ended meanwhile
+            continue
+    for child in children:
         try:
             command = Path(f"/proc/{child}/cmdline").read_bytes().replace(b"\0", b" ").decode()
         except OSError:
@@ -54,7 +61,7 @@ def test_bind_addresses_split_into_host_and_port() -> None:
 
 
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads the process tree from /proc (Linux)")
-def test_serve_migrates_serves_with_the_task_worker_and_stops_both(tmp_path: Path) -> None:
+def test_serve_migrates_serves_restarts_a_dead_task_worker_and_stops_both(tmp_path: Path) -> None:
     port = _free_port()
     env = {**os.environ, "SHEQU_TESTING": "1", "SHEQU_DATA_DIR": str(tmp_path),
            "DATABASE_URL": f"sqlite:///{tmp_path / 'shequ.sqlite3'}"}
@@ -77,12 +84,24 @@ def test_serve_migrates_serves_with_the_task_worker_and_stops_both(tmp_path: Pat
         workers = [pid for pid, command in processes if "shequ.cli worker" in command]
         assert len(workers) == 1, processes
 
+        os.kill(workers[0], signal.SIGKILL)  # as the kernel's OOM killer would
+        deadline = time.monotonic() + 60
+        while True:
+            restarted = [pid for pid, command in _descendants(server.pid)
+                         if "shequ.cli worker" in command and pid != workers[0]]
+            if restarted:
+                break
+            assert time.monotonic() < deadline, "the dead task worker was not started again within a minute"
+            time.sleep(0.2)
+        assert len(restarted) == 1
+
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=60)
         output = server.stdout.read().decode() if server.stdout else ""
         assert f"http://127.0.0.1:{port}/" in output
         assert "GET /login/" in output  # the access log
-        assert not Path(f"/proc/{workers[0]}").exists(), "the task worker outlived the server"
+        assert f"the task worker (pid {workers[0]}) exited with code -9" in output
+        assert not Path(f"/proc/{restarted[0]}").exists(), "the task worker outlived the server"
     finally:
         if server.poll() is None:
             os.killpg(server.pid, signal.SIGKILL)

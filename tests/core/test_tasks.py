@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -122,3 +130,88 @@ def test_shequ_worker_once_runs_the_queued_tasks(alice: User) -> None:
 
     task.refresh_from_db()
     assert task.status == "succeeded"
+
+
+def test_the_task_page_fails_a_task_whose_runner_died(client: Any, alice: User) -> None:
+    task = actions.start_task(actor=alice, kind="test.count_to_three", payload=b"rows")
+    Task.objects.filter(pk=task.pk).update(status="running",
+                                           heartbeat_at=timezone.now() - actions.TASK_STALLED_AFTER * 2)
+
+    status = login(client, alice).get(reverse("core:task_status", args=[task.pk])).json()
+
+    task.refresh_from_db()
+    assert status["status"] == "failed" and status["finished"] is True
+    assert task.status == "failed" and task.error and task.payload is None
+    assert task.error in client.get(reverse("core:task", args=[task.pk])).content.decode()
+
+
+def wait_for_a_heartbeat(task: Task, progress: actions.TaskProgress) -> dict[str, Any]:
+    """A task that reports no progress for longer than its lease: only the heartbeat thread keeps it alive."""
+    old = timezone.now() - actions.TASK_STALLED_AFTER * 2
+    Task.objects.filter(pk=task.pk).update(heartbeat_at=old)
+    renewed = threading.Event()
+    deadline = time.monotonic() + 30
+    while not renewed.wait(0.05) and time.monotonic() < deadline:
+        if Task.objects.filter(pk=task.pk, heartbeat_at__gt=old).exists():
+            renewed.set()
+    return {"stalled_meanwhile": actions.fail_stalled_tasks(), "renewed": renewed.is_set()}
+
+
+@pytest.mark.django_db(transaction=True)  # the heartbeat thread writes through its own connection
+def test_a_running_task_keeps_its_lease_while_its_runner_lives_even_without_progress(
+        alice: User, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(actions, "TASK_HEARTBEAT_SECONDS", 0.05)
+    monkeypatch.setitem(TASK_KINDS, "test.wait", TaskKind(
+        name="test.wait", function="tests.core.test_tasks.wait_for_a_heartbeat", title="Test",
+        result_template="core/home.html", stages={}))
+    actions.start_task(actor=alice, kind="test.wait")
+
+    task = actions.run_next_task()
+
+    assert task is not None and task.status == "succeeded"
+    assert task.result == {"stalled_meanwhile": 0, "renewed": True}
+
+
+def die(task: Task, progress: actions.TaskProgress) -> dict[str, Any]:
+    os.kill(os.getpid(), signal.SIGKILL)  # as the kernel's OOM killer ends a runner
+    return {}
+
+
+RUNNER = """
+import django
+django.setup()
+from django.core.management import call_command
+call_command("migrate", verbosity=0)
+from shequ.core import actions
+from shequ.core.models import User
+from shequ.core.tasks import TASK_KINDS, TaskKind
+TASK_KINDS["test.die"] = TaskKind(name="test.die", function="tests.core.test_tasks.die", title="Test",
+                                  result_template="core/home.html", stages={})
+actions.start_task(actor=User.objects.create(username="runner", role="clerk"), kind="test.die", payload=b"rows")
+actions.run_next_task()
+"""
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="kills a process")
+def test_a_task_whose_runner_process_was_killed_is_failed_by_another_process(tmp_path: Path) -> None:
+    database = tmp_path / "shequ.sqlite3"
+    env = {**os.environ, "SHEQU_TESTING": "1", "SHEQU_DATA_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE":
+           "shequ.settings", "DATABASE_URL": f"sqlite:///{database}"}
+    env.pop("PYTEST_XDIST_WORKER", None)
+    root = Path(__file__).resolve().parents[2]
+
+    runner = subprocess.run([sys.executable, "-c", RUNNER], env=env, cwd=root, capture_output=True,  # noqa: S603
+                            timeout=300, check=False)
+    assert runner.returncode == -signal.SIGKILL, runner.stderr.decode()
+    with sqlite3.connect(database) as db:
+        assert db.execute("SELECT status FROM core_task").fetchall() == [("running",)]
+        # The lease runs out: nothing renews the heartbeat of a task whose runner is gone.
+        db.execute("UPDATE core_task SET heartbeat_at = '2000-01-01 00:00:00'")
+
+    worker = subprocess.run([sys.executable, "-m", "shequ.cli", "worker", "--once"], env=env, cwd=root,
+                            capture_output=True, timeout=300, check=False)
+
+    assert worker.returncode == 0, worker.stderr.decode()
+    with sqlite3.connect(database) as db:
+        assert db.execute("SELECT status, payload IS NULL FROM core_task").fetchall() == [("failed", 1)]
+    assert "stalled" in worker.stderr.decode()

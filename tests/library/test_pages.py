@@ -2,11 +2,15 @@
 
 import io
 
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
 
+from shequ.core.actions import run_next_task
 from shequ.core.models import AuditEntry
 from shequ.library import actions
 from shequ.library.models import Copy, Loan, Title
+from tests.core import hostile_files
 
 
 def test_anyone_can_search_the_catalogue_without_signing_in(client, book):
@@ -99,12 +103,22 @@ def _workbook(rows):
     return buffer
 
 
-def test_a_catalogue_spreadsheet_is_imported_with_its_copies(client, librarian):
+def _upload_and_run(client, upload):
+    """Post the file as the librarian does, let the worker run the task, and open the task page she is sent to."""
+    response = client.post("/library/import/", {"file": upload})
+    assert response.status_code == 302
+    task = run_next_task()
+    assert task is not None and task.kind == "library.import_catalogue" and task.status == "succeeded"
+    assert response["Location"] == f"/tasks/{task.pk}/"
+    return client.get(response["Location"])
+
+
+def test_a_catalogue_spreadsheet_is_imported_with_its_copies_in_the_background(client, librarian):
     client.force_login(librarian)
     upload = _workbook([["9787020002207", "红楼梦", "曹雪芹", "人民文学出版社", 1996, "A001, A002", "I242"],
                         ["0-306-40615-2", "Signals", "Smith", "", "", "A003", ""]])
-    response = client.post("/library/import/", {"file": upload})
-    assert response.status_code == 302
+    response = _upload_and_run(client, upload)
+    assert response.status_code == 200 and response.context["result"]["created"] == 2
     assert Title.objects.count() == 2 and Copy.objects.count() == 3
     assert AuditEntry.objects.filter(event=actions.CATALOGUE_IMPORTED).exists()
 
@@ -113,10 +127,30 @@ def test_a_catalogue_with_a_bad_row_imports_nothing_and_names_the_row(client, li
     client.force_login(librarian)
     upload = _workbook([["9787020002207", "红楼梦", "曹雪芹", "", "", "A001", ""],
                         ["9787020002208", "坏书号", "", "", "", "A002", ""]])
-    response = client.post("/library/import/", {"file": upload})
+    response = _upload_and_run(client, upload)
     assert response.status_code == 200
-    assert "9787020002208" in response.content.decode()
+    assert response.context["result"]["errors"][0][0] == 3 and "import-errors" in response.content.decode()
     assert not Title.objects.exists() and not Copy.objects.exists()
+
+
+@pytest.mark.parametrize(("hostile", "message"), [
+    (hostile_files.huge_dimension, "declares 1,048,576 rows × 16,384 columns"),
+    (hostile_files.far_corner, "reaches 1,048,576 rows × 16,384 columns"),
+    (hostile_files.zip_bomb, "packed suspiciously tightly"),
+    (hostile_files.corrupt, "not an Excel workbook"),
+    (lambda rows: hostile_files.NOT_A_WORKBOOK, "not an Excel workbook"),
+])
+def test_a_hostile_catalogue_fails_the_import_with_a_clear_message_and_imports_nothing(
+        client, librarian, settings, hostile, message):
+    client.force_login(librarian)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    rows = [["ISBN", "书名", "作者", "出版社", "出版年", "条码", "书架"],
+            ["9787020002207", "红楼梦", "", "", "", "A001", ""]]
+    upload = SimpleUploadedFile("catalogue.xlsx", hostile(rows))
+    response = _upload_and_run(client, upload)
+    result = response.context["result"]
+    assert not result["ok"] and message in result["message"] and message in response.content.decode()
+    assert not Title.objects.exists() and not AuditEntry.objects.filter(event=actions.CATALOGUE_IMPORTED).exists()
 
 
 def test_the_librarian_sees_one_readers_loan_history(client, librarian, book, resident_person, make_person):

@@ -6,10 +6,11 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from shequ.core import actions as core_actions
-from shequ.core.models import Subdistrict, Task
+from shequ.core.models import AuditEntry, Subdistrict, Task
 from shequ.core.roles import Role
 from shequ.linkage import actions, queries
 from shequ.linkage.models import PersonLink, ReviewDecision, SourceRecord
+from tests.core import hostile_files
 from tests.linkage.conftest import csv_of
 
 
@@ -79,12 +80,22 @@ def test_linkage_pages_are_not_found_outside_the_health_workers_sub_district(cli
         assert "王秀瑛" not in page
 
 
-def test_importing_a_file_on_the_page_and_starting_a_run_as_a_background_task(client, doctor, wang):
+def _upload_and_run(client, upload, kind="clinic"):
+    """Post the file as the health worker does, let the worker run the task, and open the task page."""
+    response = client.post("/linkage/", {"kind": kind, "file": upload})
+    assert response.status_code == 302 and not SourceRecord.objects.exists()  # nothing read inside the request
+    task = core_actions.run_next_task()
+    assert task is not None and task.kind == "linkage.import_batch" and task.status == "succeeded"
+    assert response["Location"] == f"/tasks/{task.pk}/"
+    return client.get(response["Location"])
+
+
+def test_importing_a_file_on_the_page_and_starting_a_run_as_background_tasks(client, doctor, wang):
     client.force_login(doctor)
     upload = SimpleUploadedFile("clinic.csv", csv_of([{"name": "王秀英", "sex": "女", "birth_date": "1950-03-08",
                                                        "id_number": wang.id_number}]))
-    response = client.post("/linkage/", {"kind": "clinic", "file": upload})
-    assert response.status_code == 302 and SourceRecord.objects.count() == 1
+    page = _upload_and_run(client, upload)
+    assert page.context["result"]["rows"] == 1 and SourceRecord.objects.count() == 1
     response = client.post("/linkage/runs/start/")
     task = Task.objects.get(kind="linkage.run")
     assert response.status_code == 302 and response["Location"] == f"/tasks/{task.pk}/"
@@ -97,8 +108,26 @@ def test_importing_a_file_on_the_page_and_starting_a_run_as_a_background_task(cl
 def test_a_bad_file_on_the_page_shows_the_row_errors_and_imports_nothing(client, doctor):
     client.force_login(doctor)
     upload = SimpleUploadedFile("clinic.csv", csv_of([{"name": "", "birth_date": "1950-03-08"}]))
-    response = client.post("/linkage/", {"kind": "clinic", "file": upload})
-    assert response.status_code == 200 and not SourceRecord.objects.exists()
+    page = _upload_and_run(client, upload)
+    assert page.context["result"]["ok"] is False and len(page.context["result"]["errors"]) == 1
+    assert "import-errors" in page.content.decode() and not SourceRecord.objects.exists()
+
+
+@pytest.mark.parametrize(("hostile", "message"), [
+    (hostile_files.huge_dimension, "declares 1,048,576 rows × 16,384 columns"),
+    (hostile_files.far_corner, "reaches 1,048,576 rows × 16,384 columns"),
+    (hostile_files.zip_bomb, "packed suspiciously tightly"),
+    (hostile_files.corrupt, "not an Excel workbook"),
+    (lambda rows: hostile_files.NOT_A_WORKBOOK, "not an Excel workbook"),
+])
+def test_a_hostile_workbook_fails_the_import_with_a_clear_message_and_imports_nothing(
+        client, doctor, settings, hostile, message):
+    client.force_login(doctor)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    upload = SimpleUploadedFile("clinic.xlsx", hostile([["姓名", "出生日期"], ["王秀英", "1950-03-08"]]))
+    page = _upload_and_run(client, upload)
+    assert page.context["result"]["ok"] is False and message in page.context["result"]["message"]
+    assert not SourceRecord.objects.exists() and not AuditEntry.objects.filter(event=actions.BATCH_IMPORTED).exists()
 
 
 def test_un_merging_on_the_page_needs_a_reason(client, doctor, wang):

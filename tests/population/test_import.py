@@ -19,11 +19,13 @@ from openpyxl import Workbook, load_workbook
 from shequ.core.actions import run_next_task
 from shequ.core.errors import NotFound
 from shequ.core.models import AuditEntry, Task, User
+from shequ.core.spreadsheet_child import decode_text
 from shequ.population.actions import PEOPLE_IMPORTED
 from shequ.population.choices import Relationship, ResidenceType
-from shequ.population.importing import decode_csv, import_people
+from shequ.population.importing import import_people
 from shequ.population.models import Household, LifeEvent, Person, Residence
 from tests.conftest import id_number, login
+from tests.core import hostile_files
 
 HEADERS = ["姓名", "证件号码", "性别", "手机", "居住类型", "小区", "楼号", "室号", "标签", "入住日期", "与户主关系"]
 ID_1 = id_number(dt.date(1948, 5, 1), "M", 301)
@@ -196,9 +198,9 @@ def test_a_csv_in_an_unreadable_encoding_is_a_clear_error(alice: User, org: Any,
 
 
 def test_decoding_prefers_utf8_and_falls_back_to_gb18030() -> None:
-    assert decode_csv("姓名".encode()) == "姓名"
-    assert decode_csv("\ufeff姓名".encode()) == "姓名"
-    assert decode_csv("姓名,楼号".encode("gbk")) == "姓名,楼号"
+    assert decode_text("姓名".encode()) == "姓名"
+    assert decode_text("\ufeff姓名".encode()) == "姓名"
+    assert decode_text("姓名,楼号".encode("gbk")) == "姓名,楼号"
 
 
 def test_an_address_outside_the_importers_area_is_refused(alice: User, org: Any) -> None:
@@ -250,6 +252,25 @@ def test_the_import_page_shows_alice_every_error_and_writes_nothing(client: Any,
     assert "import-errors" in page and "愚园新村" in page and "小区" in page
     assert bad not in page and bad[:6] + "********" + bad[-4:] in page
     assert Person.objects.count() == 0
+
+
+@pytest.mark.parametrize(("hostile", "message"), [
+    (lambda rows: hostile_files.huge_dimension([HEADERS, *rows]), "declares 1,048,576 rows × 16,384 columns"),
+    (lambda rows: hostile_files.far_corner([HEADERS, *rows]), "reaches 1,048,576 rows × 16,384 columns"),
+    (lambda rows: hostile_files.zip_bomb([HEADERS, *rows]), "packed suspiciously tightly"),
+    (lambda rows: hostile_files.corrupt([HEADERS, *rows]), "not an Excel workbook"),
+    (lambda rows: hostile_files.NOT_A_WORKBOOK, "not an Excel workbook"),
+])
+def test_a_hostile_workbook_is_reported_by_the_background_import_and_writes_nothing(
+        client: Any, alice: User, org: Any, hostile: Callable, message: str, settings: Any) -> None:
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = upload_and_run(login(client, alice), hostile(good_rows()))
+
+    assert response.status_code == 200
+    [error] = response.context["result"]["errors"]
+    assert message in error["message"] and error["row"] is None
+    assert Person.objects.count() == 0 and Household.objects.count() == 0
+    assert not AuditEntry.objects.filter(event=PEOPLE_IMPORTED).exists()
 
 
 def test_the_import_page_imports_a_good_file_and_says_how_many(client: Any, alice: User, org: Any) -> None:

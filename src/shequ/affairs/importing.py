@@ -7,24 +7,23 @@ name), 时限 time limit (a number), 时限单位 unit (工作日/小时), 所�
 
 from __future__ import annotations
 
-import io
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
-from openpyxl import load_workbook
 
 from shequ.affairs import actions
 from shequ.affairs.choices import SlaUnit
 from shequ.affairs.models import Department, Service
-from shequ.core import audit
+from shequ.core import audit, spreadsheets
 from shequ.core.errors import DomainError, NotFound
 from shequ.core.models import User
 from shequ.core.scopes import can
 
 MAX_ROWS = 2000
+READ_LIMITS = spreadsheets.with_limits(max_bytes=5 * 1024 * 1024, max_rows=MAX_ROWS + 1000, max_columns=100)
 COLUMNS: dict[str, tuple[str, ...]] = {
     "code": ("编码", "事项编码", "code"),
     "name": ("名称", "事项名称", "name"),
@@ -75,12 +74,11 @@ def _text(value: Any) -> str:
 
 
 def _rows(data: bytes) -> list[tuple[int, list[Any]]]:
+    """The first sheet, read in a contained child process (see core.spreadsheets)."""
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
-        raise DomainError(_("The file is not an Excel workbook (.xlsx).")) from exc
-    sheet = workbook.worksheets[0]
-    return [(number, list(cells)) for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1)]
+        return spreadsheets.read_table(data, "services.xlsx", limits=READ_LIMITS, kind="workbook")
+    except spreadsheets.SpreadsheetError as exc:
+        raise DomainError(exc.message) from exc
 
 
 def import_services(*, actor: User, data: bytes, dry_run: bool = False) -> ImportResult:

@@ -4,6 +4,7 @@ catalogue administration; and the resident's own requests on her phone. Thin: pa
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 from django import forms
@@ -34,6 +35,7 @@ from shequ.affairs.forms import (
     ServiceRequestForm,
 )
 from shequ.affairs.models import Department, DepartmentMember, EmergencyDispatch, Holiday, Service, ServiceRequest
+from shequ.core import actions as core_actions
 from shequ.core.errors import DomainError, NotFound
 from shequ.core.excel import xlsx_response
 from shequ.core.http import AuthedRequest
@@ -298,20 +300,26 @@ def service_edit(request: AuthedRequest, pk: int | None = None) -> HttpResponse:
     return render(request, "affairs/simple_form.html", {"form": form, "title": title})
 
 
+SERVICE_IMPORT_TASK = "affairs.import_services"
+
+
 @login_required
 def service_import(request: AuthedRequest) -> HttpResponse:
+    """Upload a catalogue workbook; it is read and checked (and imported) in the background, and the task page
+    shows every wrong row or what was imported."""
     _require(request, Service, "import")
     form = ImportForm(request.POST or None, request.FILES or None)
-    result = None
     if request.method == "POST" and form.is_valid():
-        result = importing.import_services(actor=request.user, data=form.cleaned_data["file"].read(),
-                                           dry_run=form.cleaned_data["dry_run"])
-        if result.ok and not form.cleaned_data["dry_run"]:
-            messages.success(request, _("%(created)d services created, %(updated)d updated.")
-                             % {"created": result.created, "updated": result.updated})
-            return redirect("affairs:service_list")
-    return render(request, "affairs/service_import.html", {"form": form, "result": result,
-                                                           "columns": importing.COLUMNS})
+        upload = form.cleaned_data["file"]
+        if upload.size > importing.READ_LIMITS.max_bytes:
+            form.add_error("file", _("The file is larger than %(mb)d MB; split it into smaller files.")
+                           % {"mb": importing.READ_LIMITS.max_bytes // (1024 * 1024)})
+        else:
+            task = core_actions.start_task(actor=request.user, kind=SERVICE_IMPORT_TASK, payload=upload.read(),
+                                           params={"filename": Path(upload.name).name,
+                                                   "dry_run": form.cleaned_data["dry_run"]})
+            return redirect("core:task", pk=task.pk)
+    return render(request, "affairs/service_import.html", {"form": form, "columns": importing.COLUMNS})
 
 
 @login_required

@@ -7,13 +7,14 @@ import hashlib
 import hmac
 import logging
 import secrets
+import threading
 import time
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import DatabaseError, connections, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -33,8 +34,10 @@ TASK_STARTED = "core.task_started"
 PERSONAL_DATA_EXPORTED = "core.personal_data_exported"
 AUDIT_HEALTH_READ = "core.audit_health_read"
 MAX_CODE_ATTEMPTS = 5
-# A running task reports progress at least this often; one silent for longer lost its worker.
-TASK_STALLED_AFTER = dt.timedelta(minutes=15)
+# While a task runs, a thread beside it renews its heartbeat this often (its lease), whatever the task is doing;
+# a running task whose heartbeat is older than TASK_STALLED_AFTER lost its runner, and any process may fail it.
+TASK_HEARTBEAT_SECONDS = 30.0
+TASK_STALLED_AFTER = dt.timedelta(minutes=5)
 
 logger = logging.getLogger("shequ.tasks")
 
@@ -238,7 +241,7 @@ def run_next_task() -> Task | None:
     if task is None:
         return None
     language = task.params.get("language") or settings.LANGUAGE_CODE
-    with translation.override(language):
+    with translation.override(language), _Heartbeat(task.pk):
         try:
             kind = TASK_KINDS.get(task.kind)
             if kind is None:
@@ -257,13 +260,55 @@ def run_next_task() -> Task | None:
     return task
 
 
-def fail_stalled_tasks() -> int:
-    """Tasks whose worker died (no progress for a long time) are marked failed, so the page stops waiting."""
+class _Heartbeat:
+    """Renews a running task's lease from a thread of its own, every :data:`TASK_HEARTBEAT_SECONDS`.
+
+    The heartbeat says the runner is alive, not that the task made progress: a long read or write that reports
+    nothing keeps its task, and a runner that was killed (out of memory, a deploy) stops renewing at once.
+    A renewal that fails (SQLite busy under a long write) is skipped; the next one tries again.
+    """
+
+    def __init__(self, task_pk: int) -> None:
+        self.task_pk = task_pk
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"task-{task_pk}-heartbeat", daemon=True)
+
+    def __enter__(self) -> _Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        try:
+            while not self._stop.wait(TASK_HEARTBEAT_SECONDS):
+                try:
+                    Task.objects.filter(pk=self.task_pk, status=TaskStatus.RUNNING).update(heartbeat_at=timezone.now())
+                except DatabaseError:
+                    logger.debug("heartbeat of task %s skipped", self.task_pk, exc_info=True)
+        finally:
+            connections.close_all()  # this thread's own connections
+
+
+def fail_stalled_tasks(*, pk: int | None = None) -> int:
+    """Fail running tasks whose runner died (no heartbeat within the lease), so their pages stop waiting.
+
+    Any process may call it: the worker at each turn of its loop, and the task page for the task it shows
+    (``pk``). The update is conditional, so of several processes only one fails a task, and a task whose
+    runner renewed its lease meanwhile is left running.
+    """
     cutoff = timezone.now() - TASK_STALLED_AFTER
     with translation.override(settings.LANGUAGE_CODE):
         message = _("The background worker stopped while running this task; start it again.")
-    return Task.objects.filter(status=TaskStatus.RUNNING, heartbeat_at__lt=cutoff).update(
-        status=TaskStatus.FAILED, error=message, payload=None, finished_at=timezone.now())
+    stalled = Task.objects.filter(status=TaskStatus.RUNNING, heartbeat_at__lt=cutoff)
+    if pk is not None:
+        stalled = stalled.filter(pk=pk)
+    count = stalled.update(status=TaskStatus.FAILED, error=message, payload=None, finished_at=timezone.now())
+    if count:
+        logger.warning("%d stalled tasks failed (no heartbeat since %s)", count, cutoff.isoformat())
+    return count
 
 
 def task_payload(task: Task) -> bytes:

@@ -69,4 +69,25 @@ TASK_KINDS: dict[str, TaskKind] = {kind.name: kind for kind in [
         result_template="linkage/_run_result.html",
         stages={"reading": _("Reading records"), "linking": _("Linking"), "writing": _("Saving")},
     ),
+    TaskKind(
+        name="library.import_catalogue",
+        function="shequ.library.tasks.run_import",
+        title=_("Import the catalogue"),
+        result_template="library/_import_result.html",
+        stages={"reading": _("Reading the file"), "writing": _("Saving")},
+    ),
+    TaskKind(
+        name="affairs.import_services",
+        function="shequ.affairs.tasks.run_import",
+        title=_("Import the service catalogue"),
+        result_template="affairs/_import_result.html",
+        stages={"reading": _("Reading the file")},
+    ),
+    TaskKind(
+        name="linkage.import_batch",
+        function="shequ.linkage.tasks.run_import",
+        title=_("Import records to link"),
+        result_template="linkage/_import_result.html",
+        stages={"reading": _("Reading the file"), "writing": _("Saving")},
+    ),
 ]}

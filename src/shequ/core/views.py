@@ -11,20 +11,23 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
 from shequ.core import actions, audit, queries
+from shequ.core.choices import TaskStatus
 from shequ.core.errors import NotFound
 from shequ.core.excel import xlsx_response
 from shequ.core.forms import AuditFilterForm, PhoneCodeForm, PhoneForm, StaffLoginForm
 from shequ.core.http import AuthedRequest
-from shequ.core.models import AuditEntry, User
+from shequ.core.models import AuditEntry, Task, User
 from shequ.core.scopes import can
 from shequ.core.tasks import TASK_KINDS
 
@@ -121,12 +124,25 @@ def audit_log(request: AuthedRequest) -> HttpResponse:
     return render(request, "core/audit_log.html", {"form": form, "page": page})
 
 
-@login_required
-def task_detail(request: AuthedRequest, pk: int) -> HttpResponse:
-    """A background task's progress (the page follows it until it ends), then its result."""
+def _own_task(request: AuthedRequest, pk: int) -> Task:
+    """The user's task; one whose runner died is failed first, so the page does not wait for ever."""
     task = queries.own_tasks(request.user).filter(pk=pk).first()
     if task is None:
         raise NotFound()
+    if task.status == TaskStatus.RUNNING and task.heartbeat_at is not None and (
+            task.heartbeat_at < timezone.now() - actions.TASK_STALLED_AFTER):
+        try:
+            actions.fail_stalled_tasks(pk=task.pk)
+        except DatabaseError:  # the database is busy (SQLite under a long write): the next poll tries again
+            return task
+        task.refresh_from_db()
+    return task
+
+
+@login_required
+def task_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    """A background task's progress (the page follows it until it ends), then its result."""
+    task = _own_task(request, pk)
     kind = TASK_KINDS.get(task.kind)
     return render(request, "core/task.html", {
         "task": task, "kind": kind, "stage": kind.stages.get(task.stage, "") if kind else "",
@@ -137,9 +153,7 @@ def task_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 def task_status(request: AuthedRequest, pk: int) -> JsonResponse:
     """What the task page polls: status, stage and counts."""
-    task = queries.own_tasks(request.user).filter(pk=pk).first()
-    if task is None:
-        raise NotFound()
+    task = _own_task(request, pk)
     kind = TASK_KINDS.get(task.kind)
     return JsonResponse({
         "status": task.status, "finished": task.finished, "stage": str(kind.stages.get(task.stage, "")) if kind else "",

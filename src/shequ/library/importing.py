@@ -5,16 +5,19 @@ All rows are imported or none; the page lists every row in error (see :func:`act
 
 from __future__ import annotations
 
-import io
+from collections.abc import Callable
 from typing import IO, Any
 
 from django.utils.translation import gettext as _
 
+from shequ.core import spreadsheets
 from shequ.core.errors import Invalid
 from shequ.core.models import User
 from shequ.library import actions
 
 MAX_BYTES = 10 * 1024 * 1024
+READ_LIMITS = spreadsheets.with_limits(max_bytes=MAX_BYTES, max_rows=50_000, max_columns=100)
+ERRORS_KEPT = 500
 # field -> accepted headers; the first is what the template writes (the Chinese headers are the file format).
 COLUMNS: dict[str, tuple[str, ...]] = {
     "isbn": ("ISBN", "isbn", "书号"),
@@ -37,16 +40,15 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-def read_rows(data: bytes) -> list[dict[str, Any]]:
-    from python_calamine import CalamineWorkbook
-
+def read_rows(data: bytes, filename: str = "catalogue.xlsx") -> list[dict[str, Any]]:
+    """The titles of a catalogue workbook, read in a contained child process (see core.spreadsheets)."""
     try:
-        table = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0).to_python()
-    except Exception as exc:  # calamine raises several kinds for a file that is not a workbook
-        raise Invalid(_("This file is not an Excel workbook (.xlsx) that can be read."), field="file") from exc
+        table = spreadsheets.read_table(data, filename, limits=READ_LIMITS, kind="workbook")
+    except spreadsheets.SpreadsheetError as exc:
+        raise Invalid(exc.message, field="file") from exc
     rows: list[dict[str, Any]] = []
     positions: dict[str, int] | None = None
-    for number, cells in enumerate(table, start=1):
+    for number, cells in table:
         texts = [_text(cell) for cell in cells]
         if not any(texts):
             continue
@@ -69,9 +71,27 @@ def read_rows(data: bytes) -> list[dict[str, Any]]:
     return rows
 
 
-def import_catalogue(*, actor: User, file: IO[bytes], filename: str) -> int:
-    data = file.read(MAX_BYTES + 1)
+def import_catalogue(*, actor: User, file: bytes | IO[bytes], filename: str) -> int:
+    """Every title of the file, or none (an Invalid whose ``details`` are the rows in error)."""
+    data = file if isinstance(file, bytes) else file.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
         raise Invalid(_("The file is larger than %(mb)d MB; split it into smaller files.")
                       % {"mb": MAX_BYTES // (1024 * 1024)}, field="file")
-    return actions.import_catalogue(actor=actor, rows=read_rows(data), filename=filename)
+    return actions.import_catalogue(actor=actor, rows=read_rows(data, filename), filename=filename)
+
+
+def import_report(*, actor: User, data: bytes, filename: str,
+                  progress: Callable[[str, int, int], None] | None = None) -> dict[str, Any]:
+    """What the background import shows on its task page: the titles imported, or why nothing was."""
+    report = progress or (lambda stage, done, total: None)
+    report("reading", 0, 0)
+    try:
+        rows = read_rows(data, filename)
+        report("writing", 0, len(rows))
+        created = actions.import_catalogue(actor=actor, rows=rows, filename=filename)
+    except Invalid as error:
+        return {"ok": False, "filename": filename, "message": str(error.message),
+                "errors": [[number, str(message)] for number, message in (error.details or [])][:ERRORS_KEPT],
+                "error_count": len(error.details or [])}
+    return {"ok": True, "filename": filename, "created": created, "rows": len(rows),
+            "summary": _("%(n)d titles imported.") % {"n": created}}

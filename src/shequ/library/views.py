@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from shequ.cards.models import Card
 from shequ.cards.queries import DeskHolder
+from shequ.core import actions as core_actions
 from shequ.core.errors import DomainError, NotFound
 from shequ.core.excel import xlsx_response
 from shequ.core.http import AuthedRequest
@@ -257,24 +259,25 @@ def my_loans(request: AuthedRequest) -> HttpResponse:
     })
 
 
+IMPORT_TASK = "library.import_catalogue"
+
+
 @login_required
 def import_catalogue(request: AuthedRequest) -> HttpResponse:
-    """Upload a catalogue spreadsheet: every row is imported, or none and the page lists the rows in error."""
+    """Upload a catalogue spreadsheet. It is read and imported in the background (every row, or none); the task
+    page follows it and then says how many titles came in or lists the rows in error."""
     _require(request, Title, "import")
     form = ImportForm(request.POST or None, request.FILES or None)
-    row_errors: list[tuple[int, str]] = []
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        try:
-            created = importing.import_catalogue(actor=request.user, file=upload, filename=upload.name)
-        except DomainError as error:
-            form.add_error(None, str(error.message))
-            row_errors = list(error.details or [])
+        if upload.size > importing.MAX_BYTES:
+            form.add_error("file", _("The file is larger than %(mb)d MB; split it into smaller files.")
+                           % {"mb": importing.MAX_BYTES // (1024 * 1024)})
         else:
-            messages.success(request, _("%(n)d titles imported.") % {"n": created})
-            return redirect("library:catalogue")
-    return render(request, "library/import.html", {"form": form, "row_errors": row_errors,
-                                                   "columns": importing.TEMPLATE_HEADERS})
+            task = core_actions.start_task(actor=request.user, kind=IMPORT_TASK, payload=upload.read(),
+                                           params={"filename": Path(upload.name).name})
+            return redirect("core:task", pk=task.pk)
+    return render(request, "library/import.html", {"form": form, "columns": importing.TEMPLATE_HEADERS})
 
 
 @login_required

@@ -6,9 +6,7 @@ and refuses (with the same NotFound a forbidden read gets) what the actor's role
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import time
 from collections.abc import Callable
 from typing import Any
@@ -17,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shequ.core import audit
+from shequ.core import audit, spreadsheets
 from shequ.core.errors import Conflict, Invalid, NotFound
 from shequ.core.models import User
 from shequ.core.scopes import can, get_visible
@@ -73,20 +71,18 @@ def _subdistrict(actor: User) -> int:
     return actor.subdistrict_id
 
 
-def _rows(data: bytes, filename: str) -> list[list[Any]]:
-    if filename.lower().endswith((".xlsx", ".xls")):
-        from python_calamine import CalamineWorkbook
+# A batch is a clinic's export: smaller than the registry, and never wider than a few dozen columns.
+READ_LIMITS = spreadsheets.with_limits(max_bytes=20 * 1024 * 1024, max_rows=200_000, max_columns=100)
 
-        try:
-            sheet = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0)
-            return [list(row) for row in sheet.to_python(skip_empty_area=False)]
-        except Exception as exc:  # calamine raises several kinds for a file that is not a workbook
-            raise Invalid(_("This file is not an Excel workbook (.xlsx) that can be read.")) from exc
+
+def _rows(data: bytes, filename: str) -> list[list[Any]]:
+    """The rows of the file, read in a contained child process (see core.spreadsheets)."""
+    kind = "workbook" if filename.lower().endswith((".xlsx", ".xlsm", ".xls")) else "text"
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("gb18030", errors="strict")
-    return [list(row) for row in csv.reader(io.StringIO(text))]
+        table = spreadsheets.read_table(data, filename, limits=READ_LIMITS, kind=kind)
+    except spreadsheets.SpreadsheetError as exc:
+        raise Invalid(exc.message, field="file") from exc
+    return [cells for _number, cells in table]
 
 
 def _date(value: Any) -> dt.date | None:
@@ -141,11 +137,12 @@ def parse_batch(data: bytes, filename: str) -> list[dict[str, Any]]:
     return parsed
 
 
-@transaction.atomic(durable=True)
 def import_batch(*, actor: User, kind: str, data: bytes, filename: str) -> SourceBatch:
-    """Import a CSV or Excel file of clinic encounters or health records: all rows, or none."""
+    """Import a CSV or Excel file of clinic encounters or health records: all rows, or none.
+
+    The file is read (in a contained child process) before the transaction that writes its rows begins."""
     _require(actor, SourceRecord, "import")
-    return _save_batch(actor=actor, kind=kind, rows=parse_batch(data, filename), filename=filename)
+    return import_records(actor=actor, kind=kind, rows=parse_batch(data, filename), filename=filename)
 
 
 @transaction.atomic(durable=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -19,6 +21,7 @@ from shequ.linkage.forms import BatchForm, DecisionForm, UnmergeForm
 from shequ.linkage.models import LinkageRun, SourceRecord
 
 RUN_TASK = "linkage.run"
+IMPORT_TASK = "linkage.import_batch"
 
 
 def _require(request: AuthedRequest, model: type, action: str) -> None:
@@ -35,16 +38,15 @@ def overview(request: AuthedRequest) -> HttpResponse:
         form = BatchForm(request.POST, request.FILES)
         if form.is_valid():
             upload = form.cleaned_data["file"]
-            try:
-                batch = actions.import_batch(actor=request.user, kind=form.cleaned_data["kind"], data=upload.read(),
-                                             filename=upload.name)
-            except DomainError as error:
-                form.add_error(None, str(error.message))
-                for detail in error.details or []:
-                    form.add_error(None, str(detail))
+            if upload.size > actions.READ_LIMITS.max_bytes:
+                form.add_error("file", _("The file is larger than %(mb)d MB; split it into smaller files.")
+                               % {"mb": actions.READ_LIMITS.max_bytes // (1024 * 1024)})
             else:
-                messages.success(request, _("%(n)d records imported.") % {"n": batch.rows})
-                return redirect("linkage:overview")
+                # Read and imported by the task worker: an upload is never parsed inside a web request.
+                task = core_actions.start_task(actor=request.user, kind=IMPORT_TASK, payload=upload.read(),
+                                               params={"kind": form.cleaned_data["kind"],
+                                                       "filename": Path(upload.name).name})
+                return redirect("core:task", pk=task.pk)
     return render(request, "linkage/overview.html", {
         "form": form, "batches": queries.batches(request.user)[:10], "runs": queries.runs(request.user)[:10],
         "backlog": queries.review_queue(request.user).count(),

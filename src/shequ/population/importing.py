@@ -11,9 +11,7 @@ not matter and unknown columns are ignored.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 import uuid
 from collections import Counter, defaultdict
@@ -28,7 +26,7 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shequ.core import audit, crypto, idnumbers
+from shequ.core import audit, crypto, idnumbers, spreadsheets
 from shequ.core.bulk import insert_many, insert_rows
 from shequ.core.errors import Conflict, DomainError, NotFound
 from shequ.core.lookups import any_chunks
@@ -41,6 +39,8 @@ from shequ.population.models import Household, LifeEvent, Person, Residence, Tag
 
 MAX_ROWS = 100_000
 MAX_BYTES = 20 * 1024 * 1024
+# What the reader accepts before this importer counts the rows: room for a header and blank lines.
+READ_LIMITS = spreadsheets.with_limits(max_bytes=MAX_BYTES, max_rows=MAX_ROWS + 10_000)
 ERRORS_KEPT = 500  # in the report a background import keeps; the count of all of them is kept too
 CHECK_PROGRESS_EVERY = 1000
 
@@ -199,57 +199,14 @@ def _read_bytes(file: bytes | IO[bytes] | str | Path) -> bytes:
     return data
 
 
-def decode_csv(data: bytes) -> str:
-    """UTF-8 (with or without the BOM Excel writes), then GB18030 (which covers GBK exports of Chinese Excel)."""
-    candidates = ["utf-16"] if data.startswith((b"\xff\xfe", b"\xfe\xff")) else ["utf-8-sig", "gb18030"]
-    for encoding in candidates:
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        # UTF-16 without a BOM "decodes" as GB18030 full of NULs; random bytes give control characters.
-        if "\x00" in text or any(ord(ch) < 32 and ch not in "\r\n\t" for ch in text):
-            continue
-        return text
-    raise ImportFileError(_(
-        "The text encoding of this CSV file cannot be read. In Excel, save it as \"CSV UTF-8\" or as an "
-        ".xlsx workbook and upload it again."
-    ))
-
-
-def _csv_rows(data: bytes) -> Iterator[tuple[int, list[Any]]]:
-    text = decode_csv(data)
-    first_line = text.split("\n", 1)[0]
-    delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    for row in reader:
-        # The line the record ends on, which is the row Excel shows unless a quoted cell spans lines.
-        yield reader.line_num, list(row)
-
-
-def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[Any]]]:
-    """The first sheet of an .xlsx (or old .xls) workbook, read by calamine: several times faster than
-    openpyxl for a large sheet, which is most of an import's reading time."""
-    from python_calamine import CalamineWorkbook
-
-    try:
-        sheet = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0)
-        rows = sheet.to_python(skip_empty_area=False)
-    except Exception as exc:  # calamine raises several kinds for a file that is not a workbook
-        raise ImportFileError(_("This file is not an Excel workbook (.xlsx) that can be read.")) from exc
-    for number, row in enumerate(rows, start=1):
-        yield number, [None if value == "" else value for value in row]
-
-
 def _table(data: bytes, filename: str) -> Iterator[tuple[int, list[Any]]]:
-    suffix = Path(filename).suffix.lower()
-    if suffix in (".xlsx", ".xlsm", ".xls"):
-        return _xlsx_rows(data)
-    if suffix in (".csv", ".txt"):
-        return _csv_rows(data)
-    if data[:4] == b"PK\x03\x04" or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        return _xlsx_rows(data)
-    return _csv_rows(data)
+    """The rows of the first sheet (or of a CSV), read in a contained child process (see core.spreadsheets)."""
+    try:
+        rows = spreadsheets.read_table(data, filename, limits=READ_LIMITS)
+    except spreadsheets.SpreadsheetError as exc:
+        raise ImportFileError(exc.message) from exc
+    for number, row in rows:
+        yield number, [None if value == "" else value for value in row]
 
 
 def _header_key(text: Any) -> str:

@@ -3,17 +3,87 @@
 Granian parses HTTP in Rust and keeps connections alive (phones on slow networks reconnect less); a light
 request costs the web workers 5-15% less CPU than under gunicorn's sync workers, and a request creation about
 the same (``bench/affairs_api_load.py --compare``).
+
+The task worker beside it is supervised (:class:`WorkerSupervisor`): one that dies is logged and started again.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
+import threading
+import time
 from typing import Any
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+logger = logging.getLogger("shequ.serve")
+
+
+class WorkerSupervisor:
+    """Keeps one ``shequ worker`` running beside the web server, and restarts it when it dies.
+
+    The worker runs the imports users start and the periodic jobs (escalations, permit reminders, the
+    nightly reconciliation); if it died unnoticed, they would stop silently while the pages still answer.
+    A worker that exits is logged and started again after a pause that doubles (1 s up to 60 s) while it
+    keeps dying soon after starting, and goes back to 1 s once one has run for a minute.
+    """
+
+    FIRST_DELAY = 1.0
+    MAX_DELAY = 60.0
+    STABLE_AFTER = 60.0
+    STOP_TIMEOUT = 30.0
+
+    def __init__(self, command: list[str]) -> None:
+        self.command = command
+        self.process: subprocess.Popen[bytes] | None = None
+        self.restarts = 0
+        self._stopping = threading.Event()
+        self._lock = threading.Lock()
+        self._watcher = threading.Thread(target=self._watch, name="worker-supervisor", daemon=True)
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(self.command)  # noqa: S603 (our own interpreter, fixed arguments)
+        self._watcher.start()
+
+    def _watch(self) -> None:
+        delay = self.FIRST_DELAY
+        while True:
+            process = self.process
+            assert process is not None
+            started = time.monotonic()
+            code = process.wait()
+            if self._stopping.is_set():
+                return
+            if time.monotonic() - started >= self.STABLE_AFTER:
+                delay = self.FIRST_DELAY
+            logger.error("the task worker (pid %s) exited with code %s; starting it again in %.0f s",
+                         process.pid, code, delay)
+            if self._stopping.wait(delay):
+                return
+            delay = min(delay * 2, self.MAX_DELAY)
+            with self._lock:
+                if self._stopping.is_set():
+                    return
+                self.process = subprocess.Popen(self.command)  # noqa: S603 (as above)
+                self.restarts += 1
+            logger.warning("the task worker was started again (pid %s)", self.process.pid)
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopping.set()
+            process = self.process
+        if process is None:
+            return
+        process.terminate()
+        try:
+            process.wait(timeout=self.STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:  # a job that ignores the request to stop
+            process.kill()
+            process.wait()
 
 
 def split_bind(bind: str) -> tuple[str, int]:
@@ -44,16 +114,13 @@ class Command(BaseCommand):
         server = Granian("shequ.wsgi:application", address=address, port=port, interface=Interfaces.WSGI,
                          workers=workers, blocking_threads=threads, log_access=True)
         # The embedded default: one background worker runs beside the web workers, no broker needed.
-        worker = None if no_worker else subprocess.Popen([sys.executable, "-m", "shequ.cli", "worker"])
+        worker = None if no_worker else WorkerSupervisor([sys.executable, "-m", "shequ.cli", "worker"])
+        if worker is not None:
+            worker.start()
         self.stdout.write(f"Shequ is serving at http://{bind}/  (Ctrl+C to stop)")
         self.stdout.flush()
         try:
             server.serve()
         finally:
             if worker is not None:
-                worker.terminate()
-                try:
-                    worker.wait(timeout=30)
-                except subprocess.TimeoutExpired:  # a job that ignores the request to stop
-                    worker.kill()
-                    worker.wait()
+                worker.stop()

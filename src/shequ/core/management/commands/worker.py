@@ -46,9 +46,7 @@ class Command(BaseCommand):
     @staticmethod
     def run_tasks() -> None:
         try:
-            stalled = actions.fail_stalled_tasks()
-            if stalled:
-                logger.warning("%d stalled tasks marked failed", stalled)
+            actions.fail_stalled_tasks()  # logs what it failed
             while (task := actions.run_next_task()) is not None:
                 logger.info("task %s (%s) %s", task.pk, task.kind, task.status)
         except Exception:
