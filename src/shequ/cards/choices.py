@@ -22,6 +22,7 @@ class AccountKind(models.TextChoices):
     """The system side of every transaction: where a wallet's value comes from or goes to."""
 
     CASH_BOX = "cash_box", _("Top-up cash box")
+    CASH_INTAKE = "cash_intake", _("Cash taken in at the desk")
     SUBSIDY_FUND = "subsidy_fund", _("Meal subsidy fund")
     CHARITY_FUND = "charity_fund", _("Charity fund")
     CANTEEN = "canteen", _("Canteen settlement")
@@ -33,6 +34,7 @@ class AccountKind(models.TextChoices):
 
 class TransactionKind(models.TextChoices):
     TOP_UP = "top_up", _("Top-up")
+    CASH_IN = "cash_in", _("Cash put in a cash box")
     PAYMENT = "payment", _("Payment")
     CREDIT = "credit", _("Credit")
     TRANSFER = "transfer", _("Transfer to a new card")
@@ -45,6 +47,7 @@ class TerminalKind(models.TextChoices):
     CHARITY_TILL = "charity_till", _("Charity-shop till")
     LIBRARY_DESK = "library_desk", _("Library desk")
     VOLUNTEER_KIOSK = "volunteer_kiosk", _("Volunteer kiosk")
+    TOP_UP_DESK = "top_up_desk", _("Top-up desk")
 
 
 class CancelReason(models.TextChoices):

@@ -214,3 +214,30 @@ class Entry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.transaction_id}: {self.amount}"
+
+
+class TopUpSlip(models.Model):
+    """The slip a desk prints for one top-up: what the holder handed over in cash and which desk took it.
+
+    The reconciliation matches every top-up transaction with its slip, desk by desk."""
+
+    subdistrict = models.ForeignKey(Subdistrict, on_delete=models.PROTECT, related_name="+")
+    card = models.ForeignKey(Card, on_delete=models.PROTECT, related_name="top_up_slips")
+    terminal = models.ForeignKey(Terminal, on_delete=models.PROTECT, null=True, blank=True, related_name="slips")
+    clerk = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    amount_fen = models.PositiveIntegerField(_("amount (fen)"))
+    transaction = models.OneToOneField(Transaction, on_delete=models.PROTECT, related_name="slip")
+    created_at = models.DateTimeField(_("time"), auto_now_add=True)
+
+    SCOPE: ClassVar[ScopePaths] = ScopePaths(
+        subdistrict="subdistrict", neighborhood="card__person__neighborhood", resident="card__person__user",
+    )
+
+    class Meta:
+        verbose_name = _("top-up slip")
+        verbose_name_plural = _("top-up slips")
+        ordering = ["-created_at", "-id"]
+        constraints = [models.CheckConstraint(condition=Q(amount_fen__gt=0), name="topupslip_amount_positive")]
+
+    def __str__(self) -> str:
+        return f"CZ{self.pk:08d}"
