@@ -6,12 +6,16 @@ Terminal API, under ``/api/v1/terminal/``, authenticated by the device's own tok
 - ``GET  card/?number=…`` (or ``?qr=…``): the card's status and balances, to show at the till;
 - ``POST pay/`` and ``POST credit/``: ``{card, wallet, amount_fen, idempotency_key, memo?, occurred_at?}``,
   answering 201 with the transaction, or 200 with the first one when the key was seen before;
+- ``POST top-up/`` ``{card, amount_fen, idempotency_key, memo?}`` and ``POST cash/`` ``{amount_fen,
+  idempotency_key, memo?}``: a top-up desk tops a card up from its cash box, and counts notes into the box;
 - ``POST batch/``: ``{transactions: [{op: "pay"|"credit", …same fields…}, …]}`` from a till that was
   offline: each item applied once, in order, in its own database transaction; each result says
   ``applied``, ``duplicate`` (seen before: the first result) or ``rejected`` with a ``code`` and ``reason``.
   Other apps add operations to :data:`BATCH_OPERATIONS` (dining adds ``meal``).
 
-The counter account is always the terminal's own: a device can move value only at its place.
+The counter account is always the terminal's own: a device can move value only at its place, and only the
+kinds of transaction its kind may post (:mod:`shequ.cards.rules`; refused with 403 ``not_allowed_here``). A
+card of another sub-district is unknown to a terminal (404), whether read or charged.
 """
 
 from __future__ import annotations
@@ -123,20 +127,29 @@ def validated(serializer_class: type[serializers.Serializer[Any]], data: Any) ->
     return dict(serializer.validated_data)
 
 
-def find_card(value: str) -> Card:
+def find_card(value: str, subdistrict_id: int | None) -> Card:
+    """The card shown at a till, by number or QR payload; a card of another sub-district is not found."""
     value = value.strip()
-    return queries.card_by_qr(value) if value.startswith("SHEQU-CARD:") else queries.card_by_number(value)
+    card = queries.card_by_qr(value) if value.startswith("SHEQU-CARD:") else queries.card_by_number(value)
+    if card.subdistrict_id != subdistrict_id:
+        raise NotFound(_("No card with this number."), field="card")
+    return card
+
+
+def fresh(txn: Transaction) -> Transaction:
+    """The transaction with what its answer shows loaded, keeping whether it was a replay."""
+    loaded = Transaction.objects.select_related("card").prefetch_related("entries__wallet").get(pk=txn.pk)
+    loaded.replayed = bool(getattr(txn, "replayed", False))  # type: ignore[attr-defined]
+    return loaded
 
 
 def _apply(op: str, terminal: Terminal, user: Any, data: dict[str, Any]) -> Transaction:
-    card = find_card(data["card"])
+    card = find_card(data["card"], terminal.subdistrict_id)
     action = actions.pay if op == "pay" else actions.credit
     txn = action(actor=user, card=card, wallet=data["wallet"], amount_fen=data["amount_fen"],
                  counter_account=terminal.account, idempotency_key=data["idempotency_key"], terminal=terminal,
                  memo=data.get("memo") or "", occurred_at=data.get("occurred_at"))
-    fresh = Transaction.objects.select_related("card").prefetch_related("entries__wallet").get(pk=txn.pk)
-    fresh.replayed = bool(getattr(txn, "replayed", False))  # type: ignore[attr-defined]
-    return fresh
+    return fresh(txn)
 
 
 def _answer(txn: Transaction) -> Response:
@@ -159,7 +172,8 @@ class TerminalCardView(TerminalView):
         number, qr = request.query_params.get("number", ""), request.query_params.get("qr", "")
         if not (number or qr):
             raise Invalid(_("Give the card number or the QR code."), field="number")
-        card = queries.card_by_qr(qr) if qr else queries.card_by_number(number)
+        assert isinstance(request.auth, Terminal)
+        card = find_card(qr or number, request.auth.subdistrict_id)
         name = card.person.name
         return Response({"number": card.number, "status": card.status,
                          "holder": name[:1] + "*" * (len(name) - 1), "balances": queries.balances(card)})
@@ -177,6 +191,40 @@ class TerminalPayView(TerminalView):
 
 class TerminalCreditView(TerminalPayView):
     op = "credit"
+
+
+class TopUpSerializer(serializers.Serializer[Any]):
+    card = serializers.CharField(max_length=200, help_text="card number, or the QR code's payload")
+    amount_fen = serializers.IntegerField(min_value=1, max_value=actions.MAX_AMOUNT)
+    idempotency_key = serializers.CharField(max_length=100)
+    memo = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class CashInSerializer(serializers.Serializer[Any]):
+    amount_fen = serializers.IntegerField(min_value=1, max_value=actions.MAX_AMOUNT)
+    idempotency_key = serializers.CharField(max_length=100)
+    memo = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class TerminalTopUpView(TerminalView):
+    @extend_schema(request=TopUpSerializer, responses={201: TransactionOutSerializer, 200: TransactionOutSerializer})
+    def post(self, request: Request) -> Response:
+        data = validated(TopUpSerializer, request.data)
+        assert isinstance(request.auth, Terminal)
+        txn = actions.top_up(actor=request.user, card=find_card(data["card"], request.auth.subdistrict_id),
+                             amount_fen=data["amount_fen"], idempotency_key=data["idempotency_key"],
+                             terminal=request.auth, memo=data["memo"])
+        return _answer(fresh(txn))
+
+
+class TerminalCashInView(TerminalView):
+    @extend_schema(request=CashInSerializer, responses={201: TransactionOutSerializer, 200: TransactionOutSerializer})
+    def post(self, request: Request) -> Response:
+        data = validated(CashInSerializer, request.data)
+        assert isinstance(request.auth, Terminal)
+        txn = actions.record_cash(actor=request.user, amount_fen=data["amount_fen"],
+                                  idempotency_key=data["idempotency_key"], terminal=request.auth, memo=data["memo"])
+        return _answer(fresh(txn))
 
 
 class TerminalBatchView(TerminalView):
@@ -245,4 +293,6 @@ def terminal_urls() -> list[Any]:
         path("terminal/pay/", TerminalPayView.as_view(), name="terminal-pay"),
         path("terminal/credit/", TerminalCreditView.as_view(), name="terminal-credit"),
         path("terminal/batch/", TerminalBatchView.as_view(), name="terminal-batch"),
+        path("terminal/top-up/", TerminalTopUpView.as_view(), name="terminal-top-up"),
+        path("terminal/cash/", TerminalCashInView.as_view(), name="terminal-cash"),
     ]
