@@ -31,6 +31,8 @@ Money — each returns the :class:`Transaction`:
 
 Helpers for other apps' actions (inside their transaction):
     system_account(subdistrict_id, kind, code="", name="") -> Account   # the named account, opened on first use
+    place_account(actor, subdistrict_id, kind) -> Account       # a terminal's own account, else the above
+    terminal_of(actor) -> Terminal | None                       # the terminal whose service user this is
     lock_card(card) -> Card                                     # row lock until the transaction ends
                                                                 # (the lock order: shequ.cards.locks)
     Leg(amount, wallet="", account=None)                        # one side of a ``post``
@@ -64,7 +66,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from shequ.cards import locks, numbers, rules
-from shequ.cards.choices import AccountKind, CancelReason, CardStatus, TerminalKind, TransactionKind, WalletKind
+from shequ.cards.choices import (
+    AccountKind,
+    CancelReason,
+    CardStatus,
+    Operation,
+    TerminalKind,
+    TransactionKind,
+    WalletKind,
+)
 from shequ.cards.models import Account, Card, Entry, Terminal, TopUpSlip, Transaction, Wallet
 from shequ.core import audit
 from shequ.core.errors import Conflict, Invalid, NotFound
@@ -152,6 +162,14 @@ def lock_card(card: Card) -> Card:
     (dining's daily limit) cannot be raced by a second till. Postings take the same lock first; the holder's
     person row is loaded, never locked (see :mod:`shequ.cards.locks` for the one lock order)."""
     return locks.lock_card(card)
+
+
+def place_account(actor: User, subdistrict_id: int, kind: str) -> Account:
+    """The account of this kind where ``actor`` works: a terminal's own (its place), else the sub-district's."""
+    terminal = terminal_of(actor)
+    if terminal is not None and terminal.account.kind == kind:
+        return terminal.account
+    return system_account(subdistrict_id, kind)
 
 
 def terminal_of(actor: User) -> Terminal | None:
@@ -412,7 +430,7 @@ def _sides(legs: Sequence[Leg]) -> list[tuple[str, int]]:
 
 
 def _check_place(actor: User, terminal: Terminal | None, subdistrict_id: int, legs: Sequence[Leg], kind: str,
-                 *, reverses: str | None = None) -> Terminal | None:
+                 operation: str, *, reverses: Transaction | None = None) -> Terminal | None:
     """Who may post this, where: returns the terminal the posting is made by (the actor's own, if any).
 
     A terminal's service user always posts as its terminal, so the table of :mod:`shequ.cards.rules` holds
@@ -422,18 +440,17 @@ def _check_place(actor: User, terminal: Terminal | None, subdistrict_id: int, le
     if (terminal is not None and (own is None or own.pk != terminal.pk)) or (own is not None and not own.is_active):
         raise NotFound()
     if own is not None:
+        rules.check_terminal(own.kind, kind, operation, reversing=reverses.operation if reverses else "")
         accounts = [leg.account for leg in legs if leg.account is not None]
-        if not any(account.pk == own.account_id for account in accounts):
-            rules.check_terminal(own.kind, kind, own.account.kind, set())
-            raise rules.NotAllowedHere(_("A terminal moves value only at its own place (its account)."))
-        rules.check_terminal(own.kind, kind, own.account.kind,
-                             {account.kind for account in accounts if account.pk != own.account_id})
+        rules.check_terminal_accounts(own.kind, own.account.kind,
+                                      {account.kind for account in accounts if account.pk != own.account_id},
+                                      touches_own=any(account.pk == own.account_id for account in accounts))
     elif actor.subdistrict_id != subdistrict_id:
         raise NotFound()
     for leg in legs:
         if leg.account is not None and leg.account.subdistrict_id != subdistrict_id:
             raise NotFound()
-    rules.check_legs(kind, rules.pairs(_sides(legs)), reverses=reverses)
+    rules.check_legs(kind, rules.pairs(_sides(legs)), reverses=reverses.kind if reverses else None)
     return own
 
 
@@ -478,9 +495,11 @@ def _apply(txn: Transaction, card: Card | None, legs: Sequence[Leg], *, require_
 
 @transaction.atomic
 def post(*, actor: User, kind: str, card: Card | None, legs: Sequence[Leg], idempotency_key: str = "",
-         terminal: Terminal | None = None, memo: str = "", occurred_at: dt.datetime | None = None) -> Transaction:
+         terminal: Terminal | None = None, memo: str = "", occurred_at: dt.datetime | None = None,
+         operation: str = "") -> Transaction:
     """Post one balanced transaction touching ``card``'s wallets and system accounts (``card`` is None only
-    for a movement between system accounts: cash counted into a box). See the module docstring."""
+    for a movement between system accounts: cash counted into a box). ``operation`` says what it is for (a
+    :class:`~shequ.cards.choices.Operation`); a terminal posts only its kind's. See the module docstring."""
     if kind not in TransactionKind.values or kind == TransactionKind.REVERSAL:
         raise Invalid(_("Unknown transaction kind."), field="kind")
     if len(legs) < 2 or sum(leg.amount for leg in legs) != 0:
@@ -492,7 +511,9 @@ def post(*, actor: User, kind: str, card: Card | None, legs: Sequence[Leg], idem
             raise Invalid(_("Unknown wallet."), field="wallet")
     subdistrict_id = card.subdistrict_id if card is not None else next(
         leg.account.subdistrict_id for leg in legs if leg.account is not None)
-    terminal = _check_place(actor, terminal, subdistrict_id, legs, kind)
+    if operation and operation not in Operation.values:
+        raise Invalid(_("Unknown operation."), field="operation")
+    terminal = _check_place(actor, terminal, subdistrict_id, legs, kind, operation)
     key = _scoped_key(actor, terminal, idempotency_key)
     fingerprint = _fingerprint(kind, card, legs) if key else ""
     if key and (first := _replay(key, fingerprint)) is not None:
@@ -502,7 +523,8 @@ def post(*, actor: User, kind: str, card: Card | None, legs: Sequence[Leg], idem
         with transaction.atomic():
             txn = Transaction.objects.create(
                 kind=kind, card=card, subdistrict_id=subdistrict_id, actor=actor, terminal=terminal,
-                idempotency_key=key, fingerprint=fingerprint, memo=memo[:200], occurred_at=occurred_at)
+                idempotency_key=key, fingerprint=fingerprint, memo=memo[:200], occurred_at=occurred_at,
+                operation=operation)
     except IntegrityError:
         if key and (first := _replay(key, fingerprint)) is not None:
             return first
@@ -545,7 +567,8 @@ def record_cash(*, actor: User, amount_fen: int, idempotency_key: str = "", term
         box = cash_box
     intake = system_account(box.subdistrict_id, AccountKind.CASH_INTAKE)
     return post(actor=actor, kind=TransactionKind.CASH_IN, card=None, idempotency_key=idempotency_key,
-                terminal=desk, memo=memo, legs=[Leg(amount=amount, account=box), Leg(amount=-amount, account=intake)])
+                terminal=desk, memo=memo, operation=Operation.CASH_IN,
+                legs=[Leg(amount=amount, account=box), Leg(amount=-amount, account=intake)])
 
 
 @transaction.atomic
@@ -566,7 +589,7 @@ def top_up(*, actor: User, card: Card, amount_fen: int, idempotency_key: str = "
         record_cash(actor=actor, amount_fen=amount, cash_box=box, memo=memo or card.number,
                     idempotency_key=f"{idempotency_key.strip()}:cash" if key else "")
     txn = post(actor=actor, kind=TransactionKind.TOP_UP, card=card, idempotency_key=idempotency_key,
-               terminal=desk, memo=memo, legs=legs)
+               terminal=desk, memo=memo, legs=legs, operation=Operation.TOP_UP)
     if not getattr(txn, "replayed", False):
         TopUpSlip.objects.create(subdistrict_id=card.subdistrict_id, card=card, terminal=desk, clerk=actor,
                                  amount_fen=amount, transaction=txn)
@@ -575,21 +598,21 @@ def top_up(*, actor: User, card: Card, amount_fen: int, idempotency_key: str = "
 
 def pay(*, actor: User, card: Card, wallet: str, amount_fen: int, counter_account: Account,
         idempotency_key: str = "", terminal: Terminal | None = None, memo: str = "",
-        occurred_at: dt.datetime | None = None) -> Transaction:
+        occurred_at: dt.datetime | None = None, operation: str = "") -> Transaction:
     """The card pays ``amount_fen`` from one wallet to ``counter_account`` (a canteen, the charity shop …)."""
     amount = _amount(amount_fen)
     return post(actor=actor, kind=TransactionKind.PAYMENT, card=card, idempotency_key=idempotency_key,
-                terminal=terminal, memo=memo, occurred_at=occurred_at,
+                terminal=terminal, memo=memo, occurred_at=occurred_at, operation=operation,
                 legs=[Leg(amount=-amount, wallet=wallet), Leg(amount=amount, account=counter_account)])
 
 
 def credit(*, actor: User, card: Card, wallet: str, amount_fen: int, counter_account: Account,
            idempotency_key: str = "", terminal: Terminal | None = None, memo: str = "",
-           occurred_at: dt.datetime | None = None) -> Transaction:
+           occurred_at: dt.datetime | None = None, operation: str = "") -> Transaction:
     """The card receives ``amount_fen`` into one wallet from ``counter_account`` (subsidy fund, time bank …)."""
     amount = _amount(amount_fen)
     return post(actor=actor, kind=TransactionKind.CREDIT, card=card, idempotency_key=idempotency_key,
-                terminal=terminal, memo=memo, occurred_at=occurred_at,
+                terminal=terminal, memo=memo, occurred_at=occurred_at, operation=operation,
                 legs=[Leg(amount=amount, wallet=wallet), Leg(amount=-amount, account=counter_account)])
 
 
@@ -611,7 +634,7 @@ def reverse(*, actor: User, transaction: Transaction, reason: str, idempotency_k
     if any(e.wallet is not None and e.wallet.card_id != card.pk for e in original.entries.select_related("wallet")):
         raise Conflict(_("This transaction moved value between cards and cannot be reversed here."))
     terminal = _check_place(actor, terminal, card.subdistrict_id, legs, TransactionKind.REVERSAL,
-                            reverses=original.kind)
+                            original.operation, reverses=original)
     if terminal is None:
         _require(actor, Transaction, "change")
     elif original.terminal_id != terminal.pk:
@@ -624,7 +647,8 @@ def reverse(*, actor: User, transaction: Transaction, reason: str, idempotency_k
         with db_transaction.atomic():
             txn = Transaction.objects.create(
                 kind=TransactionKind.REVERSAL, card=card, subdistrict_id=original.subdistrict_id, actor=actor,
-                terminal=terminal, idempotency_key=key, fingerprint=fingerprint, memo=reason[:200], reverses=original)
+                terminal=terminal, idempotency_key=key, fingerprint=fingerprint, memo=reason[:200], reverses=original,
+                operation=original.operation)
     except IntegrityError:
         if key and (first := _replay(key, fingerprint)) is not None:
             return first

@@ -42,6 +42,16 @@ class TransactionKind(models.TextChoices):
     REVERSAL = "reversal", _("Reversal")
 
 
+class Operation(models.TextChoices):
+    """What a transaction was for, in its app's terms: a terminal may post only its kind's operations."""
+
+    MEAL = "meal", _("Meal")
+    SALE = "sale", _("Charity-shop sale")
+    TOP_UP = "top_up", _("Top-up")
+    CASH_IN = "cash_in", _("Cash counted into a cash box")
+    SHIFT = "shift", _("Time banked for a shift served")
+
+
 class TerminalKind(models.TextChoices):
     CANTEEN_TILL = "canteen_till", _("Canteen till")
     CHARITY_TILL = "charity_till", _("Charity-shop till")

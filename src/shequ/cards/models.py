@@ -18,7 +18,15 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from shequ.cards.choices import AccountKind, CancelReason, CardStatus, TerminalKind, TransactionKind, WalletKind
+from shequ.cards.choices import (
+    AccountKind,
+    CancelReason,
+    CardStatus,
+    Operation,
+    TerminalKind,
+    TransactionKind,
+    WalletKind,
+)
 from shequ.core.models import Neighborhood, Subdistrict
 from shequ.core.scopes import ScopePaths
 
@@ -119,10 +127,11 @@ class Account(models.Model):
 
 
 class Terminal(models.Model):
-    """A registered device (canteen till, charity till, library desk, volunteer kiosk).
+    """A registered device (canteen till, charity till, top-up desk, library desk, volunteer kiosk).
 
     It authenticates with its own token (only a hash is stored) and acts as its own service user;
-    it may move value only between cards and its own ``account``: that is its place.
+    it may move value only between cards and its own ``account``: that is its place; what each kind may
+    post is the table in :mod:`shequ.cards.rules`.
     """
 
     name = models.CharField(_("name"), max_length=100)
@@ -169,6 +178,8 @@ class Transaction(models.Model):
     reverses = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True,
                                     related_name="reversed_by", verbose_name=_("reverses"))
     memo = models.CharField(_("memo"), max_length=200, blank=True)
+    operation = models.CharField(_("for"), max_length=20, choices=Operation.choices, blank=True,
+                                 help_text=_("What the transaction was for, in its app's terms (a meal, a sale …)."))
 
     SCOPE: ClassVar[ScopePaths] = ScopePaths(
         subdistrict="subdistrict", neighborhood="card__person__neighborhood", compound="card__person__compound",

@@ -6,9 +6,10 @@ Three rules, each checked inside the posting action (not in a view), so no code 
    negative (the payer) and the side whose entry is positive (the payee). A side is a wallet kind of the card
    or the kind of a system account. Every payer × payee pair of a transaction must be in :data:`LEGS`; a
    reversal is allowed exactly when the reversed transaction was (its pairs turned round).
-2. **Terminals.** A registered device posts only the transaction kinds of its :class:`TerminalRule`, always
-   with its own account as one side (its place), and touches no other system account than its ``funds``.
-   A library desk and a volunteer kiosk post nothing that moves cash.
+2. **Terminals.** A registered device posts only the operations of its :class:`TerminalRule` (a meal, a
+   sale, a top-up: what the transaction is for, named by the app's action that posts it, so a bare payment
+   or credit is never a terminal's), always with its own account as one side (its place), and touches no
+   other system account than its ``funds``. A library desk and a volunteer kiosk post nothing that moves cash.
 3. **Funding.** Every system account has a floor of 0, except the few in :data:`OVERDRAFT_KINDS` (funds
    whose money comes from outside the ledger: the subsidy and charity budgets, the time bank, the cash the
    clerk counts in). Those may go below zero, but pay out at most their daily limit per day
@@ -19,14 +20,14 @@ The terminal-kind table, as documented for operators:
 ================  =================  ============================  ================================
 terminal kind     settles into       may post                      movements
 ================  =================  ============================  ================================
-canteen till      canteen            payment, reversal of its own  cash / meal-subsidy wallet,
-                                                                   subsidy fund → canteen
-charity till      charity shop       payment, reversal of its own  charity-points / cash wallet →
-                                                                   charity shop
+canteen till      canteen            meals (payment), reversal of  cash / meal-subsidy wallet,
+                                     its own                       subsidy fund → canteen
+charity till      charity shop       sales (payment), reversal of  charity-points / cash wallet →
+                                     its own                       charity shop
 top-up desk       its cash box       cash-in, top-up               cash intake → cash box;
                                                                    cash box → cash wallet
 library desk      library            nothing                       —
-volunteer kiosk   time bank          credit (a shift served)       time bank → time-bank wallet
+volunteer kiosk   time bank          a shift served (credit)       time bank → time-bank wallet
 ================  =================  ============================  ================================
 """
 
@@ -42,7 +43,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from shequ.cards.choices import AccountKind, TerminalKind, TransactionKind, WalletKind
+from shequ.cards.choices import AccountKind, Operation, TerminalKind, TransactionKind, WalletKind
 from shequ.cards.models import Account, Entry
 from shequ.core.errors import Conflict, Forbidden
 
@@ -91,27 +92,29 @@ LEGS: dict[str, frozenset[tuple[str, str]]] = {
 
 @dataclass(frozen=True)
 class TerminalRule:
-    """What one kind of device may do: the account kind it settles into, the transaction kinds it posts, and
-    the other system accounts that may take part (a meal's subsidy share comes from the subsidy fund)."""
+    """What one kind of device may do: the account kind it settles into (its place), the operations it posts
+    with the ledger transaction kind of each, whether it may reverse its own, and the other system accounts
+    that may take part (a meal's subsidy share comes from the subsidy fund)."""
 
     account: str
-    transactions: frozenset[str]
-    funds: frozenset[str] = field(default_factory=frozenset)
+    operations: dict[str, str] = field(default_factory=dict)
+    reverses_own: bool = False
+    funds: frozenset[str] = frozenset()
 
 
 TERMINALS: dict[str, TerminalRule] = {
     TerminalKind.CANTEEN_TILL: TerminalRule(
-        account=AccountKind.CANTEEN, transactions=frozenset({TransactionKind.PAYMENT, TransactionKind.REVERSAL}),
+        account=AccountKind.CANTEEN, operations={Operation.MEAL: TransactionKind.PAYMENT}, reverses_own=True,
         funds=frozenset({AccountKind.SUBSIDY_FUND})),
     TerminalKind.CHARITY_TILL: TerminalRule(
-        account=AccountKind.CHARITY_SHOP,
-        transactions=frozenset({TransactionKind.PAYMENT, TransactionKind.REVERSAL})),
+        account=AccountKind.CHARITY_SHOP, operations={Operation.SALE: TransactionKind.PAYMENT}, reverses_own=True),
     TerminalKind.TOP_UP_DESK: TerminalRule(
-        account=AccountKind.CASH_BOX, transactions=frozenset({TransactionKind.CASH_IN, TransactionKind.TOP_UP}),
+        account=AccountKind.CASH_BOX,
+        operations={Operation.CASH_IN: TransactionKind.CASH_IN, Operation.TOP_UP: TransactionKind.TOP_UP},
         funds=frozenset({AccountKind.CASH_INTAKE})),
-    TerminalKind.LIBRARY_DESK: TerminalRule(account=AccountKind.LIBRARY, transactions=frozenset()),
+    TerminalKind.LIBRARY_DESK: TerminalRule(account=AccountKind.LIBRARY),
     TerminalKind.VOLUNTEER_KIOSK: TerminalRule(
-        account=AccountKind.TIME_BANK, transactions=frozenset({TransactionKind.CREDIT})),
+        account=AccountKind.TIME_BANK, operations={Operation.SHIFT: TransactionKind.CREDIT}),
 }
 
 # System accounts that may go below zero: their money comes from outside the ledger. All others stop at 0.
@@ -169,15 +172,27 @@ def check_legs(kind: str, movements: set[tuple[str, str]], *, reverses: str | No
             "kind": TransactionKind(kind).label, "from": _side_label(frm), "to": _side_label(to)})
 
 
-def check_terminal(terminal_kind: str, kind: str, own_account_kind: str, other_account_kinds: set[str]) -> None:
-    """Refuse what this kind of device may not post, with a message naming both."""
-    rule = TERMINALS.get(terminal_kind)
+def check_terminal(terminal_kind: str, kind: str, operation: str, *, reversing: str = "") -> None:
+    """Refuse what this kind of device may not post, with a message naming both. ``reversing``: the
+    operation of the transaction a reversal undoes."""
+    rule = TERMINALS.get(terminal_kind, TerminalRule(account=""))
     label = TerminalKind(terminal_kind).label if terminal_kind in TerminalKind.values else terminal_kind
-    if rule is None or kind not in rule.transactions:
-        raise NotAllowedHere(_("A %(terminal)s may not post a %(kind)s.") % {
-            "terminal": label, "kind": TransactionKind(kind).label})
-    if own_account_kind != rule.account or not other_account_kinds <= rule.funds:
-        raise NotAllowedHere(_("A %(terminal)s may not use that account.") % {"terminal": label})
+    if kind == TransactionKind.REVERSAL:
+        allowed = rule.reverses_own and reversing in rule.operations
+        what = _("reversal")
+    else:
+        allowed = operation in rule.operations and rule.operations[operation] == kind
+        what = Operation(operation).label if operation in Operation.values else TransactionKind(kind).label
+    if not allowed:
+        raise NotAllowedHere(_("A %(terminal)s may not post this: %(what)s.") % {"terminal": label, "what": what})
+
+
+def check_terminal_accounts(terminal_kind: str, own_account_kind: str, other_account_kinds: set[str],
+                            touches_own: bool) -> None:
+    """A device moves value only at its own place: its own account is a side, others only its funds."""
+    rule = TERMINALS.get(terminal_kind, TerminalRule(account=""))
+    if not touches_own or own_account_kind != rule.account or not other_account_kinds <= rule.funds:
+        raise NotAllowedHere(_("A terminal moves value only at its own place (its account)."))
 
 
 def check_funding(legs: Sequence[tuple[Account, int]]) -> None:

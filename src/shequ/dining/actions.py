@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from shequ.cards import actions as card_actions
 from shequ.cards import queries as card_queries
-from shequ.cards.choices import AccountKind, TransactionKind, WalletKind
+from shequ.cards.choices import AccountKind, Operation, TransactionKind, WalletKind
 from shequ.cards.models import Card, Terminal
 from shequ.core import audit
 from shequ.core.errors import Conflict, Invalid, NotFound
@@ -148,7 +148,7 @@ def _buy(*, actor: User, canteen: Canteen, card: Card, item: MenuItem, idempoten
             "name": person.name, "count": queries.DAILY_LIMIT})
     txn = card_actions.post(actor=actor, kind=TransactionKind.PAYMENT, card=held, legs=legs,
                             idempotency_key=idempotency_key, terminal=terminal, memo=f"{canteen.name} {item.name}",
-                            occurred_at=occurred_at)
+                            occurred_at=occurred_at, operation=Operation.MEAL)
     if getattr(txn, "replayed", False):  # the key's payment was posted by a request that raced this one
         replayed = Meal.objects.get(transaction=txn)
         replayed.replayed = True  # type: ignore[attr-defined]
