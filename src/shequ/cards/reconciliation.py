@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
+from typing import Any
 
 from django.db.models import Count, F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
@@ -62,14 +63,19 @@ TERMINAL_CHECKS: dict[str, Callable[[], list[str]]] = {}
 
 
 def postings_outside_the_table() -> list[str]:
-    """Transactions that terminals posted although their kind may not (a rule bypassed, or changed since)."""
-    problems = []
+    """Transactions that terminals posted although their kind may not (a rule bypassed, or changed since).
+
+    Counted from the first transaction that records its operation: earlier ones predate the table."""
+    problems: list[str] = []
+    first = Transaction.objects.exclude(operation="").order_by("pk").values_list("pk", flat=True).first()
+    if first is None:
+        return problems
     for kind, rule in TERMINALS.items():
         allowed = [Q(operation=operation, kind=txn_kind) for operation, txn_kind in rule.operations.items()]
         if rule.reverses_own:
             allowed.append(Q(kind=TransactionKind.REVERSAL))
         posted = Transaction.objects.filter(Q(terminal__kind=kind)
-                                            | Q(terminal__isnull=True, actor__terminal__kind=kind))
+                                            | Q(terminal__isnull=True, actor__terminal__kind=kind), pk__gte=first)
         if allowed:
             posted = posted.exclude(reduce(or_, allowed))
         problems += [f"transaction {pk}: a {kind} may not post it" for pk in posted.values_list("pk", flat=True)[:20]]
@@ -79,10 +85,17 @@ def postings_outside_the_table() -> list[str]:
 def match_operation(operation: str, records: Iterable[tuple[str, int]], what: str) -> list[str]:
     """Each transaction of ``operation`` (not reversals) against its domain record, given as (transaction id
     as text, amount): a transaction without a record, a record without its transaction, a differing amount."""
-    moved = dict(Transaction.objects.filter(operation=operation).exclude(kind=TransactionKind.REVERSAL)
-                 .annotate(moved=Coalesce(Sum("entries__amount", filter=Q(entries__amount__gt=0)), Value(0)))
-                 .values_list("pk", "moved"))
+    def amounts(transactions: Any) -> dict[int, int]:
+        return dict(transactions.exclude(kind=TransactionKind.REVERSAL)
+                    .annotate(moved=Coalesce(Sum("entries__amount", filter=Q(entries__amount__gt=0)), Value(0)))
+                    .values_list("pk", "moved"))
+
+    moved = amounts(Transaction.objects.filter(operation=operation))
     recorded = {str(reference): int(amount) for reference, amount in records if reference}
+    # A record may point at a transaction posted before transactions recorded their operation.
+    older = sorted(int(reference) for reference in recorded if reference.isdigit() and int(reference) not in moved)
+    for start in range(0, len(older), 1000):
+        moved.update(amounts(Transaction.objects.filter(operation="", pk__in=older[start:start + 1000])))
     problems = [f"transaction {pk} ({operation}) has no {what}" for pk in sorted(moved) if str(pk) not in recorded]
     problems += [f"{what} of transaction {reference}: no such {operation} transaction"
                  for reference in sorted(recorded) if not reference.isdigit() or int(reference) not in moved]
