@@ -175,7 +175,7 @@ class TerminalTopUpView(TerminalView):
     def post(self, request: Request) -> Response:
         data = validated(TopUpSerializer, request.data)
         assert isinstance(request.auth, Terminal)
-        txn = actions.top_up(actor=request.user, card=find_card(data["card"], request.auth.subdistrict_id),
+        txn = actions.top_up(actor=request.auth.user, card=find_card(data["card"], request.auth.subdistrict_id),
                              amount_fen=data["amount_fen"], idempotency_key=data["idempotency_key"],
                              terminal=request.auth, memo=data["memo"])
         return _answer(fresh(txn))
@@ -186,7 +186,7 @@ class TerminalCashInView(TerminalView):
     def post(self, request: Request) -> Response:
         data = validated(CashInSerializer, request.data)
         assert isinstance(request.auth, Terminal)
-        txn = actions.record_cash(actor=request.user, amount_fen=data["amount_fen"],
+        txn = actions.record_cash(actor=request.auth.user, amount_fen=data["amount_fen"],
                                   idempotency_key=data["idempotency_key"], terminal=request.auth, memo=data["memo"])
         return _answer(fresh(txn))
 

@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class CardStatus(models.TextChoices):
@@ -45,7 +46,7 @@ class TransactionKind(models.TextChoices):
 class Operation(models.TextChoices):
     """What a transaction was for, in its app's terms: a terminal may post only its kind's operations."""
 
-    MEAL = "meal", _("Meal")
+    MEAL = "meal", pgettext_lazy("transaction purpose", "Meal")
     SALE = "sale", _("Charity-shop sale")
     TOP_UP = "top_up", _("Top-up")
     CASH_IN = "cash_in", _("Cash counted into a cash box")

@@ -178,7 +178,7 @@ class Transaction(models.Model):
     reverses = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True,
                                     related_name="reversed_by", verbose_name=_("reverses"))
     memo = models.CharField(_("memo"), max_length=200, blank=True)
-    operation = models.CharField(_("for"), max_length=20, choices=Operation.choices, blank=True,
+    operation = models.CharField(_("purpose"), max_length=20, choices=Operation.choices, blank=True,
                                  help_text=_("What the transaction was for, in its app's terms (a meal, a sale …)."))
 
     SCOPE: ClassVar[ScopePaths] = ScopePaths(

@@ -82,7 +82,7 @@ def postings_outside_the_table() -> list[str]:
     return problems
 
 
-def match_operation(operation: str, records: Iterable[tuple[str, int]], what: str) -> list[str]:
+def match_operation(operation: str, records: Iterable[tuple[str | int, int]], what: str) -> list[str]:
     """Each transaction of ``operation`` (not reversals) against its domain record, given as (transaction id
     as text, amount): a transaction without a record, a record without its transaction, a differing amount."""
     def amounts(transactions: Any) -> dict[int, int]:

@@ -179,10 +179,10 @@ def check_terminal(terminal_kind: str, kind: str, operation: str, *, reversing: 
     label = TerminalKind(terminal_kind).label if terminal_kind in TerminalKind.values else terminal_kind
     if kind == TransactionKind.REVERSAL:
         allowed = rule.reverses_own and reversing in rule.operations
-        what = _("reversal")
+        what = str(_("reversal"))
     else:
         allowed = operation in rule.operations and rule.operations[operation] == kind
-        what = Operation(operation).label if operation in Operation.values else TransactionKind(kind).label
+        what = str(Operation(operation).label if operation in Operation.values else TransactionKind(kind).label)
     if not allowed:
         raise NotAllowedHere(_("A %(terminal)s may not post this: %(what)s.") % {"terminal": label, "what": what})
 

@@ -32,7 +32,7 @@ class SaleLineInSerializer(serializers.Serializer[Any]):
 
 class SaleInSerializer(serializers.Serializer[Any]):
     card = serializers.CharField(max_length=200, help_text="card number, or the QR code's payload")
-    lines = SaleLineInSerializer(many=True, allow_empty=False, max_length=50)
+    lines = serializers.ListField(child=SaleLineInSerializer(), allow_empty=False, max_length=50)
     points = serializers.IntegerField(min_value=0, max_value=10_000_000, default=0)
     idempotency_key = serializers.CharField(max_length=100)
 

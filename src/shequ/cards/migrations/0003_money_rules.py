@@ -60,7 +60,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='transaction',
             name='operation',
-            field=models.CharField(blank=True, choices=[('meal', 'Meal'), ('sale', 'Charity-shop sale'), ('top_up', 'Top-up'), ('cash_in', 'Cash counted into a cash box'), ('shift', 'Time banked for a shift served')], help_text="What the transaction was for, in its app's terms (a meal, a sale …).", max_length=20, verbose_name='for'),
+            field=models.CharField(blank=True, choices=[('meal', 'Meal'), ('sale', 'Charity-shop sale'), ('top_up', 'Top-up'), ('cash_in', 'Cash counted into a cash box'), ('shift', 'Time banked for a shift served')], help_text="What the transaction was for, in its app's terms (a meal, a sale …).", max_length=20, verbose_name='purpose'),
         ),
         migrations.AlterField(
             model_name='account',
