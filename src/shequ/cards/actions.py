@@ -25,8 +25,9 @@ Money — each returns the :class:`Transaction`:
         occurred_at=None) -> Transaction          # wallet -amount, counter_account +amount
     credit(*, actor, card, wallet, amount_fen, counter_account, idempotency_key="", terminal=None, memo="",
            occurred_at=None) -> Transaction       # counter_account -amount, wallet +amount
-    post(*, actor, kind, card, legs, idempotency_key="", terminal=None, memo="", occurred_at=None) -> Transaction
-                                                  # several legs at once, e.g. a meal paid partly by subsidy
+    post(*, actor, kind, card, legs, idempotency_key="", terminal=None, memo="", occurred_at=None,
+         operation="") -> Transaction              # several legs at once, e.g. a meal paid partly by subsidy;
+                                                  # pay and credit take operation= too (what it is for)
     reverse(*, actor, transaction, reason, idempotency_key="", terminal=None) -> Transaction
 
 Helpers for other apps' actions (inside their transaction):
@@ -53,19 +54,15 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db import transaction as db_transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from shequ.cards import locks, numbers, rules
+from shequ.cards import locks, numbers, posting, rules
 from shequ.cards.choices import (
     AccountKind,
     CancelReason,
@@ -76,6 +73,9 @@ from shequ.cards.choices import (
     WalletKind,
 )
 from shequ.cards.models import Account, Card, Entry, Terminal, TopUpSlip, Transaction, Wallet
+from shequ.cards.posting import MAX_AMOUNT, Leg, terminal_of
+from shequ.cards.posting import CardNotUsable as CardNotUsable  # raised by postings; callers catch it from here
+from shequ.cards.posting import InsufficientBalance as InsufficientBalance
 from shequ.core import audit
 from shequ.core.errors import Conflict, Invalid, NotFound
 from shequ.core.models import Neighborhood, Subdistrict, User
@@ -110,26 +110,6 @@ RETURN_ACCOUNTS = {
     WalletKind.CHARITY_POINTS: AccountKind.CHARITY_FUND,
     WalletKind.TIME_BANK: AccountKind.TIME_BANK,
 }
-MAX_AMOUNT = 10_000_000  # 100 000 yuan: far above any real payment, far below overflow.
-
-
-class InsufficientBalance(Conflict):
-    code = "insufficient_balance"
-    default_message = gettext_lazy("The balance is not enough.")
-
-
-class CardNotUsable(Conflict):
-    code = "card_not_usable"
-    default_message = gettext_lazy("This card is not active.")
-
-
-@dataclass(frozen=True)
-class Leg:
-    """One side of a posting: a wallet kind of the transaction's card, or a system account; signed amount."""
-
-    amount: int
-    wallet: str = ""
-    account: Account | None = None
 
 
 def token_hash(token: str) -> str:
@@ -170,13 +150,6 @@ def place_account(actor: User, subdistrict_id: int, kind: str) -> Account:
     if terminal is not None and terminal.account.kind == kind:
         return terminal.account
     return system_account(subdistrict_id, kind)
-
-
-def terminal_of(actor: User) -> Terminal | None:
-    """The terminal whose service user ``actor`` is: its postings obey the terminal's rules on every path."""
-    if not getattr(actor, "pk", None):
-        return None
-    return Terminal.objects.select_related("account").filter(user_id=actor.pk).first()
 
 
 # ---------------------------------------------------------------------------------------------- cards
@@ -392,107 +365,6 @@ def deactivate_terminal(*, actor: User, terminal: Terminal) -> Terminal:
 # ---------------------------------------------------------------------------------------------- money
 
 
-def _amount(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_AMOUNT:
-        raise Invalid(_("The amount must be a whole number of fen between 1 and %(max)s.") % {"max": MAX_AMOUNT},
-                      field="amount_fen")
-    return value
-
-
-def _scoped_key(actor: User, terminal: Terminal | None, key: str) -> str | None:
-    key = (key or "").strip()
-    if not key:
-        return None
-    if len(key) > 100:
-        raise Invalid(_("The idempotency key is longer than 100 characters."), field="idempotency_key")
-    return f"t{terminal.pk}:{key}" if terminal is not None else f"u{actor.pk}:{key}"
-
-
-def _fingerprint(kind: str, card: Card | None, legs: Sequence[Leg], extra: str = "") -> str:
-    described = sorted((leg.wallet, leg.account.pk if leg.account else 0, leg.amount) for leg in legs)
-    raw = json.dumps([kind, card.pk if card else None, described, extra])
-    return hashlib.sha256(raw.encode()).hexdigest()
-
-
-def _replay(key: str, fingerprint: str) -> Transaction | None:
-    first = Transaction.objects.filter(idempotency_key=key).first()
-    if first is None:
-        return None
-    if first.fingerprint != fingerprint:
-        raise Conflict(_("This idempotency key was already used for a different request."), field="idempotency_key")
-    first.replayed = True  # type: ignore[attr-defined]
-    return first
-
-
-def _sides(legs: Sequence[Leg]) -> list[tuple[str, int]]:
-    return [(rules.wallet(leg.wallet) if leg.wallet else rules.account(leg.account.kind if leg.account else ""),
-             leg.amount) for leg in legs]
-
-
-def _check_place(actor: User, terminal: Terminal | None, subdistrict_id: int, legs: Sequence[Leg], kind: str,
-                 operation: str, *, reverses: Transaction | None = None) -> Terminal | None:
-    """Who may post this, where: returns the terminal the posting is made by (the actor's own, if any).
-
-    A terminal's service user always posts as its terminal, so the table of :mod:`shequ.cards.rules` holds
-    whichever view or app called; a terminal named by the caller that is not the actor's own is refused."""
-    _require(actor, Transaction, "add")
-    own = terminal_of(actor)
-    if (terminal is not None and (own is None or own.pk != terminal.pk)) or (own is not None and not own.is_active):
-        raise NotFound()
-    if own is not None:
-        rules.check_terminal(own.kind, kind, operation, reversing=reverses.operation if reverses else "")
-        accounts = [leg.account for leg in legs if leg.account is not None]
-        rules.check_terminal_accounts(own.kind, own.account.kind,
-                                      {account.kind for account in accounts if account.pk != own.account_id},
-                                      touches_own=any(account.pk == own.account_id for account in accounts))
-    elif actor.subdistrict_id != subdistrict_id:
-        raise NotFound()
-    for leg in legs:
-        if leg.account is not None and leg.account.subdistrict_id != subdistrict_id:
-            raise NotFound()
-    rules.check_legs(kind, rules.pairs(_sides(legs)), reverses=reverses.kind if reverses else None)
-    return own
-
-
-def _apply(txn: Transaction, card: Card | None, legs: Sequence[Leg], *, require_active: bool) -> None:
-    """Check and move: lock the card, then its wallets by id (the lock order of :mod:`shequ.cards.locks`, so
-    concurrent spends queue and none can overdraw), then the paying accounts; refuse what would go below
-    zero or past a fund's daily limit; write the entries."""
-    wallets: dict[str, Wallet] = {}
-    change: dict[str, int] = {}
-    if card is not None:
-        locked_card = locks.lock_card(card)
-        if require_active and not locked_card.can_transact:
-            raise CardNotUsable(_("Card %(number)s is %(status)s.") % {
-                "number": locked_card.number, "status": locked_card.get_status_display()})
-        for leg in legs:
-            if leg.wallet:
-                change[leg.wallet] = change.get(leg.wallet, 0) + leg.amount
-        wallets = {w.kind: w for w in Wallet.objects.select_for_update().filter(
-            card=locked_card, kind__in=list(change)).order_by("pk")}
-    for wallet_kind, delta in change.items():
-        balance = wallets[wallet_kind].balance
-        if balance + delta < 0:
-            raise InsufficientBalance(
-                _("Not enough in the %(wallet)s wallet: %(balance)s, %(needed)s needed.") % {
-                    "wallet": WalletKind(wallet_kind).label, "balance": balance, "needed": -delta},
-                details={"wallet": wallet_kind, "balance": balance, "needed": -delta})
-    rules.check_funding([(leg.account, leg.amount) for leg in legs if leg.account is not None])
-    running = {kind: wallet.balance for kind, wallet in wallets.items()}
-    entries = []
-    for leg in legs:
-        if leg.wallet:
-            running[leg.wallet] += leg.amount
-            entries.append(Entry(transaction=txn, wallet=wallets[leg.wallet], amount=leg.amount,
-                                 balance_after=running[leg.wallet]))
-        else:
-            entries.append(Entry(transaction=txn, account=leg.account, amount=leg.amount))
-    for wallet_kind, delta in change.items():
-        if delta:
-            Wallet.objects.filter(pk=wallets[wallet_kind].pk).update(balance=F("balance") + delta)
-    Entry.objects.bulk_create(entries)
-
-
 @transaction.atomic
 def post(*, actor: User, kind: str, card: Card | None, legs: Sequence[Leg], idempotency_key: str = "",
          terminal: Terminal | None = None, memo: str = "", occurred_at: dt.datetime | None = None,
@@ -513,10 +385,10 @@ def post(*, actor: User, kind: str, card: Card | None, legs: Sequence[Leg], idem
         leg.account.subdistrict_id for leg in legs if leg.account is not None)
     if operation and operation not in Operation.values:
         raise Invalid(_("Unknown operation."), field="operation")
-    terminal = _check_place(actor, terminal, subdistrict_id, legs, kind, operation)
-    key = _scoped_key(actor, terminal, idempotency_key)
-    fingerprint = _fingerprint(kind, card, legs) if key else ""
-    if key and (first := _replay(key, fingerprint)) is not None:
+    terminal = posting.check_place(actor, terminal, subdistrict_id, legs, kind, operation)
+    key = posting.scoped_key(actor, terminal, idempotency_key)
+    fingerprint = posting.fingerprint_of(kind, card, legs) if key else ""
+    if key and (first := posting.replay(key, fingerprint)) is not None:
         return first
     try:
         # The key is claimed first: a concurrent retry waits here for the first request's outcome.
@@ -526,10 +398,10 @@ def post(*, actor: User, kind: str, card: Card | None, legs: Sequence[Leg], idem
                 idempotency_key=key, fingerprint=fingerprint, memo=memo[:200], occurred_at=occurred_at,
                 operation=operation)
     except IntegrityError:
-        if key and (first := _replay(key, fingerprint)) is not None:
+        if key and (first := posting.replay(key, fingerprint)) is not None:
             return first
         raise
-    _apply(txn, card, legs, require_active=True)
+    posting.apply(txn, card, legs, require_active=True)
     audit.record(actor=actor, event=TRANSACTION_POSTED, obj=txn,
                  after={"kind": kind, "card": card.number if card else None,
                         "terminal": terminal.pk if terminal else None,
@@ -556,7 +428,7 @@ def record_cash(*, actor: User, amount_fen: int, idempotency_key: str = "", term
                 cash_box: Account | None = None, memo: str = "") -> Transaction:
     """Notes counted into a cash box: the box gains what the clerk took in, from the cash-intake account
     (an overdraft account with a daily limit). Top-ups can then draw on the box, never beyond it."""
-    amount = _amount(amount_fen)
+    amount = posting.amount_of(amount_fen)
     if actor.subdistrict_id is None:
         raise NotFound()
     desk, box = _desk_cash_box(actor, terminal, actor.subdistrict_id)
@@ -578,11 +450,11 @@ def top_up(*, actor: User, card: Card, amount_fen: int, idempotency_key: str = "
 
     A top-up desk draws on its own box, which holds only what was counted into it (:func:`record_cash`). At
     the card desk the clerk counts the holder's notes in and tops up from them in the same action."""
-    amount = _amount(amount_fen)
+    amount = posting.amount_of(amount_fen)
     desk, box = _desk_cash_box(actor, terminal, card.subdistrict_id)
     legs = [Leg(amount=amount, wallet=WalletKind.CASH), Leg(amount=-amount, account=box)]
-    key = _scoped_key(actor, desk, idempotency_key)
-    if key and (first := _replay(key, _fingerprint(TransactionKind.TOP_UP, card, legs))) is not None:
+    key = posting.scoped_key(actor, desk, idempotency_key)
+    if key and (first := posting.replay(key, posting.fingerprint_of(TransactionKind.TOP_UP, card, legs))) is not None:
         return first
     if desk is None:
         locks.lock_card(card)  # the card before any account: the one lock order
@@ -600,7 +472,7 @@ def pay(*, actor: User, card: Card, wallet: str, amount_fen: int, counter_accoun
         idempotency_key: str = "", terminal: Terminal | None = None, memo: str = "",
         occurred_at: dt.datetime | None = None, operation: str = "") -> Transaction:
     """The card pays ``amount_fen`` from one wallet to ``counter_account`` (a canteen, the charity shop …)."""
-    amount = _amount(amount_fen)
+    amount = posting.amount_of(amount_fen)
     return post(actor=actor, kind=TransactionKind.PAYMENT, card=card, idempotency_key=idempotency_key,
                 terminal=terminal, memo=memo, occurred_at=occurred_at, operation=operation,
                 legs=[Leg(amount=-amount, wallet=wallet), Leg(amount=amount, account=counter_account)])
@@ -610,7 +482,7 @@ def credit(*, actor: User, card: Card, wallet: str, amount_fen: int, counter_acc
            idempotency_key: str = "", terminal: Terminal | None = None, memo: str = "",
            occurred_at: dt.datetime | None = None, operation: str = "") -> Transaction:
     """The card receives ``amount_fen`` into one wallet from ``counter_account`` (subsidy fund, time bank …)."""
-    amount = _amount(amount_fen)
+    amount = posting.amount_of(amount_fen)
     return post(actor=actor, kind=TransactionKind.CREDIT, card=card, idempotency_key=idempotency_key,
                 terminal=terminal, memo=memo, occurred_at=occurred_at, operation=operation,
                 legs=[Leg(amount=amount, wallet=wallet), Leg(amount=-amount, account=counter_account)])
@@ -633,15 +505,15 @@ def reverse(*, actor: User, transaction: Transaction, reason: str, idempotency_k
             for e in original.entries.select_related("wallet", "account")]
     if any(e.wallet is not None and e.wallet.card_id != card.pk for e in original.entries.select_related("wallet")):
         raise Conflict(_("This transaction moved value between cards and cannot be reversed here."))
-    terminal = _check_place(actor, terminal, card.subdistrict_id, legs, TransactionKind.REVERSAL,
+    terminal = posting.check_place(actor, terminal, card.subdistrict_id, legs, TransactionKind.REVERSAL,
                             original.operation, reverses=original)
     if terminal is None:
         _require(actor, Transaction, "change")
     elif original.terminal_id != terminal.pk:
         raise NotFound()
-    key = _scoped_key(actor, terminal, idempotency_key)
-    fingerprint = _fingerprint(TransactionKind.REVERSAL, card, legs, extra=str(original.pk)) if key else ""
-    if key and (first := _replay(key, fingerprint)) is not None:
+    key = posting.scoped_key(actor, terminal, idempotency_key)
+    fingerprint = posting.fingerprint_of(TransactionKind.REVERSAL, card, legs, extra=str(original.pk)) if key else ""
+    if key and (first := posting.replay(key, fingerprint)) is not None:
         return first
     try:
         with db_transaction.atomic():
@@ -650,10 +522,10 @@ def reverse(*, actor: User, transaction: Transaction, reason: str, idempotency_k
                 terminal=terminal, idempotency_key=key, fingerprint=fingerprint, memo=reason[:200], reverses=original,
                 operation=original.operation)
     except IntegrityError:
-        if key and (first := _replay(key, fingerprint)) is not None:
+        if key and (first := posting.replay(key, fingerprint)) is not None:
             return first
         raise Conflict(_("This transaction has already been reversed.")) from None
-    _apply(txn, card, legs, require_active=False)
+    posting.apply(txn, card, legs, require_active=False)
     audit.record(actor=actor, event=TRANSACTION_REVERSED, obj=txn, before={"transaction": original.pk},
                  after={"reversal": txn.pk}, reason=reason, subdistrict_id=original.subdistrict_id)
     txn.replayed = False  # type: ignore[attr-defined]
