@@ -459,7 +459,7 @@ def top_up(*, actor: User, card: Card, amount_fen: int, idempotency_key: str = "
     if desk is None:
         locks.lock_card(card)  # the card before any account: the one lock order
         record_cash(actor=actor, amount_fen=amount, cash_box=box, memo=memo or card.number,
-                    idempotency_key=f"{idempotency_key.strip()}:cash" if key else "")
+                    idempotency_key=f"cash-in:{token_hash(idempotency_key.strip())[:40]}" if key else "")
     txn = post(actor=actor, kind=TransactionKind.TOP_UP, card=card, idempotency_key=idempotency_key,
                terminal=desk, memo=memo, legs=legs, operation=Operation.TOP_UP)
     if not getattr(txn, "replayed", False):
