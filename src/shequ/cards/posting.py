@@ -96,7 +96,7 @@ def sides(legs: Sequence[Leg]) -> list[tuple[str, int]]:
 
 
 def check_place(actor: User, terminal: Terminal | None, subdistrict_id: int, legs: Sequence[Leg], kind: str,
-                 operation: str, *, reverses: Transaction | None = None) -> Terminal | None:
+                operation: str, *, reverses: Transaction | None = None) -> Terminal | None:
     """Who may post this, where: returns the terminal the posting is made by (the actor's own, if any).
 
     A terminal's service user always posts as its terminal, so the table of :mod:`shequ.cards.rules` holds
