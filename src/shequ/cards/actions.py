@@ -506,7 +506,7 @@ def reverse(*, actor: User, transaction: Transaction, reason: str, idempotency_k
     if any(e.wallet is not None and e.wallet.card_id != card.pk for e in original.entries.select_related("wallet")):
         raise Conflict(_("This transaction moved value between cards and cannot be reversed here."))
     terminal = posting.check_place(actor, terminal, card.subdistrict_id, legs, TransactionKind.REVERSAL,
-                            original.operation, reverses=original)
+                                   original.operation, reverses=original)
     if terminal is None:
         _require(actor, Transaction, "change")
     elif original.terminal_id != terminal.pk:
