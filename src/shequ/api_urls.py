@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 from shequ.affairs.api import register as register_affairs
 from shequ.cards.api import register as register_cards
 from shequ.cards.api import terminal_urls as cards_terminal_urls
+from shequ.charity.api import terminal_urls as charity_terminal_urls
 from shequ.core.api import register as register_core
 from shequ.dining.api import register as register_dining
 from shequ.dining.api import terminal_urls as dining_terminal_urls
@@ -29,4 +30,5 @@ urlpatterns = [
     path("", include("shequ.core.api_auth_urls")),
     *cards_terminal_urls(),
     *dining_terminal_urls(),
+    *charity_terminal_urls(),
 ]

@@ -48,3 +48,29 @@ def till_client(till: tuple[Any, str]) -> Any:
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Terminal {till[1]}")
     return client
+
+
+@pytest.fixture
+def register(admin: User) -> Any:
+    """Register a terminal of a kind on an account of the kind it settles into; returns it and its API client."""
+    from rest_framework.test import APIClient
+
+    from shequ.cards.rules import TERMINALS
+
+    def make(kind: str, account: Account | None = None, actor: User | None = None) -> tuple[Any, Any]:
+        by = actor or admin
+        account = account or actions.system_account(by.subdistrict_id, TERMINALS[kind].account, f"{kind}-place")
+        terminal, token = actions.register_terminal(actor=by, name=kind, kind=kind, account=account)
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Terminal {token}")
+        return terminal, client
+
+    return make
+
+
+@pytest.fixture
+def desk(register: Any, clerk: User) -> tuple[Any, Any]:
+    """A top-up desk whose cash box holds ¥100 counted in by the card-desk clerk; and its API client."""
+    terminal, client = register("top_up_desk")
+    actions.record_cash(actor=clerk, amount_fen=10_000, cash_box=terminal.account)
+    return terminal, client

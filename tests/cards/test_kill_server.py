@@ -1,5 +1,5 @@
-"""The server is killed (SIGKILL, no goodbye) while tills stream payments; after a restart every
-payment a till was told succeeded is in the ledger exactly once, retries charge nothing twice, and
+"""The server is killed (SIGKILL, no goodbye) while top-up desks stream top-ups; after a restart every
+top-up a desk was told succeeded is in the ledger exactly once, retries credit nothing twice, and
 the books balance. PostgreSQL only: the server runs in its own processes against the test database."""
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from django.db import connection
 
 from shequ.cards import actions, queries
 from shequ.cards.choices import WalletKind
-from shequ.cards.models import Account, Card, Transaction
+from shequ.cards.models import Card, Transaction
 from shequ.cards.reconciliation import check_books
 from shequ.core.models import User
 
@@ -57,8 +57,8 @@ def _start_server(port: int) -> subprocess.Popen[bytes]:
 
 
 def _pay(port: int, token: str, card: Card, key: str) -> int:
-    body = json.dumps({"card": card.number, "wallet": "cash", "amount_fen": AMOUNT, "idempotency_key": key})
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/terminal/pay/", data=body.encode(),
+    body = json.dumps({"card": card.number, "amount_fen": AMOUNT, "idempotency_key": key})
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/terminal/top-up/", data=body.encode(),
                                      headers={"Authorization": f"Terminal {token}",
                                               "Content-Type": "application/json"}, method="POST")
     try:
@@ -70,11 +70,11 @@ def _pay(port: int, token: str, card: Card, key: str) -> int:
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_every_acknowledged_payment_survives_a_killed_server_and_the_books_balance(
-        postgres_only: None, card: Card, clerk: User, admin: User, canteen_account: Account) -> None:
-    actions.top_up(actor=clerk, card=card, amount_fen=1_000_000)
-    terminal, token = actions.register_terminal(actor=admin, name="till", kind="canteen_till",
-                                                account=canteen_account)
+def test_every_acknowledged_top_up_survives_a_killed_server_and_the_books_balance(
+        postgres_only: None, card: Card, clerk: User, admin: User) -> None:
+    cash_box = actions.system_account(admin.subdistrict_id, "cash_box", "desk-1")
+    terminal, token = actions.register_terminal(actor=admin, name="desk", kind="top_up_desk", account=cash_box)
+    actions.record_cash(actor=clerk, amount_fen=1_000_000, cash_box=cash_box)
     port = _free_port()
     server = _start_server(port)
     acknowledged: set[str] = set()
@@ -126,7 +126,7 @@ def test_every_acknowledged_payment_survives_a_killed_server_and_the_books_balan
     posted = set(Transaction.objects.filter(terminal=terminal).values_list("idempotency_key", flat=True))
     assert {f"t{terminal.pk}:{key}" for key in acknowledged} <= posted
     assert len(posted) == len(attempted)
-    assert queries.balances(card)[WalletKind.CASH] == 1_000_000 - AMOUNT * len(attempted)
-    assert queries.account_total(canteen_account) == AMOUNT * len(attempted)
+    assert queries.balances(card)[WalletKind.CASH] == AMOUNT * len(attempted)
+    assert queries.account_total(cash_box) == 1_000_000 - AMOUNT * len(attempted)
     report = check_books()
     assert report.ok, report.problems()

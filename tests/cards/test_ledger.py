@@ -11,6 +11,7 @@ from shequ.cards import actions, queries
 from shequ.cards.choices import WalletKind
 from shequ.cards.models import Account, Card, Entry, Transaction, Wallet
 from shequ.cards.reconciliation import check_books
+from shequ.cards.rules import NotAllowedHere
 from shequ.core.errors import Conflict, Invalid
 from shequ.core.models import AuditEntry, User
 
@@ -119,7 +120,12 @@ OPERATIONS = st.lists(
 def test_any_sequence_of_ledger_operations_keeps_the_books_balanced_and_no_wallet_negative(
         operations: list[tuple[str, str, int]], card: Card, clerk: User, admin: User, org: Any,
         canteen_account: Account) -> None:
-    fund = actions.system_account(org.subdistrict.pk, "subsidy_fund")
+    # Each wallet's counter side as the ledger's table allows it; cash comes only from a top-up.
+    funds = {WalletKind.MEAL_SUBSIDY: "subsidy_fund", WalletKind.CHARITY_POINTS: "charity_fund",
+             WalletKind.TIME_BANK: "time_bank"}
+    payees = {WalletKind.CASH: canteen_account, WalletKind.MEAL_SUBSIDY: canteen_account,
+              WalletKind.CHARITY_POINTS: actions.system_account(org.subdistrict.pk, "charity_shop"),
+              WalletKind.TIME_BANK: actions.system_account(org.subdistrict.pk, "time_bank")}
     expected = queries.balances(card)
     posted: list[Transaction] = []
     for operation, wallet, amount in operations:
@@ -127,13 +133,18 @@ def test_any_sequence_of_ledger_operations_keeps_the_books_balanced_and_no_walle
             if operation == "top_up":
                 posted.append(actions.top_up(actor=clerk, card=card, amount_fen=amount))
                 expected[WalletKind.CASH] += amount
-            elif operation == "credit":
+            elif operation == "credit" and wallet in funds:
+                fund = actions.system_account(org.subdistrict.pk, funds[wallet])
                 posted.append(actions.credit(actor=clerk, card=card, wallet=wallet, amount_fen=amount,
                                              counter_account=fund))
                 expected[wallet] += amount
+            elif operation == "credit":
+                with pytest.raises(NotAllowedHere):
+                    actions.credit(actor=clerk, card=card, wallet=wallet, amount_fen=amount,
+                                   counter_account=payees[WalletKind.CASH])
             elif operation == "pay":
                 posted.append(actions.pay(actor=clerk, card=card, wallet=wallet, amount_fen=amount,
-                                          counter_account=canteen_account))
+                                          counter_account=payees[wallet]))
                 expected[wallet] -= amount
             elif posted:
                 original = posted.pop()

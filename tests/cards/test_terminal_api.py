@@ -2,20 +2,23 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from rest_framework.test import APIClient
 
 from shequ.cards import actions, queries
 from shequ.cards.choices import WalletKind
-from shequ.cards.models import Account, Card, Terminal, Transaction
+from shequ.cards.models import Account, Card, Terminal, TopUpSlip
 from shequ.cards.reconciliation import check_books
+from shequ.cards.rules import NotAllowedHere
+from shequ.core.errors import Invalid
 from shequ.core.models import AuditEntry, User
 
-PAY = "/api/v1/terminal/pay/"
+TOP_UP = "/api/v1/terminal/top-up/"
 BATCH = "/api/v1/terminal/batch/"
 
 
-def _pay(card: Card, amount: int, key: str, **extra: Any) -> dict[str, Any]:
-    return {"card": card.number, "wallet": "cash", "amount_fen": amount, "idempotency_key": key, **extra}
+def _top_up(card: Card, amount: int, key: str, **extra: Any) -> dict[str, Any]:
+    return {"card": card.number, "amount_fen": amount, "idempotency_key": key, **extra}
 
 
 def test_registering_a_terminal_is_audited_and_keeps_only_a_hash_of_its_token(
@@ -25,112 +28,82 @@ def test_registering_a_terminal_is_audited_and_keeps_only_a_hash_of_its_token(
     assert AuditEntry.objects.filter(event=actions.TERMINAL_REGISTERED, object_id=str(terminal.pk)).exists()
 
 
-def test_a_till_pays_with_a_card_and_a_retry_returns_the_first_result(
-        till_client: APIClient, card: Card, clerk: User, canteen_account: Account) -> None:
-    actions.top_up(actor=clerk, card=card, amount_fen=2000)
-    first = till_client.post(PAY, _pay(card, 800, "till1-0001"), format="json")
+def test_a_terminal_is_registered_only_on_the_kind_of_account_it_settles_into(
+        admin: User, canteen_account: Account) -> None:
+    cash_box = actions.system_account(admin.subdistrict_id, "cash_box", "cash-box-2")
+    with pytest.raises(Invalid):
+        actions.register_terminal(actor=admin, name="desk", kind="canteen_till", account=cash_box)
+    with pytest.raises(Invalid):
+        actions.register_terminal(actor=admin, name="desk", kind="top_up_desk", account=canteen_account)
+
+
+def test_a_top_up_desk_tops_up_from_its_box_with_a_slip_and_a_retry_returns_the_first_result(
+        desk: tuple[Terminal, APIClient], card: Card) -> None:
+    terminal, client = desk
+    first = client.post(TOP_UP, _top_up(card, 2000, "desk1-0001"), format="json")
     assert first.status_code == 201, first.content
-    retry = till_client.post(PAY, _pay(card, 800, "till1-0001"), format="json")
+    retry = client.post(TOP_UP, _top_up(card, 2000, "desk1-0001"), format="json")
     assert retry.status_code == 200 and retry.json()["id"] == first.json()["id"] and retry.json()["replayed"]
-    assert first.json()["entries"] == [{"wallet": "cash", "amount": -800, "balance_after": 1200}]
-    assert queries.balances(card)[WalletKind.CASH] == 1200
-    assert queries.account_total(canteen_account) == 800
+    assert first.json()["entries"] == [{"wallet": "cash", "amount": 2000, "balance_after": 2000}]
+    assert queries.balances(card)[WalletKind.CASH] == 2000
+    assert queries.account_total(terminal.account) == 8000
+    slip = TopUpSlip.objects.get()
+    assert (slip.terminal, slip.card, slip.amount_fen, slip.transaction_id) == (terminal, card, 2000,
+                                                                                first.json()["id"])
+    assert check_books().ok
 
 
-def test_a_till_can_pay_by_the_qr_code_and_sees_a_masked_holder(till_client: APIClient, card: Card,
-                                                                clerk: User) -> None:
+def test_a_top_up_desk_cannot_pay_out_more_than_was_counted_into_its_box(
+        desk: tuple[Terminal, APIClient], card: Card) -> None:
+    terminal, client = desk
+    short = client.post(TOP_UP, _top_up(card, 10_001, "k1"), format="json")
+    assert short.status_code == 409 and short.json()["code"] == "account_not_funded", short.content
+    assert queries.balances(card)[WalletKind.CASH] == 0 and not TopUpSlip.objects.exists()
+    counted = client.post("/api/v1/terminal/cash/", {"amount_fen": 1, "idempotency_key": "c1"}, format="json")
+    assert counted.status_code == 201, counted.content
+    assert client.post(TOP_UP, _top_up(card, 10_001, "k2"), format="json").status_code == 201
+    assert queries.account_total(terminal.account) == 0
+
+
+def test_a_frozen_card_answers_409_with_a_reason(desk: tuple[Terminal, APIClient], card: Card, clerk: User) -> None:
+    actions.freeze(actor=clerk, card=card)
+    frozen = desk[1].post(TOP_UP, _top_up(card, 50, "k2"), format="json")
+    assert frozen.status_code == 409 and frozen.json()["code"] == "card_not_usable"
+
+
+def test_a_terminal_reads_a_card_by_qr_code_and_sees_a_masked_holder(till_client: APIClient, card: Card,
+                                                                     clerk: User) -> None:
     from shequ.cards import numbers
 
     actions.top_up(actor=clerk, card=card, amount_fen=500)
     seen = till_client.get("/api/v1/terminal/card/", {"qr": numbers.qr_payload(card.number)})
     assert seen.status_code == 200 and seen.json()["holder"] == "王**"
     assert seen.json()["balances"]["cash"] == 500
-    paid = till_client.post(PAY, _pay(card, 100, "qr-1") | {"card": numbers.qr_payload(card.number)}, format="json")
-    assert paid.status_code == 201
 
 
-def test_an_overdraft_or_a_frozen_card_answers_409_with_a_reason(
-        till_client: APIClient, card: Card, clerk: User) -> None:
-    actions.top_up(actor=clerk, card=card, amount_fen=100)
-    short = till_client.post(PAY, _pay(card, 101, "k1"), format="json")
-    assert short.status_code == 409 and short.json()["code"] == "insufficient_balance"
-    actions.freeze(actor=clerk, card=card)
-    frozen = till_client.post(PAY, _pay(card, 50, "k2"), format="json")
-    assert frozen.status_code == 409 and frozen.json()["code"] == "card_not_usable"
-
-
-def test_bad_input_answers_400_and_never_500(till_client: APIClient, card: Card) -> None:
-    for body in ({}, _pay(card, -1, "k"), _pay(card, 10, "k", wallet="gold"), {"card": "x" * 300},
-                 _pay(card, 10, "") , _pay(card, "ten", "k")):  # type: ignore[arg-type]
-        answer = till_client.post(PAY, body, format="json")
-        assert answer.status_code == 400, (body, answer.content)
-    unknown = till_client.post(PAY, _pay(card, 10, "k") | {"card": "1234 5678 9012 3456"}, format="json")
-    assert unknown.status_code == 404
-
-
-def test_only_a_terminal_token_opens_the_terminal_api(client: Any, card: Card, clerk: User) -> None:
-    assert client.post(PAY, _pay(card, 10, "k"), content_type="application/json").status_code == 401
-    staff = APIClient()
-    staff.force_authenticate(clerk)
-    assert staff.post(PAY, _pay(card, 10, "k"), format="json").status_code == 404
-    forged = APIClient()
-    forged.credentials(HTTP_AUTHORIZATION="Terminal not-a-token")
-    assert forged.post(PAY, _pay(card, 10, "k"), format="json").status_code == 401
-
-
-def test_a_deactivated_terminal_is_refused(till: tuple[Terminal, str], till_client: APIClient, card: Card,
-                                           admin: User) -> None:
-    actions.deactivate_terminal(actor=admin, terminal=till[0])
-    assert till_client.post(PAY, _pay(card, 10, "k"), format="json").status_code == 401
+def test_a_deactivated_terminal_is_refused(desk: tuple[Terminal, APIClient], card: Card, admin: User) -> None:
+    actions.deactivate_terminal(actor=admin, terminal=desk[0])
+    assert desk[1].post(TOP_UP, _top_up(card, 10, "k"), format="json").status_code == 401
 
 
 def test_a_till_cannot_credit_into_another_place(till: tuple[Terminal, str], card: Card, org: Any) -> None:
     other = actions.system_account(org.subdistrict.pk, "canteen", "canteen-other")
     terminal = till[0]
-    import pytest
-
-    from shequ.core.errors import NotFound
-
-    with pytest.raises(NotFound):
+    with pytest.raises(NotAllowedHere):
         actions.credit(actor=terminal.user, card=card, wallet=WalletKind.CASH, amount_fen=10, counter_account=other,
                        terminal=terminal)
 
 
-def test_an_offline_batch_is_applied_once_in_order_with_rejects_and_duplicates_reported(
-        till_client: APIClient, card: Card, clerk: User, canteen_account: Account) -> None:
+def test_a_batch_item_of_an_operation_no_app_offers_is_rejected_with_a_reason(
+        till_client: APIClient, card: Card, clerk: User) -> None:
     actions.top_up(actor=clerk, card=card, amount_fen=1000)
-    batch = [
-        _pay(card, 600, "off-1", op="pay"),
-        _pay(card, 600, "off-2", op="pay"),           # only 400 left: rejected
-        _pay(card, 600, "off-1", op="pay"),           # the same as the first: a duplicate
-        _pay(card, 300, "off-3", op="pay"),           # fits in what is left, in order
-        {"op": "pay", "card": card.number, "wallet": "cash", "amount_fen": -3, "idempotency_key": "off-4"},
-    ]
+    batch = [{"op": "pay", "card": card.number, "wallet": "cash", "amount_fen": 600, "idempotency_key": "off-1"},
+             {"op": "credit", "card": card.number, "wallet": "cash", "amount_fen": 600, "idempotency_key": "off-2"}]
     answer = till_client.post(BATCH, {"transactions": batch}, format="json")
     assert answer.status_code == 200, answer.content
-    results = answer.json()["results"]
-    assert [r["status"] for r in results] == ["applied", "rejected", "duplicate", "applied", "rejected"]
-    assert results[1]["code"] == "insufficient_balance" and results[1]["reason"]
-    assert results[2]["transaction"]["id"] == results[0]["transaction"]["id"]
-    assert queries.balances(card)[WalletKind.CASH] == 100
-    again = till_client.post(BATCH, {"transactions": batch}, format="json").json()["results"]
-    assert [r["status"] for r in again] == ["duplicate", "rejected", "duplicate", "duplicate", "rejected"]
-    assert Transaction.objects.filter(kind="payment").count() == 2
-    assert queries.account_total(canteen_account) == 900
-    assert check_books().ok
-
-
-def test_a_batch_rejects_a_frozen_card_without_touching_the_others(
-        till_client: APIClient, card: Card, clerk: User, make_person: Any, org: Any) -> None:
-    other = actions.issue_card(actor=clerk, person=make_person("李建国", dwelling=org.huashan_dwellings[2]))
-    actions.top_up(actor=clerk, card=card, amount_fen=500)
-    actions.top_up(actor=clerk, card=other, amount_fen=500)
-    actions.freeze(actor=clerk, card=other)
-    answer = till_client.post(BATCH, {"transactions": [_pay(other, 100, "f-1", op="pay"),
-                                                       _pay(card, 100, "f-2", op="pay")]}, format="json")
-    assert [r["status"] for r in answer.json()["results"]] == ["rejected", "applied"]
-    assert answer.json()["results"][0]["code"] == "card_not_usable"
-    assert queries.balances(other)[WalletKind.CASH] == 500
+    assert [(r["status"], r["code"]) for r in answer.json()["results"]] == [("rejected", "invalid")] * 2
+    assert answer.json()["results"][0]["reason"]
+    assert queries.balances(card)[WalletKind.CASH] == 1000
 
 
 def test_an_empty_or_malformed_batch_answers_400(till_client: APIClient) -> None:
@@ -151,8 +124,8 @@ def test_the_card_api_shows_a_card_to_its_holder_and_the_desk_but_not_out_of_sco
     assert api.get("/api/v1/cards/").json()["results"][0]["balances"]["cash"] == 0
 
 
-def test_an_administrator_registers_a_till_from_the_command_line_and_it_can_pay(
-        admin: User, canteen_account: Account, card: Card, clerk: User) -> None:
+def test_an_administrator_registers_a_till_from_the_command_line_and_it_reads_cards(
+        admin: User, canteen_account: Account, card: Card) -> None:
     import io
 
     from django.core.management import call_command
@@ -160,7 +133,6 @@ def test_an_administrator_registers_a_till_from_the_command_line_and_it_can_pay(
     out = io.StringIO()
     call_command("register_terminal", "食堂2号机", "--account", canteen_account.code, "--as", "admin", stdout=out)
     token = out.getvalue().rsplit("Terminal ", 1)[1].strip()
-    actions.top_up(actor=clerk, card=card, amount_fen=100)
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Terminal {token}")
-    assert api.post(PAY, _pay(card, 100, "cli-1"), format="json").status_code == 201
+    assert api.get("/api/v1/terminal/card/", {"number": card.number}).status_code == 200

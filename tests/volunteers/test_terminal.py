@@ -42,3 +42,24 @@ def test_a_library_desk_cannot_check_volunteers_in(admin, coordinator, volunteer
                          format="json")
     assert response.status_code == 404
     assert not volunteer.signups.filter(shift=shift).exists()
+
+
+def test_a_kiosk_checks_a_volunteer_out_and_her_minutes_are_banked_as_a_shift_it_served(
+        admin, coordinator, volunteer, shift, resident_person):
+    from shequ.cards.choices import Operation
+    from shequ.cards.models import Transaction
+    from shequ.cards.reconciliation import check_books
+
+    now = timezone.now()
+    shift = actions.add_shift(actor=coordinator, activity=shift.activity, starts_at=now - dt.timedelta(hours=1),
+                              ends_at=now + dt.timedelta(hours=1), capacity=2)
+    kiosk = _kiosk(admin)
+    card = card_queries.live_card_of(resident_person)
+    actions.check_in(actor=coordinator, shift=shift, person=resident_person, at=now - dt.timedelta(minutes=45))
+    response = kiosk.post("/api/v1/volunteers/attendance/check-out/", {"shift": shift.pk, "card": card.number},
+                          format="json")
+    assert response.status_code == 200, response.content
+    banked = Transaction.objects.get(operation=Operation.SHIFT)
+    assert banked.terminal is not None and banked.terminal.kind == "volunteer_kiosk"
+    assert card_queries.balances(card)["time_bank"] == response.json()["minutes_credited"] >= 44
+    assert check_books().ok, check_books().problems()

@@ -18,23 +18,32 @@ Card life cycle:
     deactivate_terminal(*, actor, terminal) -> Terminal
 
 Money — each returns the :class:`Transaction`:
+    record_cash(*, actor, amount_fen, idempotency_key="", terminal=None, cash_box=None, memo="") -> Transaction
+                                                  # notes counted into a cash box: what top-ups draw on
     top_up(*, actor, card, amount_fen, idempotency_key="", terminal=None, memo="") -> Transaction
     pay(*, actor, card, wallet, amount_fen, counter_account, idempotency_key="", terminal=None, memo="",
         occurred_at=None) -> Transaction          # wallet -amount, counter_account +amount
     credit(*, actor, card, wallet, amount_fen, counter_account, idempotency_key="", terminal=None, memo="",
            occurred_at=None) -> Transaction       # counter_account -amount, wallet +amount
-    post(*, actor, kind, card, legs, idempotency_key="", terminal=None, memo="", occurred_at=None) -> Transaction
-                                                  # several legs at once, e.g. a meal paid partly by subsidy
+    post(*, actor, kind, card, legs, idempotency_key="", terminal=None, memo="", occurred_at=None,
+         operation="") -> Transaction              # several legs at once, e.g. a meal paid partly by subsidy;
+                                                  # pay and credit take operation= too (what it is for)
     reverse(*, actor, transaction, reason, idempotency_key="", terminal=None) -> Transaction
 
 Helpers for other apps' actions (inside their transaction):
     system_account(subdistrict_id, kind, code="", name="") -> Account   # the named account, opened on first use
+    place_account(actor, subdistrict_id, kind) -> Account       # a terminal's own account, else the above
+    terminal_of(actor) -> Terminal | None                       # the terminal whose service user this is
     lock_card(card) -> Card                                     # row lock until the transaction ends
+                                                                # (the lock order: shequ.cards.locks)
     Leg(amount, wallet="", account=None)                        # one side of a ``post``
 
 ``wallet`` is a :class:`~shequ.cards.choices.WalletKind` value; amounts are positive integers (fen, or
 minutes for the time bank). The card must be active for a payment or credit. With ``terminal`` the
-counter account must be the terminal's own (its place). With ``idempotency_key`` a repeated request
+counter account must be the terminal's own (its place), and what each kind of terminal, transaction and
+account may do is the table in :mod:`shequ.cards.rules`, checked by :func:`post` for every caller: an actor
+that is a terminal's service user is that terminal, whether or not the caller says so. With
+``idempotency_key`` a repeated request
 (same terminal — or same staff member — and key) returns the first transaction, with
 ``transaction.replayed = True``, and never posts twice; the same key with other contents is a
 :class:`~shequ.core.errors.Conflict`. Refusals raise :class:`InsufficientBalance` or
@@ -45,21 +54,28 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db import transaction as db_transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from shequ.cards import numbers
-from shequ.cards.choices import AccountKind, CancelReason, CardStatus, TerminalKind, TransactionKind, WalletKind
-from shequ.cards.models import Account, Card, Entry, Terminal, Transaction, Wallet
+from shequ.cards import locks, numbers, posting, rules
+from shequ.cards.choices import (
+    AccountKind,
+    CancelReason,
+    CardStatus,
+    Operation,
+    TerminalKind,
+    TransactionKind,
+    WalletKind,
+)
+from shequ.cards.models import Account, Card, Entry, Terminal, TopUpSlip, Transaction, Wallet
+from shequ.cards.posting import MAX_AMOUNT, Leg, terminal_of
+from shequ.cards.posting import CardNotUsable as CardNotUsable  # raised by postings; callers catch it from here
+from shequ.cards.posting import InsufficientBalance as InsufficientBalance
 from shequ.core import audit
 from shequ.core.errors import Conflict, Invalid, NotFound
 from shequ.core.models import Neighborhood, Subdistrict, User
@@ -85,6 +101,7 @@ TERMINAL_ROLES = {
     TerminalKind.CHARITY_TILL: Role.CHARITY_CLERK,
     TerminalKind.LIBRARY_DESK: Role.LIBRARIAN,
     TerminalKind.VOLUNTEER_KIOSK: Role.VOLUNTEER_COORDINATOR,
+    TerminalKind.TOP_UP_DESK: Role.CLERK,
 }
 # Where a cancelled card's remaining value goes back to.
 RETURN_ACCOUNTS = {
@@ -93,27 +110,6 @@ RETURN_ACCOUNTS = {
     WalletKind.CHARITY_POINTS: AccountKind.CHARITY_FUND,
     WalletKind.TIME_BANK: AccountKind.TIME_BANK,
 }
-FUND_KINDS = {AccountKind.SUBSIDY_FUND, AccountKind.CHARITY_FUND, AccountKind.TIME_BANK}
-MAX_AMOUNT = 10_000_000  # 100 000 yuan: far above any real payment, far below overflow.
-
-
-class InsufficientBalance(Conflict):
-    code = "insufficient_balance"
-    default_message = gettext_lazy("The balance is not enough.")
-
-
-class CardNotUsable(Conflict):
-    code = "card_not_usable"
-    default_message = gettext_lazy("This card is not active.")
-
-
-@dataclass(frozen=True)
-class Leg:
-    """One side of a posting: a wallet kind of the transaction's card, or a system account; signed amount."""
-
-    amount: int
-    wallet: str = ""
-    account: Account | None = None
 
 
 def token_hash(token: str) -> str:
@@ -143,8 +139,17 @@ def system_account(subdistrict_id: int, kind: str, code: str = "", name: str = "
 
 def lock_card(card: Card) -> Card:
     """Hold the card (row lock) until the caller's transaction ends, so that a rule checked before posting
-    (dining's daily limit) cannot be raced by a second till. Postings take the same lock first."""
-    return Card.objects.select_for_update().select_related("person").get(pk=card.pk)
+    (dining's daily limit) cannot be raced by a second till. Postings take the same lock first; the holder's
+    person row is loaded, never locked (see :mod:`shequ.cards.locks` for the one lock order)."""
+    return locks.lock_card(card)
+
+
+def place_account(actor: User, subdistrict_id: int, kind: str) -> Account:
+    """The account of this kind where ``actor`` works: a terminal's own (its place), else the sub-district's."""
+    terminal = terminal_of(actor)
+    if terminal is not None and terminal.account.kind == kind:
+        return terminal.account
+    return system_account(subdistrict_id, kind)
 
 
 # ---------------------------------------------------------------------------------------------- cards
@@ -227,6 +232,9 @@ def _move_balances(*, actor: User | None, old: Card, kind: str, to_card: Card | 
             account = system_account(old.subdistrict_id, RETURN_ACCOUNTS[WalletKind(wallet.kind)])
             entries.append(Entry(transaction=txn, account=account, amount=wallet.balance))
         Wallet.objects.filter(pk=wallet.pk).update(balance=0)
+    rules.check_legs(kind, {(rules.wallet(e.wallet.kind), rules.wallet(e.wallet.kind) if to_card is not None
+                             else rules.account(RETURN_ACCOUNTS[WalletKind(e.wallet.kind)]))
+                            for e in entries if e.amount < 0 and e.wallet is not None})
     Entry.objects.bulk_create(entries)
     return txn
 
@@ -324,6 +332,10 @@ def register_terminal(*, actor: User, name: str, kind: str, account: Account,
         raise Invalid(_("Unknown terminal kind."), field="kind")
     if account.subdistrict_id != actor.subdistrict_id:
         raise NotFound()
+    if account.kind != rules.TERMINALS[kind].account:
+        raise Invalid(_("A %(terminal)s settles into an account of the kind %(kind)s.") % {
+            "terminal": TerminalKind(kind).label, "kind": AccountKind(rules.TERMINALS[kind].account).label},
+            field="account")
     token = secrets.token_urlsafe(32)
     user = User.objects.create(username=f"terminal-{secrets.token_hex(6)}", role=TERMINAL_ROLES[TerminalKind(kind)],
                                full_name=name, subdistrict_id=account.subdistrict_id,
@@ -353,94 +365,13 @@ def deactivate_terminal(*, actor: User, terminal: Terminal) -> Terminal:
 # ---------------------------------------------------------------------------------------------- money
 
 
-def _amount(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_AMOUNT:
-        raise Invalid(_("The amount must be a whole number of fen between 1 and %(max)s.") % {"max": MAX_AMOUNT},
-                      field="amount_fen")
-    return value
-
-
-def _scoped_key(actor: User, terminal: Terminal | None, key: str) -> str | None:
-    key = (key or "").strip()
-    if not key:
-        return None
-    if len(key) > 100:
-        raise Invalid(_("The idempotency key is longer than 100 characters."), field="idempotency_key")
-    return f"t{terminal.pk}:{key}" if terminal is not None else f"u{actor.pk}:{key}"
-
-
-def _fingerprint(kind: str, card: Card | None, legs: Sequence[Leg], extra: str = "") -> str:
-    described = sorted((leg.wallet, leg.account.pk if leg.account else 0, leg.amount) for leg in legs)
-    raw = json.dumps([kind, card.pk if card else None, described, extra])
-    return hashlib.sha256(raw.encode()).hexdigest()
-
-
-def _replay(key: str, fingerprint: str) -> Transaction | None:
-    first = Transaction.objects.filter(idempotency_key=key).first()
-    if first is None:
-        return None
-    if first.fingerprint != fingerprint:
-        raise Conflict(_("This idempotency key was already used for a different request."), field="idempotency_key")
-    first.replayed = True  # type: ignore[attr-defined]
-    return first
-
-
-def _check_place(actor: User, terminal: Terminal | None, card: Card, legs: Sequence[Leg]) -> None:
-    _require(actor, Transaction, "add")
-    if terminal is not None:
-        if not terminal.is_active or terminal.user_id != actor.pk:
-            raise NotFound()
-        # Its own account must be a side; besides it only a fund may take part (a meal's subsidy share).
-        others = [leg.account for leg in legs if leg.account is not None and leg.account.pk != terminal.account_id]
-        if len(others) == sum(1 for leg in legs if leg.account is not None) or any(
-                account.kind not in FUND_KINDS for account in others):
-            raise NotFound(_("This terminal may not use that account."))
-    elif actor.subdistrict_id != card.subdistrict_id:
-        raise NotFound()
-    for leg in legs:
-        if leg.account is not None and leg.account.subdistrict_id != card.subdistrict_id:
-            raise NotFound()
-
-
-def _apply(txn: Transaction, card: Card, legs: Sequence[Leg], *, require_active: bool) -> None:
-    """Check and move: lock the card, then its wallets by id (the one lock order everywhere, so concurrent
-    spends queue and none can overdraw), refuse what would go below zero, write the entries."""
-    locked_card = Card.objects.select_for_update().get(pk=card.pk)
-    if require_active and not locked_card.can_transact:
-        raise CardNotUsable(_("Card %(number)s is %(status)s.") % {
-            "number": locked_card.number, "status": locked_card.get_status_display()})
-    change: dict[str, int] = {}
-    for leg in legs:
-        if leg.wallet:
-            change[leg.wallet] = change.get(leg.wallet, 0) + leg.amount
-    wallets = {w.kind: w for w in Wallet.objects.select_for_update().filter(
-        card=locked_card, kind__in=list(change)).order_by("pk")}
-    for wallet_kind, delta in change.items():
-        balance = wallets[wallet_kind].balance
-        if balance + delta < 0:
-            raise InsufficientBalance(
-                _("Not enough in the %(wallet)s wallet: %(balance)s, %(needed)s needed.") % {
-                    "wallet": WalletKind(wallet_kind).label, "balance": balance, "needed": -delta},
-                details={"wallet": wallet_kind, "balance": balance, "needed": -delta})
-    running = {kind: wallet.balance for kind, wallet in wallets.items()}
-    entries = []
-    for leg in legs:
-        if leg.wallet:
-            running[leg.wallet] += leg.amount
-            entries.append(Entry(transaction=txn, wallet=wallets[leg.wallet], amount=leg.amount,
-                                 balance_after=running[leg.wallet]))
-        else:
-            entries.append(Entry(transaction=txn, account=leg.account, amount=leg.amount))
-    for wallet_kind, delta in change.items():
-        if delta:
-            Wallet.objects.filter(pk=wallets[wallet_kind].pk).update(balance=F("balance") + delta)
-    Entry.objects.bulk_create(entries)
-
-
 @transaction.atomic
-def post(*, actor: User, kind: str, card: Card, legs: Sequence[Leg], idempotency_key: str = "",
-         terminal: Terminal | None = None, memo: str = "", occurred_at: dt.datetime | None = None) -> Transaction:
-    """Post one balanced transaction touching ``card``'s wallets and system accounts. See the module docstring."""
+def post(*, actor: User, kind: str, card: Card | None, legs: Sequence[Leg], idempotency_key: str = "",
+         terminal: Terminal | None = None, memo: str = "", occurred_at: dt.datetime | None = None,
+         operation: str = "") -> Transaction:
+    """Post one balanced transaction touching ``card``'s wallets and system accounts (``card`` is None only
+    for a movement between system accounts: cash counted into a box). ``operation`` says what it is for (a
+    :class:`~shequ.cards.choices.Operation`); a terminal posts only its kind's. See the module docstring."""
     if kind not in TransactionKind.values or kind == TransactionKind.REVERSAL:
         raise Invalid(_("Unknown transaction kind."), field="kind")
     if len(legs) < 2 or sum(leg.amount for leg in legs) != 0:
@@ -448,62 +379,112 @@ def post(*, actor: User, kind: str, card: Card, legs: Sequence[Leg], idempotency
     for leg in legs:
         if (leg.account is None) == (not leg.wallet) or leg.amount == 0 or abs(leg.amount) > MAX_AMOUNT:
             raise Invalid(_("Each entry needs one wallet or one account and an amount."))
-        if leg.wallet and leg.wallet not in WalletKind.values:
+        if leg.wallet and (leg.wallet not in WalletKind.values or card is None):
             raise Invalid(_("Unknown wallet."), field="wallet")
-    _check_place(actor, terminal, card, legs)
-    key = _scoped_key(actor, terminal, idempotency_key)
-    fingerprint = _fingerprint(kind, card, legs) if key else ""
-    if key and (first := _replay(key, fingerprint)) is not None:
+    subdistrict_id = card.subdistrict_id if card is not None else next(
+        leg.account.subdistrict_id for leg in legs if leg.account is not None)
+    if operation and operation not in Operation.values:
+        raise Invalid(_("Unknown operation."), field="operation")
+    terminal = posting.check_place(actor, terminal, subdistrict_id, legs, kind, operation)
+    key = posting.scoped_key(actor, terminal, idempotency_key)
+    fingerprint = posting.fingerprint_of(kind, card, legs) if key else ""
+    if key and (first := posting.replay(key, fingerprint)) is not None:
         return first
     try:
         # The key is claimed first: a concurrent retry waits here for the first request's outcome.
         with transaction.atomic():
             txn = Transaction.objects.create(
-                kind=kind, card=card, subdistrict_id=card.subdistrict_id, actor=actor, terminal=terminal,
-                idempotency_key=key, fingerprint=fingerprint, memo=memo[:200], occurred_at=occurred_at)
+                kind=kind, card=card, subdistrict_id=subdistrict_id, actor=actor, terminal=terminal,
+                idempotency_key=key, fingerprint=fingerprint, memo=memo[:200], occurred_at=occurred_at,
+                operation=operation)
     except IntegrityError:
-        if key and (first := _replay(key, fingerprint)) is not None:
+        if key and (first := posting.replay(key, fingerprint)) is not None:
             return first
         raise
-    _apply(txn, card, legs, require_active=True)
+    posting.apply(txn, card, legs, require_active=True)
     audit.record(actor=actor, event=TRANSACTION_POSTED, obj=txn,
-                 after={"kind": kind, "card": card.number, "terminal": terminal.pk if terminal else None,
+                 after={"kind": kind, "card": card.number if card else None,
+                        "terminal": terminal.pk if terminal else None,
                         "legs": [[leg.wallet or (leg.account.code if leg.account else ""), leg.amount]
                                  for leg in legs]},
-                 subdistrict_id=card.subdistrict_id)
+                 subdistrict_id=subdistrict_id)
     txn.replayed = False  # type: ignore[attr-defined]
     return txn
 
 
+def _desk_cash_box(actor: User, terminal: Terminal | None, subdistrict_id: int) -> tuple[Terminal | None, Account]:
+    """The cash box a top-up draws on: a top-up desk's own; at the card desk (staff), the sub-district's."""
+    desk = terminal_of(actor)
+    if terminal is not None and (desk is None or desk.pk != terminal.pk):
+        raise NotFound()
+    if desk is not None:
+        return desk, desk.account
+    _require(actor, Card, "change")  # the card desk, not any till
+    return None, system_account(subdistrict_id, AccountKind.CASH_BOX)
+
+
+@transaction.atomic
+def record_cash(*, actor: User, amount_fen: int, idempotency_key: str = "", terminal: Terminal | None = None,
+                cash_box: Account | None = None, memo: str = "") -> Transaction:
+    """Notes counted into a cash box: the box gains what the clerk took in, from the cash-intake account
+    (an overdraft account with a daily limit). Top-ups can then draw on the box, never beyond it."""
+    amount = posting.amount_of(amount_fen)
+    if actor.subdistrict_id is None:
+        raise NotFound()
+    desk, box = _desk_cash_box(actor, terminal, actor.subdistrict_id)
+    if cash_box is not None and cash_box.pk != box.pk:
+        # Staff may count cash into another box of their sub-district; a desk only into its own.
+        if desk is not None or cash_box.kind != AccountKind.CASH_BOX or cash_box.subdistrict_id != box.subdistrict_id:
+            raise NotFound()
+        box = cash_box
+    intake = system_account(box.subdistrict_id, AccountKind.CASH_INTAKE)
+    return post(actor=actor, kind=TransactionKind.CASH_IN, card=None, idempotency_key=idempotency_key,
+                terminal=desk, memo=memo, operation=Operation.CASH_IN,
+                legs=[Leg(amount=amount, account=box), Leg(amount=-amount, account=intake)])
+
+
+@transaction.atomic
 def top_up(*, actor: User, card: Card, amount_fen: int, idempotency_key: str = "", terminal: Terminal | None = None,
            memo: str = "") -> Transaction:
-    """Cash paid in at the desk: the cash wallet gains, the top-up cash box owes it."""
-    amount = _amount(amount_fen)
-    if terminal is None:
-        _require(actor, Card, "change")  # the card desk, not any till
-    cash_box = system_account(card.subdistrict_id, AccountKind.CASH_BOX)
-    return post(actor=actor, kind=TransactionKind.TOP_UP, card=card, idempotency_key=idempotency_key,
-                terminal=terminal, memo=memo,
-                legs=[Leg(amount=amount, wallet=WalletKind.CASH), Leg(amount=-amount, account=cash_box)])
+    """Cash paid in at a desk: the cash wallet gains, the desk's cash box pays, and a slip records it.
+
+    A top-up desk draws on its own box, which holds only what was counted into it (:func:`record_cash`). At
+    the card desk the clerk counts the holder's notes in and tops up from them in the same action."""
+    amount = posting.amount_of(amount_fen)
+    desk, box = _desk_cash_box(actor, terminal, card.subdistrict_id)
+    legs = [Leg(amount=amount, wallet=WalletKind.CASH), Leg(amount=-amount, account=box)]
+    key = posting.scoped_key(actor, desk, idempotency_key)
+    if key and (first := posting.replay(key, posting.fingerprint_of(TransactionKind.TOP_UP, card, legs))) is not None:
+        return first
+    if desk is None:
+        locks.lock_card(card)  # the card before any account: the one lock order
+        record_cash(actor=actor, amount_fen=amount, cash_box=box, memo=memo or card.number,
+                    idempotency_key=f"cash-in:{token_hash(idempotency_key.strip())[:40]}" if key else "")
+    txn = post(actor=actor, kind=TransactionKind.TOP_UP, card=card, idempotency_key=idempotency_key,
+               terminal=desk, memo=memo, legs=legs, operation=Operation.TOP_UP)
+    if not getattr(txn, "replayed", False):
+        TopUpSlip.objects.create(subdistrict_id=card.subdistrict_id, card=card, terminal=desk, clerk=actor,
+                                 amount_fen=amount, transaction=txn)
+    return txn
 
 
 def pay(*, actor: User, card: Card, wallet: str, amount_fen: int, counter_account: Account,
         idempotency_key: str = "", terminal: Terminal | None = None, memo: str = "",
-        occurred_at: dt.datetime | None = None) -> Transaction:
+        occurred_at: dt.datetime | None = None, operation: str = "") -> Transaction:
     """The card pays ``amount_fen`` from one wallet to ``counter_account`` (a canteen, the charity shop …)."""
-    amount = _amount(amount_fen)
+    amount = posting.amount_of(amount_fen)
     return post(actor=actor, kind=TransactionKind.PAYMENT, card=card, idempotency_key=idempotency_key,
-                terminal=terminal, memo=memo, occurred_at=occurred_at,
+                terminal=terminal, memo=memo, occurred_at=occurred_at, operation=operation,
                 legs=[Leg(amount=-amount, wallet=wallet), Leg(amount=amount, account=counter_account)])
 
 
 def credit(*, actor: User, card: Card, wallet: str, amount_fen: int, counter_account: Account,
            idempotency_key: str = "", terminal: Terminal | None = None, memo: str = "",
-           occurred_at: dt.datetime | None = None) -> Transaction:
+           occurred_at: dt.datetime | None = None, operation: str = "") -> Transaction:
     """The card receives ``amount_fen`` into one wallet from ``counter_account`` (subsidy fund, time bank …)."""
-    amount = _amount(amount_fen)
+    amount = posting.amount_of(amount_fen)
     return post(actor=actor, kind=TransactionKind.CREDIT, card=card, idempotency_key=idempotency_key,
-                terminal=terminal, memo=memo, occurred_at=occurred_at,
+                terminal=terminal, memo=memo, occurred_at=occurred_at, operation=operation,
                 legs=[Leg(amount=amount, wallet=wallet), Leg(amount=-amount, account=counter_account)])
 
 
@@ -524,25 +505,27 @@ def reverse(*, actor: User, transaction: Transaction, reason: str, idempotency_k
             for e in original.entries.select_related("wallet", "account")]
     if any(e.wallet is not None and e.wallet.card_id != card.pk for e in original.entries.select_related("wallet")):
         raise Conflict(_("This transaction moved value between cards and cannot be reversed here."))
-    _check_place(actor, terminal, card, legs)
+    terminal = posting.check_place(actor, terminal, card.subdistrict_id, legs, TransactionKind.REVERSAL,
+                                   original.operation, reverses=original)
     if terminal is None:
         _require(actor, Transaction, "change")
     elif original.terminal_id != terminal.pk:
         raise NotFound()
-    key = _scoped_key(actor, terminal, idempotency_key)
-    fingerprint = _fingerprint(TransactionKind.REVERSAL, card, legs, extra=str(original.pk)) if key else ""
-    if key and (first := _replay(key, fingerprint)) is not None:
+    key = posting.scoped_key(actor, terminal, idempotency_key)
+    fingerprint = posting.fingerprint_of(TransactionKind.REVERSAL, card, legs, extra=str(original.pk)) if key else ""
+    if key and (first := posting.replay(key, fingerprint)) is not None:
         return first
     try:
         with db_transaction.atomic():
             txn = Transaction.objects.create(
                 kind=TransactionKind.REVERSAL, card=card, subdistrict_id=original.subdistrict_id, actor=actor,
-                terminal=terminal, idempotency_key=key, fingerprint=fingerprint, memo=reason[:200], reverses=original)
+                terminal=terminal, idempotency_key=key, fingerprint=fingerprint, memo=reason[:200], reverses=original,
+                operation=original.operation)
     except IntegrityError:
-        if key and (first := _replay(key, fingerprint)) is not None:
+        if key and (first := posting.replay(key, fingerprint)) is not None:
             return first
         raise Conflict(_("This transaction has already been reversed.")) from None
-    _apply(txn, card, legs, require_active=False)
+    posting.apply(txn, card, legs, require_active=False)
     audit.record(actor=actor, event=TRANSACTION_REVERSED, obj=txn, before={"transaction": original.pk},
                  after={"reversal": txn.pk}, reason=reason, subdistrict_id=original.subdistrict_id)
     txn.replayed = False  # type: ignore[attr-defined]

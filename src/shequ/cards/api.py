@@ -4,14 +4,18 @@ Terminal API, under ``/api/v1/terminal/``, authenticated by the device's own tok
 (``Authorization: Terminal <token>``) and nothing else:
 
 - ``GET  card/?number=…`` (or ``?qr=…``): the card's status and balances, to show at the till;
-- ``POST pay/`` and ``POST credit/``: ``{card, wallet, amount_fen, idempotency_key, memo?, occurred_at?}``,
+- ``POST top-up/`` ``{card, amount_fen, idempotency_key, memo?}`` and ``POST cash/`` ``{amount_fen,
+  idempotency_key, memo?}``: a top-up desk tops a card up from its cash box, and counts notes into the box,
   answering 201 with the transaction, or 200 with the first one when the key was seen before;
-- ``POST batch/``: ``{transactions: [{op: "pay"|"credit", …same fields…}, …]}`` from a till that was
+- ``POST batch/``: ``{transactions: [{op: …, …the operation's fields…}, …]}`` from a till that was
   offline: each item applied once, in order, in its own database transaction; each result says
   ``applied``, ``duplicate`` (seen before: the first result) or ``rejected`` with a ``code`` and ``reason``.
-  Other apps add operations to :data:`BATCH_OPERATIONS` (dining adds ``meal``).
+  Apps add operations to :data:`BATCH_OPERATIONS` (dining adds ``meal``).
 
-The counter account is always the terminal's own: a device can move value only at its place.
+There is no bare payment or credit: a terminal posts only what its app's action stands behind (a meal, a
+sale, a top-up, a shift served), with its own account as the counter side, as the table in
+:mod:`shequ.cards.rules` allows its kind (anything else: 403 ``not_allowed_here``). A card of another
+sub-district is unknown to a terminal (404), whether read or charged.
 """
 
 from __future__ import annotations
@@ -93,19 +97,6 @@ def transaction_body(txn: Transaction) -> dict[str, Any]:
     }
 
 
-class PostingSerializer(serializers.Serializer[Any]):
-    card = serializers.CharField(max_length=200, help_text="card number, or the QR code's payload")
-    wallet = serializers.ChoiceField(choices=WalletKind.choices)
-    amount_fen = serializers.IntegerField(min_value=1, max_value=actions.MAX_AMOUNT)
-    idempotency_key = serializers.CharField(max_length=100)
-    memo = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    occurred_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
-
-
-class BatchItemSerializer(PostingSerializer):
-    op = serializers.ChoiceField(choices=[("pay", "pay"), ("credit", "credit")])
-
-
 # Other apps add batch operations of their own (dining: "meal"): op → (serializer, apply(terminal, user, data)).
 BATCH_OPERATIONS: dict[str, tuple[type[serializers.Serializer[Any]], Callable[..., Transaction]]] = {}
 
@@ -123,20 +114,20 @@ def validated(serializer_class: type[serializers.Serializer[Any]], data: Any) ->
     return dict(serializer.validated_data)
 
 
-def find_card(value: str) -> Card:
+def find_card(value: str, subdistrict_id: int | None) -> Card:
+    """The card shown at a till, by number or QR payload; a card of another sub-district is not found."""
     value = value.strip()
-    return queries.card_by_qr(value) if value.startswith("SHEQU-CARD:") else queries.card_by_number(value)
+    card = queries.card_by_qr(value) if value.startswith("SHEQU-CARD:") else queries.card_by_number(value)
+    if card.subdistrict_id != subdistrict_id:
+        raise NotFound(_("No card with this number."), field="card")
+    return card
 
 
-def _apply(op: str, terminal: Terminal, user: Any, data: dict[str, Any]) -> Transaction:
-    card = find_card(data["card"])
-    action = actions.pay if op == "pay" else actions.credit
-    txn = action(actor=user, card=card, wallet=data["wallet"], amount_fen=data["amount_fen"],
-                 counter_account=terminal.account, idempotency_key=data["idempotency_key"], terminal=terminal,
-                 memo=data.get("memo") or "", occurred_at=data.get("occurred_at"))
-    fresh = Transaction.objects.select_related("card").prefetch_related("entries__wallet").get(pk=txn.pk)
-    fresh.replayed = bool(getattr(txn, "replayed", False))  # type: ignore[attr-defined]
-    return fresh
+def fresh(txn: Transaction) -> Transaction:
+    """The transaction with what its answer shows loaded, keeping whether it was a replay."""
+    loaded = Transaction.objects.select_related("card").prefetch_related("entries__wallet").get(pk=txn.pk)
+    loaded.replayed = bool(getattr(txn, "replayed", False))  # type: ignore[attr-defined]
+    return loaded
 
 
 def _answer(txn: Transaction) -> Response:
@@ -159,24 +150,45 @@ class TerminalCardView(TerminalView):
         number, qr = request.query_params.get("number", ""), request.query_params.get("qr", "")
         if not (number or qr):
             raise Invalid(_("Give the card number or the QR code."), field="number")
-        card = queries.card_by_qr(qr) if qr else queries.card_by_number(number)
+        assert isinstance(request.auth, Terminal)
+        card = find_card(qr or number, request.auth.subdistrict_id)
         name = card.person.name
         return Response({"number": card.number, "status": card.status,
                          "holder": name[:1] + "*" * (len(name) - 1), "balances": queries.balances(card)})
 
 
-class TerminalPayView(TerminalView):
-    op = "pay"
+class TopUpSerializer(serializers.Serializer[Any]):
+    card = serializers.CharField(max_length=200, help_text="card number, or the QR code's payload")
+    amount_fen = serializers.IntegerField(min_value=1, max_value=actions.MAX_AMOUNT)
+    idempotency_key = serializers.CharField(max_length=100)
+    memo = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
-    @extend_schema(request=PostingSerializer, responses={201: TransactionOutSerializer, 200: TransactionOutSerializer})
+
+class CashInSerializer(serializers.Serializer[Any]):
+    amount_fen = serializers.IntegerField(min_value=1, max_value=actions.MAX_AMOUNT)
+    idempotency_key = serializers.CharField(max_length=100)
+    memo = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class TerminalTopUpView(TerminalView):
+    @extend_schema(request=TopUpSerializer, responses={201: TransactionOutSerializer, 200: TransactionOutSerializer})
     def post(self, request: Request) -> Response:
-        data = validated(PostingSerializer, request.data)
+        data = validated(TopUpSerializer, request.data)
         assert isinstance(request.auth, Terminal)
-        return _answer(_apply(self.op, request.auth, request.user, data))
+        txn = actions.top_up(actor=request.auth.user, card=find_card(data["card"], request.auth.subdistrict_id),
+                             amount_fen=data["amount_fen"], idempotency_key=data["idempotency_key"],
+                             terminal=request.auth, memo=data["memo"])
+        return _answer(fresh(txn))
 
 
-class TerminalCreditView(TerminalPayView):
-    op = "credit"
+class TerminalCashInView(TerminalView):
+    @extend_schema(request=CashInSerializer, responses={201: TransactionOutSerializer, 200: TransactionOutSerializer})
+    def post(self, request: Request) -> Response:
+        data = validated(CashInSerializer, request.data)
+        assert isinstance(request.auth, Terminal)
+        txn = actions.record_cash(actor=request.auth.user, amount_fen=data["amount_fen"],
+                                  idempotency_key=data["idempotency_key"], terminal=request.auth, memo=data["memo"])
+        return _answer(fresh(txn))
 
 
 class TerminalBatchView(TerminalView):
@@ -192,13 +204,11 @@ class TerminalBatchView(TerminalView):
     def _one(index: int, item: dict[str, Any], terminal: Terminal, user: Any) -> dict[str, Any]:
         result: dict[str, Any] = {"index": index, "idempotency_key": item.get("idempotency_key")}
         try:
-            extra = BATCH_OPERATIONS.get(str(item.get("op", "")))
+            operation = BATCH_OPERATIONS.get(str(item.get("op", "")))
+            if operation is None:
+                raise Invalid(_("Unknown operation: %(op)s.") % {"op": str(item.get("op", ""))[:40]}, field="op")
             # Each action is its own database transaction: a rejected item leaves no trace, earlier ones stay.
-            if extra is not None:
-                txn = extra[1](terminal, user, validated(extra[0], item))
-            else:
-                data = validated(BatchItemSerializer, item)
-                txn = _apply(data["op"], terminal, user, data)
+            txn = operation[1](terminal, user, validated(operation[0], item))
         except DomainError as exc:
             return {**result, "status": "rejected", "code": exc.code, "reason": str(exc.message)}
         body = transaction_body(txn)
@@ -242,7 +252,7 @@ def terminal_urls() -> list[Any]:
 
     return [
         path("terminal/card/", TerminalCardView.as_view(), name="terminal-card"),
-        path("terminal/pay/", TerminalPayView.as_view(), name="terminal-pay"),
-        path("terminal/credit/", TerminalCreditView.as_view(), name="terminal-credit"),
         path("terminal/batch/", TerminalBatchView.as_view(), name="terminal-batch"),
+        path("terminal/top-up/", TerminalTopUpView.as_view(), name="terminal-top-up"),
+        path("terminal/cash/", TerminalCashInView.as_view(), name="terminal-cash"),
     ]

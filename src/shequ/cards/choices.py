@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class CardStatus(models.TextChoices):
@@ -22,6 +23,7 @@ class AccountKind(models.TextChoices):
     """The system side of every transaction: where a wallet's value comes from or goes to."""
 
     CASH_BOX = "cash_box", _("Top-up cash box")
+    CASH_INTAKE = "cash_intake", _("Cash taken in at the desk")
     SUBSIDY_FUND = "subsidy_fund", _("Meal subsidy fund")
     CHARITY_FUND = "charity_fund", _("Charity fund")
     CANTEEN = "canteen", _("Canteen settlement")
@@ -33,6 +35,7 @@ class AccountKind(models.TextChoices):
 
 class TransactionKind(models.TextChoices):
     TOP_UP = "top_up", _("Top-up")
+    CASH_IN = "cash_in", _("Cash put in a cash box")
     PAYMENT = "payment", _("Payment")
     CREDIT = "credit", _("Credit")
     TRANSFER = "transfer", _("Transfer to a new card")
@@ -40,11 +43,22 @@ class TransactionKind(models.TextChoices):
     REVERSAL = "reversal", _("Reversal")
 
 
+class Operation(models.TextChoices):
+    """What a transaction was for, in its app's terms: a terminal may post only its kind's operations."""
+
+    MEAL = "meal", pgettext_lazy("transaction purpose", "Meal")
+    SALE = "sale", _("Charity-shop sale")
+    TOP_UP = "top_up", _("Top-up")
+    CASH_IN = "cash_in", _("Cash counted into a cash box")
+    SHIFT = "shift", _("Time banked for a shift served")
+
+
 class TerminalKind(models.TextChoices):
     CANTEEN_TILL = "canteen_till", _("Canteen till")
     CHARITY_TILL = "charity_till", _("Charity-shop till")
     LIBRARY_DESK = "library_desk", _("Library desk")
     VOLUNTEER_KIOSK = "volunteer_kiosk", _("Volunteer kiosk")
+    TOP_UP_DESK = "top_up_desk", _("Top-up desk")
 
 
 class CancelReason(models.TextChoices):

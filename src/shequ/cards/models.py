@@ -18,7 +18,15 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from shequ.cards.choices import AccountKind, CancelReason, CardStatus, TerminalKind, TransactionKind, WalletKind
+from shequ.cards.choices import (
+    AccountKind,
+    CancelReason,
+    CardStatus,
+    Operation,
+    TerminalKind,
+    TransactionKind,
+    WalletKind,
+)
 from shequ.core.models import Neighborhood, Subdistrict
 from shequ.core.scopes import ScopePaths
 
@@ -119,10 +127,11 @@ class Account(models.Model):
 
 
 class Terminal(models.Model):
-    """A registered device (canteen till, charity till, library desk, volunteer kiosk).
+    """A registered device (canteen till, charity till, top-up desk, library desk, volunteer kiosk).
 
     It authenticates with its own token (only a hash is stored) and acts as its own service user;
-    it may move value only between cards and its own ``account``: that is its place.
+    it may move value only between cards and its own ``account``: that is its place; what each kind may
+    post is the table in :mod:`shequ.cards.rules`.
     """
 
     name = models.CharField(_("name"), max_length=100)
@@ -169,6 +178,8 @@ class Transaction(models.Model):
     reverses = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True,
                                     related_name="reversed_by", verbose_name=_("reverses"))
     memo = models.CharField(_("memo"), max_length=200, blank=True)
+    operation = models.CharField(_("purpose"), max_length=20, choices=Operation.choices, blank=True,
+                                 help_text=_("What the transaction was for, in its app's terms (a meal, a sale …)."))
 
     SCOPE: ClassVar[ScopePaths] = ScopePaths(
         subdistrict="subdistrict", neighborhood="card__person__neighborhood", compound="card__person__compound",
@@ -214,3 +225,30 @@ class Entry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.transaction_id}: {self.amount}"
+
+
+class TopUpSlip(models.Model):
+    """The slip a desk prints for one top-up: what the holder handed over in cash and which desk took it.
+
+    The reconciliation matches every top-up transaction with its slip, desk by desk."""
+
+    subdistrict = models.ForeignKey(Subdistrict, on_delete=models.PROTECT, related_name="+")
+    card = models.ForeignKey(Card, on_delete=models.PROTECT, related_name="top_up_slips")
+    terminal = models.ForeignKey(Terminal, on_delete=models.PROTECT, null=True, blank=True, related_name="slips")
+    clerk = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    amount_fen = models.PositiveIntegerField(_("amount (fen)"))
+    transaction = models.OneToOneField(Transaction, on_delete=models.PROTECT, related_name="slip")
+    created_at = models.DateTimeField(_("time"), auto_now_add=True)
+
+    SCOPE: ClassVar[ScopePaths] = ScopePaths(
+        subdistrict="subdistrict", neighborhood="card__person__neighborhood", resident="card__person__user",
+    )
+
+    class Meta:
+        verbose_name = _("top-up slip")
+        verbose_name_plural = _("top-up slips")
+        ordering = ["-created_at", "-id"]
+        constraints = [models.CheckConstraint(condition=Q(amount_fen__gt=0), name="topupslip_amount_positive")]
+
+    def __str__(self) -> str:
+        return f"CZ{self.pk:08d}"

@@ -1,6 +1,7 @@
 """Every write of the charity shop: goods, donations with receipts, stock counts, sales, monthly allowances.
 
-Keyword-only with an ``actor``, one durable transaction each, the audit row written inside it. Stock moves only
+Keyword-only with an ``actor``, one durable transaction each, the audit row written inside it (the monthly
+allowance is a run of short ones, one per household: see :func:`grant_monthly_allowance`). Stock moves only
 by appending StockMovement rows through :func:`_move`; points move in the card ledger through :mod:`seams`
 (cash is taken at the till in notes).
 """
@@ -8,6 +9,8 @@ by appending StockMovement rows through :func:`_move`; points move in the card l
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from collections.abc import Sequence
 
 from django.db import IntegrityError, transaction
@@ -15,6 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from shequ.cards import actions as card_actions
 from shequ.cards import queries as card_queries
 from shequ.cards.models import Card
 from shequ.charity import seams
@@ -140,27 +144,72 @@ def adjust_stock(*, actor: User, item: StockItem, quantity: int, reason: str,
     return item
 
 
+def _sale_fingerprint(buyer: Person, lines: Lines, points: int) -> str:
+    wanted: dict[int, int] = {}
+    for item, quantity in lines:
+        wanted[item.pk] = wanted.get(item.pk, 0) + quantity
+    raw = json.dumps([buyer.pk, sorted(wanted.items()), points])
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _earlier_sale(key: str | None, fingerprint: str) -> Sale | None:
+    """The sale this key already made (a retry gets it back); another sale under the same key is refused."""
+    if not key:
+        return None
+    earlier = Sale.objects.filter(idempotency_key=key).first()
+    if earlier is None:
+        return None
+    if earlier.fingerprint != fingerprint:
+        raise Conflict(_("This idempotency key was already used for a different sale."), field="idempotency_key")
+    earlier.replayed = True  # type: ignore[attr-defined]
+    return earlier
+
+
 @transaction.atomic(durable=True)
-def sell(*, actor: User, buyer: Person, lines: Lines, points: int) -> Sale:
-    """Goods to a resident: ``points`` are taken from her charity points, the rest of the price is cash."""
+def sell(*, actor: User, buyer: Person, lines: Lines, points: int, idempotency_key: str = "") -> Sale:
+    """Goods to a resident: ``points`` are taken from her charity points, the rest of the price is cash.
+
+    With ``idempotency_key`` a repeated request (same clerk or till, same key, same buyer, goods and points)
+    returns the first sale, with ``sale.replayed = True``; the same key with other contents is a Conflict.
+    Locks follow :mod:`shequ.cards.locks`: the buyer's card first (never her person row), then the goods."""
     subdistrict_id = _require(actor, Sale, "add")
-    # Locking the buyer serialises her purchases, so two tills cannot spend the same points twice.
-    buyer_row = people_served_in(subdistrict_id).select_for_update().filter(pk=buyer.pk).first()
+    buyer_row = people_served_in(subdistrict_id).filter(pk=buyer.pk).first()
     if buyer_row is None:
         raise NotFound(_("This resident is not registered in the sub-district."), field="buyer")
+    idempotency_key = (idempotency_key or "").strip()
+    if len(idempotency_key) > 100:
+        raise Invalid(_("The idempotency key is longer than 100 characters."), field="idempotency_key")
+    key = f"u{actor.pk}:{idempotency_key}" if idempotency_key else None
+    fingerprint = _sale_fingerprint(buyer_row, lines, points) if key else ""
+    if (earlier := _earlier_sale(key, fingerprint)) is not None:
+        return earlier
+    card = card_queries.active_card_of(buyer_row) if points else None
+    if card is not None:
+        # Her card's lock serialises her purchases: two tills cannot spend the same points twice.
+        card_actions.lock_card(card)
     items = _items(subdistrict_id, lines)
+    # Asked again under the locks: a retry that raced the first request waited above for it to commit.
+    if (earlier := _earlier_sale(key, fingerprint)) is not None:
+        return earlier
     total = sum(item.price_fen * quantity for item, quantity in items)
     if points < 0 or points > total:
         raise Invalid(_("Points must be between 0 and the total, %(total)d.") % {"total": total}, field="points")
-    if points and card_queries.active_card_of(buyer_row) is None:
+    if points and card is None:
         raise Conflict(_("%(name)s has no active resident card; paying with points needs one.")
                        % {"name": buyer_row.name}, field="points")
     # A friendly refusal before any stock moves; the ledger enforces the same under the card's lock.
     balance = seams.points_balance(buyer_row)
     if points > balance:
         raise Conflict(_("Only %(n)d points left.") % {"n": balance}, field="points")
-    sale = Sale.objects.create(subdistrict_id=subdistrict_id, buyer=buyer_row, sold_by=actor, total_fen=total,
-                               points_paid=points, cash_fen=total - points)
+    try:
+        with transaction.atomic():
+            sale = Sale.objects.create(subdistrict_id=subdistrict_id, buyer=buyer_row, sold_by=actor, total_fen=total,
+                                       points_paid=points, cash_fen=total - points, idempotency_key=key,
+                                       fingerprint=fingerprint)
+    except IntegrityError:
+        if (earlier := _earlier_sale(key, fingerprint)) is not None:
+            return earlier
+        raise
     for item, quantity in items:
         SaleLine.objects.create(sale=sale, item=item, quantity=quantity, unit_price_fen=item.price_fen)
         _move(actor=actor, item=item, quantity=-quantity, kind=MovementKind.SALE, sale=sale)
@@ -170,6 +219,7 @@ def sell(*, actor: User, buyer: Person, lines: Lines, points: int) -> Sale:
     audit.record(actor=actor, event=SALE_MADE, obj=sale,
                  after={"buyer": buyer_row.pk, "total_fen": total, "points": points, "cash_fen": sale.cash_fen,
                         "lines": [[item.pk, quantity] for item, quantity in items]})
+    sale.replayed = False  # type: ignore[attr-defined]
     return sale
 
 
@@ -187,10 +237,27 @@ def _allowance_recipient(household: Household) -> tuple[Person | None, Card | No
     return representative, None
 
 
-@transaction.atomic(durable=True)
 def grant_monthly_allowance(*, actor: User, month: dt.date, points_per_household: int,
                             tags: Sequence[str] = ELIGIBLE_TAGS) -> AllowanceRun:
-    """Points for every household of the sub-district with a member carrying an eligible tag, once a month."""
+    """Points for every household of the sub-district with a member carrying an eligible tag, once a month.
+
+    Not one transaction: the run is opened, then each household is granted in its own short transaction
+    (its card locked only for that moment, so a sale at the till is never held up by the whole run), then the
+    run is closed. Each household is granted at most once per month, whoever runs it and however often: an
+    interrupted run is finished by the next attempt with the same points and tags, and two runs at once
+    share the work. A completed month is refused."""
+    run = _open_run(actor=actor, month=month, points_per_household=points_per_household, tags=tags)
+    for household in households_with_tags(run.subdistrict_id, list(run.tags)):
+        _grant_household(actor=actor, run=run, household=household)
+    return _close_run(actor=actor, run=run)
+
+
+def _already_granted(month: dt.date) -> Conflict:
+    return Conflict(_("The allowance for %(month)s has already been granted.") % {"month": f"{month:%Y-%m}"})
+
+
+@transaction.atomic(durable=True)
+def _open_run(*, actor: User, month: dt.date, points_per_household: int, tags: Sequence[str]) -> AllowanceRun:
     subdistrict_id = _require(actor, AllowanceRun, "add")
     month = month.replace(day=1)
     if points_per_household <= 0:
@@ -198,34 +265,62 @@ def grant_monthly_allowance(*, actor: User, month: dt.date, points_per_household
     unknown = set(tags) - set(ELIGIBLE_TAGS)
     if not tags or unknown:
         raise Invalid(_("Choose the tags that make a household eligible."), field="tags")
-    if AllowanceRun.objects.filter(subdistrict_id=subdistrict_id, month=month).exists():
-        raise Conflict(_("The allowance for %(month)s has already been granted.") % {"month": f"{month:%Y-%m}"})
     try:
         with transaction.atomic():
-            run = AllowanceRun.objects.create(subdistrict_id=subdistrict_id, month=month, granted_by=actor,
-                                              points_per_household=points_per_household, tags=sorted(tags))
-    except IntegrityError as exc:
-        raise Conflict(_("The allowance for %(month)s has already been granted.") % {"month": f"{month:%Y-%m}"}) \
-            from exc
-    granted = skipped = 0
-    for household in households_with_tags(subdistrict_id, list(tags)):
-        recipient, card = _allowance_recipient(household)
-        if recipient is None:
-            continue
-        if card is None:
-            # Points can only be held on a card: the household is listed with none granted, so the clerk can
-            # see who to invite to the card desk, and next month's run includes them once they have one.
-            Allowance.objects.create(run=run, household=household, recipient=recipient,
-                                     subdistrict_id=subdistrict_id, points=0)
-            skipped += 1
-            continue
-        allowance = Allowance.objects.create(run=run, household=household, recipient=recipient,
-                                             subdistrict_id=subdistrict_id, points=points_per_household)
-        allowance.ledger_reference = seams.post_points_credit(
-            actor=actor, card=card, points=points_per_household, reference=f"charity-allowance-{allowance.pk}")
-        allowance.save(update_fields=["ledger_reference"])
-        granted += 1
-    audit.record(actor=actor, event=ALLOWANCE_GRANTED, obj=run,
-                 after={"month": month, "households": granted, "no_card": skipped, "points": points_per_household,
-                        "tags": sorted(tags)})
+            run, _created = AllowanceRun.objects.get_or_create(
+                subdistrict_id=subdistrict_id, month=month,
+                defaults={"granted_by": actor, "points_per_household": points_per_household, "tags": sorted(tags)})
+    except IntegrityError:  # a run opened it a moment ago: share its work
+        run = AllowanceRun.objects.get(subdistrict_id=subdistrict_id, month=month)
+    if run.completed_at is not None:
+        raise _already_granted(month)
+    if run.points_per_household != points_per_household or sorted(run.tags) != sorted(tags):
+        raise Conflict(_("The allowance for %(month)s is being granted with other points or tags; finish it with "
+                         "%(points)d points for %(tags)s.") % {"month": f"{month:%Y-%m}",
+                                                              "points": run.points_per_household,
+                                                              "tags": ", ".join(run.tags)})
     return run
+
+
+@transaction.atomic(durable=True)
+def _grant_household(*, actor: User, run: AllowanceRun, household: Household) -> Allowance | None:
+    """One household's points for the run's month, in its own transaction; None if it was granted already."""
+    if Allowance.objects.filter(run=run, household=household).exists():
+        return None
+    recipient, card = _allowance_recipient(household)
+    if recipient is None:
+        return None
+    if card is not None:
+        card_actions.lock_card(card)
+        # A concurrent run that held the card a moment ago may have granted this household.
+        if Allowance.objects.filter(run=run, household=household).exists():
+            return None
+    try:
+        with transaction.atomic():
+            # Points can only be held on a card: a household with none is listed with none granted, so the
+            # clerk can see who to invite to the card desk; next month's run includes them once they have one.
+            allowance = Allowance.objects.create(run=run, household=household, recipient=recipient,
+                                                 subdistrict_id=run.subdistrict_id,
+                                                 points=run.points_per_household if card else 0)
+    except IntegrityError:  # granted by a concurrent run
+        return None
+    if card is not None:
+        allowance.ledger_reference = seams.post_points_credit(
+            actor=actor, card=card, points=run.points_per_household, reference=f"charity-allowance-{allowance.pk}")
+        allowance.save(update_fields=["ledger_reference"])
+    return allowance
+
+
+@transaction.atomic(durable=True)
+def _close_run(*, actor: User, run: AllowanceRun) -> AllowanceRun:
+    locked = AllowanceRun.objects.select_for_update().get(pk=run.pk)
+    if locked.completed_at is not None:  # the other of two concurrent runs closed it
+        return locked
+    locked.completed_at = timezone.now()
+    locked.save(update_fields=["completed_at"])
+    granted = Allowance.objects.filter(run=locked, points__gt=0).count()
+    skipped = Allowance.objects.filter(run=locked, points=0).count()
+    audit.record(actor=actor, event=ALLOWANCE_GRANTED, obj=locked,
+                 after={"month": locked.month, "households": granted, "no_card": skipped,
+                        "points": locked.points_per_household, "tags": sorted(locked.tags)})
+    return locked

@@ -55,6 +55,8 @@ class DonationForm(LinesForm):
 class SaleForm(LinesForm):
     buyer = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     points = forms.IntegerField(label=_("Points to use"), min_value=0, max_value=10_000_000, initial=0)
+    # One per till screen: a double tap or a resent form sells once.
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=100, required=False)
 
 
 class BuyerSearchForm(forms.Form):

@@ -101,6 +101,10 @@ class Sale(models.Model):
     points_paid = models.PositiveIntegerField(_("points paid"), default=0)
     cash_fen = models.PositiveIntegerField(_("cash paid (fen)"), default=0)
     ledger_reference = models.CharField(max_length=64, blank=True)
+    # "u<user id>:<key>": a till's retry of the same sale returns it instead of selling twice.
+    idempotency_key = models.CharField(max_length=140, null=True, blank=True, unique=True)
+    fingerprint = models.CharField(max_length=64, blank=True,
+                                   help_text=_("What was asked, to refuse a reused key with other contents."))
 
     SCOPE: ClassVar[ScopePaths] = ScopePaths(**_SUBDISTRICT_WIDE, resident="buyer__user")
 
@@ -177,6 +181,8 @@ class AllowanceRun(models.Model):
     tags = models.JSONField(_("tags"), default=list)
     granted_at = models.DateTimeField(_("granted"), auto_now_add=True)
     granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Set when every eligible household has been granted; a run without it is resumed by the next attempt.
+    completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
 
     SCOPE: ClassVar[ScopePaths] = ScopePaths(**_SUBDISTRICT_WIDE)
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from shequ.cards import actions as card_actions
 from shequ.cards import queries as cards
-from shequ.cards.choices import AccountKind, WalletKind
+from shequ.cards.choices import AccountKind, Operation, WalletKind
 from shequ.cards.models import Card
 from shequ.cards.queries import DeskHolder
 from shequ.core.errors import Conflict
@@ -51,7 +51,7 @@ def post_sale_payment(*, actor: User, person: Person, points: int, reference: st
     if card is None:
         raise Conflict(_("%(name)s has no active resident card; paying with points needs one.")
                        % {"name": person.name}, field="points")
-    shop = card_actions.system_account(card.subdistrict_id, AccountKind.CHARITY_SHOP)
+    shop = card_actions.place_account(actor, card.subdistrict_id, AccountKind.CHARITY_SHOP)
     txn = card_actions.pay(actor=actor, card=card, wallet=WalletKind.CHARITY_POINTS, amount_fen=points,
-                           counter_account=shop, idempotency_key=reference, memo=reference)
+                           counter_account=shop, idempotency_key=reference, memo=reference, operation=Operation.SALE)
     return str(txn.pk)

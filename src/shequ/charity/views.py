@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.contrib import messages
@@ -153,13 +154,14 @@ def sale_create(request: AuthedRequest) -> HttpResponse:
     card, matches = _buyer(request, search)
     buyer = seams.holder(card) if card is not None else None
     form = SaleForm(request.POST or None, items=queries.items(request.user),
-                    initial={"buyer": buyer.person_id if buyer else None})
+                    initial={"buyer": buyer.person_id if buyer else None, "idempotency_key": uuid.uuid4().hex})
     if request.method == "POST" and form.is_valid():
         if card is None or buyer is None:
             raise NotFound()
         try:
             sale = actions.sell(actor=request.user, buyer=card.person, lines=form.cleaned_data["lines"],
-                                points=form.cleaned_data["points"])
+                                points=form.cleaned_data["points"],
+                                idempotency_key=form.cleaned_data["idempotency_key"])
         except DomainError as error:
             _form_error(form, error)
         else:

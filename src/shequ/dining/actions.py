@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from shequ.cards import actions as card_actions
 from shequ.cards import queries as card_queries
-from shequ.cards.choices import AccountKind, TransactionKind, WalletKind
+from shequ.cards.choices import AccountKind, Operation, TransactionKind, WalletKind
 from shequ.cards.models import Card, Terminal
 from shequ.core import audit
 from shequ.core.errors import Conflict, Invalid, NotFound
@@ -96,25 +96,35 @@ def set_menu(*, actor: User, canteen: Canteen, day: dt.date, items: Sequence[tup
     return menu
 
 
+def _earlier(actor: User, terminal: Terminal | None, idempotency_key: str, card: Card, item: MenuItem) -> Meal | None:
+    """The meal this key already bought (the first answer, for a retry); another meal under it is a conflict."""
+    if not idempotency_key:
+        return None
+    scoped = f"t{terminal.pk}:{idempotency_key.strip()}" if terminal else f"u{actor.pk}:{idempotency_key.strip()}"
+    earlier = Meal.objects.filter(transaction__idempotency_key=scoped).first()
+    if earlier is None:
+        return None
+    if earlier.item_id != item.pk or earlier.card_id != card.pk:
+        raise Conflict(_("This idempotency key was already used for a different request."), field="idempotency_key")
+    earlier.replayed = True  # type: ignore[attr-defined]
+    return earlier
+
+
 def _buy(*, actor: User, canteen: Canteen, card: Card, item: MenuItem, idempotency_key: str,
          terminal: Terminal | None, occurred_at: dt.datetime | None) -> Meal:
     if item.menu.canteen_id != canteen.pk:
         raise NotFound(_("This dish is not on this canteen's menu."))
     # A retry of a meal already bought returns it, before the daily limit could count it twice.
-    if idempotency_key:
-        scoped = f"t{terminal.pk}:{idempotency_key}" if terminal else f"u{actor.pk}:{idempotency_key}"
-        earlier = Meal.objects.filter(transaction__idempotency_key=scoped).first()
-        if earlier is not None:
-            if earlier.item_id != item.pk or earlier.card_id != card.pk:
-                raise Conflict(_("This idempotency key was already used for a different request."),
-                               field="idempotency_key")
-            earlier.replayed = True  # type: ignore[attr-defined]
-            return earlier
+    if (earlier := _earlier(actor, terminal, idempotency_key, card, item)) is not None:
+        return earlier
     when = occurred_at or timezone.now()
     day = timezone.localdate(when)
     if item.menu.day != day:
         raise Invalid(_("This dish is not on today's menu."), field="item")
     held = card_actions.lock_card(card)
+    # Asked again under the card's lock: a retry that raced the first request waited here for it to commit.
+    if (earlier := _earlier(actor, terminal, idempotency_key, card, item)) is not None:
+        return earlier
     person = held.person
     if held.subdistrict_id != canteen.subdistrict_id:
         raise NotFound(_("This card belongs to another sub-district."))
@@ -138,7 +148,11 @@ def _buy(*, actor: User, canteen: Canteen, card: Card, item: MenuItem, idempoten
             "name": person.name, "count": queries.DAILY_LIMIT})
     txn = card_actions.post(actor=actor, kind=TransactionKind.PAYMENT, card=held, legs=legs,
                             idempotency_key=idempotency_key, terminal=terminal, memo=f"{canteen.name} {item.name}",
-                            occurred_at=occurred_at)
+                            occurred_at=occurred_at, operation=Operation.MEAL)
+    if getattr(txn, "replayed", False):  # the key's payment was posted by a request that raced this one
+        replayed = Meal.objects.get(transaction=txn)
+        replayed.replayed = True  # type: ignore[attr-defined]
+        return replayed
     meal = Meal.objects.create(canteen=canteen, item=item, day=day, card=held, person=person, price_fen=price,
                                subsidy_fen=subsidy, from_meal_wallet_fen=from_wallet, cash_fen=cash, transaction=txn)
     audit.record(actor=actor, event=MEAL_BOUGHT, obj=meal,
@@ -154,6 +168,7 @@ def buy_meal(*, actor: User, canteen: Canteen, card: Card, item: MenuItem, idemp
     """A diner pays for one dish with the card: the subsidy fund pays its share (age band and tags), then
     the meal-subsidy wallet, then cash. Refused past the daily limit or when the card cannot pay."""
     _require(actor, Meal, "add")
+    terminal = terminal or card_actions.terminal_of(actor)  # a till's service user buys as its till
     if terminal is not None:
         if terminal.account_id != canteen.account_id or terminal.user_id != actor.pk:
             raise NotFound()

@@ -57,7 +57,8 @@ def buy(terminal: Terminal, user: Any, data: dict[str, Any]) -> Meal:
     item = queries.item_of(canteen, data["item"])
     if item is None:
         raise NotFound(_("This dish is not on this canteen's menu."))
-    return actions.buy_meal(actor=user, canteen=canteen, card=find_card(data["card"]), item=item,
+    card = find_card(data["card"], terminal.subdistrict_id)
+    return actions.buy_meal(actor=user, canteen=canteen, card=card, item=item,
                             idempotency_key=data["idempotency_key"], terminal=terminal,
                             occurred_at=data.get("occurred_at"))
 

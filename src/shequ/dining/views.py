@@ -90,7 +90,7 @@ def till(request: AuthedRequest, pk: int) -> HttpResponse:
         try:
             if item is None:
                 raise NotFound(_("This dish is not on this canteen's menu."))
-            card = find_card(form.cleaned_data["card"])
+            card = find_card(form.cleaned_data["card"], request.user.subdistrict_id)
             meal = actions.buy_meal(actor=request.user, canteen=canteen, card=card, item=item,
                                     idempotency_key=form.cleaned_data["idempotency_key"])
             result = {"meal": meal, "balances": card_queries.balances(card)}

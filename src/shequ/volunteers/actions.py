@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from shequ.cards import actions as card_actions
 from shequ.cards import queries as card_queries
 from shequ.core import audit
 from shequ.core.errors import Conflict, Invalid, NotFound
@@ -145,6 +146,13 @@ def cancel_sign_up(*, actor: User, signup: SignUp) -> SignUp:
     return signup
 
 
+def _hold_card(person: Person) -> None:
+    """Lock the person's card before the volunteer's own rows: the one lock order (shequ.cards.locks)."""
+    card = card_queries.active_card_of(person)
+    if card is not None:
+        card_actions.lock_card(card)
+
+
 def _signup_for_tap(actor: User, shift: Shift, person: Person) -> SignUp:
     subdistrict_id = _require(actor, SignUp, "change")
     volunteer = Volunteer.objects.filter(person=person, subdistrict_id=subdistrict_id, active=True).first()
@@ -186,6 +194,8 @@ def served_minutes(signup: SignUp, checked_out_at: dt.datetime) -> int:
 def check_out(*, actor: User, shift: Shift, person: Person, at: dt.datetime | None = None) -> SignUp:
     """A card tap at the end: the minutes served are credited to her time bank, once."""
     at = at or timezone.now()
+    _require(actor, SignUp, "change")
+    _hold_card(person)
     signup = _signup_for_tap(actor, shift, person)
     if signup.checked_in_at is None:
         raise Conflict(_("Not checked in."))
@@ -209,6 +219,7 @@ def check_out(*, actor: User, shift: Shift, person: Person, at: dt.datetime | No
 def spend_time(*, actor: User, volunteer: Volunteer, minutes: int, service: str) -> TimeSpend:
     """Hours from the time bank used for a service from others (互助): never more than she has."""
     subdistrict_id = _require(actor, TimeSpend, "add")
+    _hold_card(volunteer.person)
     locked = Volunteer.objects.select_for_update().filter(pk=volunteer.pk, subdistrict_id=subdistrict_id).first()
     if locked is None:
         raise NotFound(field="volunteer")

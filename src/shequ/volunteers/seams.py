@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from shequ.cards import actions as card_actions
 from shequ.cards import queries as cards
-from shequ.cards.choices import AccountKind, WalletKind
+from shequ.cards.choices import AccountKind, Operation, WalletKind
 from shequ.cards.queries import DeskHolder
 from shequ.core.errors import Conflict
 from shequ.core.models import User
@@ -50,9 +50,10 @@ def post_time_credit(*, actor: User, person: Person, minutes: int, reference: st
     card = cards.active_card_of(person)
     if card is None:
         return ""
-    bank = card_actions.system_account(card.subdistrict_id, AccountKind.TIME_BANK)
+    bank = card_actions.place_account(actor, card.subdistrict_id, AccountKind.TIME_BANK)
     txn = card_actions.credit(actor=actor, card=card, wallet=WalletKind.TIME_BANK, amount_fen=minutes,
-                              counter_account=bank, idempotency_key=reference, memo=reference)
+                              counter_account=bank, idempotency_key=reference, memo=reference,
+                              operation=Operation.SHIFT)
     return str(txn.pk)
 
 
