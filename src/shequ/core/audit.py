@@ -100,7 +100,8 @@ def _split(snapshot: dict[str, Any] | None, *, health: bool,
     clear, sealed = {}, {}
     for key, value in snapshot.items():
         redact = SENSITIVE_KEYS.get(key)
-        if redact is not None and value not in (None, ""):
+        already_masked = isinstance(value, str) and "*" in value
+        if redact is not None and value not in (None, "") and not already_masked:
             clear[key], sealed[key] = redact(value), value
         else:
             clear[key] = _scrubbed(value)
