@@ -29,10 +29,12 @@ class AuditEntrySerializer(serializers.ModelSerializer[AuditEntry]):
                   "before", "after", "reason", "ip_address"]
 
     def _opened(self, entry: AuditEntry) -> audit.Opened:
-        cache: dict[int, audit.Opened] = self.context.setdefault("opened", {})
-        if entry.pk not in cache:
-            cache[entry.pk] = audit.opened(entry)
-        return cache[entry.pk]
+        # Three fields read the same sealed parts: decrypt them once per entry.
+        cached: audit.Opened | None = getattr(entry, "_opened", None)
+        if cached is None:
+            cached = audit.opened(entry)
+            entry._opened = cached  # type: ignore[attr-defined]
+        return cached
 
     @extend_schema_field(serializers.JSONField(allow_null=True))
     def get_before(self, entry: AuditEntry) -> Any:

@@ -89,16 +89,19 @@ def _scrubbed(value: Any) -> Any:
     return value
 
 
-def _split(snapshot: dict[str, Any] | None, *, health: bool) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+def _split(snapshot: dict[str, Any] | None, *, health: bool,
+           clear_keys: frozenset[str]) -> tuple[dict[str, Any] | None, dict[str, Any]]:
     """(what stays in the clear, what is sealed) of one snapshot."""
     if snapshot is None:
         return None, {}
     if health:
-        return {key: SEALED for key in snapshot}, dict(snapshot)
+        return ({key: _scrubbed(value) if key in clear_keys else SEALED for key, value in snapshot.items()},
+                {key: value for key, value in snapshot.items() if key not in clear_keys})
     clear, sealed = {}, {}
     for key, value in snapshot.items():
         redact = SENSITIVE_KEYS.get(key)
-        if redact is not None and value not in (None, ""):
+        already_masked = isinstance(value, str) and "*" in value
+        if redact is not None and value not in (None, "") and not already_masked:
             clear[key], sealed[key] = redact(value), value
         else:
             clear[key] = _scrubbed(value)
@@ -132,16 +135,20 @@ def record(
     reason: str = "",
     subdistrict_id: int | None = None,
     category: str | None = None,
+    clear: tuple[str, ...] = (),
 ) -> AuditEntry:
     """Append one audit entry; sensitive parts are sealed as the module says. ``category`` overrides the one
-    that the object and the event's app imply (a health worker's assignment is not health data, say)."""
+    that the object and the event's app imply (a health worker's assignment is not health data, say);
+    ``clear`` names keys of a health entry that say nothing about anyone's health and stay searchable
+    (which page a read came from)."""
     if subdistrict_id is None and actor is not None:
         subdistrict_id = actor.subdistrict_id
     if category is None:
         category = category_of(event, obj)
     health = category == HEALTH
-    clear_before, sealed_before = _split(_jsonable(before), health=health)
-    clear_after, sealed_after = _split(_jsonable(after), health=health)
+    clear_keys = frozenset(clear) - frozenset(SENSITIVE_KEYS)
+    clear_before, sealed_before = _split(_jsonable(before), health=health, clear_keys=clear_keys)
+    clear_after, sealed_after = _split(_jsonable(after), health=health, clear_keys=clear_keys)
     sealed: dict[str, Any] = {key: value for key, value in
                               (("before", sealed_before), ("after", sealed_after)) if value}
     if health and reason:

@@ -50,9 +50,10 @@ def parse(raw: str) -> IdNumber:
     try:
         birth = dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError as exc:
-        raise InvalidIdNumber(_("The birth date in the ID number (%(d)s) is not a date.") % {"d": value[6:14]}) from exc
+        # The message never echoes the digits: import reports and API errors are kept and shown again.
+        raise InvalidIdNumber(_("The birth date in the ID number (digits 7 to 14) is not a date.")) from exc
     if birth.year < 1880 or birth > dt.date.today():
-        raise InvalidIdNumber(_("The birth date in the ID number (%(d)s) is not possible.") % {"d": value[6:14]})
+        raise InvalidIdNumber(_("The birth date in the ID number (digits 7 to 14) is not possible."))
     expected = check_character(value[:17])
     if value[17] != expected:
         raise InvalidIdNumber(

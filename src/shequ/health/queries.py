@@ -88,7 +88,7 @@ def audit_read(user: Any, people: Iterable[Person | int], what: str, via: str = 
             continue
         seen.add(pk)
         person = item if isinstance(item, Person) else Person(pk=pk)
-        audit.record(actor=user, event=HEALTH_READ, obj=person, after={"what": what, "via": via})
+        audit.record(actor=user, event=HEALTH_READ, obj=person, after={"what": what, "via": via}, clear=("what", "via"))
 
 
 def records(user: Any) -> QuerySet[HealthRecord]:
