@@ -1,4 +1,4 @@
-"""Writes of the core app: accounts, one-time login codes, and background tasks."""
+"""Writes of the core app: accounts, one-time login codes, background tasks and retries of outgoing messages."""
 
 from __future__ import annotations
 
@@ -17,12 +17,12 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from shequ.core import audit, crypto
-from shequ.core.choices import TaskStatus
-from shequ.core.errors import DomainError, Invalid, NotFound
-from shequ.core.models import Compound, LoginCode, Neighborhood, Subdistrict, Task, User
+from shequ.core import audit, crypto, outbox
+from shequ.core.choices import MessageStatus, TaskStatus
+from shequ.core.errors import Conflict, DomainError, Invalid, NotFound
+from shequ.core.models import Compound, LoginCode, Neighborhood, OutboxMessage, Subdistrict, Task, User
 from shequ.core.roles import Role
-from shequ.core.sms import send_sms
+from shequ.core.scopes import get_visible
 
 USER_CREATED = "core.user_created"
 USER_CHANGED = "core.user_changed"
@@ -30,6 +30,7 @@ LOGIN_CODE_SENT = "core.login_code_sent"
 LOGIN_CODE_USED = "core.login_code_used"
 PREFERENCES_CHANGED = "core.preferences_changed"
 TASK_STARTED = "core.task_started"
+MESSAGE_RETRIED = "core.message_retried"
 MAX_CODE_ATTEMPTS = 5
 # A running task reports progress at least this often; one silent for longer lost its worker.
 TASK_STALLED_AFTER = dt.timedelta(minutes=15)
@@ -105,7 +106,7 @@ def send_login_code(*, phone: str) -> bool:
     if user is None:
         return False
     code = f"{secrets.randbelow(1_000_000):06d}"
-    LoginCode.objects.create(
+    login_code = LoginCode.objects.create(
         user=user, code_hash=_code_hash(user.pk, code),
         expires_at=timezone.now() + dt.timedelta(seconds=settings.LOGIN_CODE_SECONDS),
     )
@@ -114,7 +115,9 @@ def send_login_code(*, phone: str) -> bool:
     text = _("Your Shequ login code is %(code)s, valid for %(minutes)d minutes. Do not tell anyone.") % {
         "code": code, "minutes": minutes,
     }
-    transaction.on_commit(lambda: send_sms(user.phone, text))
+    # The worker sends it within about a second; a code that could not go out before it expires is not sent.
+    outbox.enqueue(channel="sms", to=user.phone, text=text, event=LOGIN_CODE_SENT, obj=user,
+                   subdistrict_id=user.subdistrict_id, expires_at=login_code.expires_at)
     return True
 
 
@@ -141,6 +144,24 @@ def use_login_code(*, phone: str, code: str) -> User | None:
     login_code.save(update_fields=["used_at"])
     audit.record(actor=user, event=LOGIN_CODE_USED, obj=user)
     return user
+
+
+@transaction.atomic
+def retry_message(*, actor: User, message: OutboxMessage) -> OutboxMessage:
+    """An administrator sends a failed message again: it is queued at once, with a fresh round of attempts."""
+    message = get_visible(OutboxMessage.objects.select_for_update(), actor, "change", pk=message.pk)
+    if message.status != MessageStatus.FAILED:
+        raise Conflict(_("Only a message that failed can be sent again."))
+    now = timezone.now()
+    if message.expires_at is not None and message.expires_at <= now:
+        raise Conflict(_("This message has expired; it is no use sending it now."))
+    before = {"status": message.status, "attempts": message.attempts}
+    message.status, message.next_attempt_at = MessageStatus.QUEUED, now
+    message.max_attempts = message.attempts + outbox.MAX_ATTEMPTS
+    message.save(update_fields=["status", "next_attempt_at", "max_attempts"])
+    audit.record(actor=actor, event=MESSAGE_RETRIED, obj=message, before=before,
+                 after={"status": message.status, "event": message.event}, subdistrict_id=message.subdistrict_id)
+    return message
 
 
 def describe_user(user: User) -> dict[str, Any]:
