@@ -13,7 +13,7 @@ import datetime as dt
 import importlib
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -243,10 +243,12 @@ class SentTexts:
 
 
 @pytest.fixture
-def texts(settings: Any) -> SentTexts:
+def texts(settings: Any) -> Iterator[SentTexts]:
     """Texts go to memory; read them through the returned :class:`SentTexts` (shared by every app's tests)."""
     from shequ.core.sms import MemorySmsBackend
 
     settings.SMS_BACKEND = "shequ.core.sms.MemorySmsBackend"
     MemorySmsBackend.outbox.clear()
-    return SentTexts()
+    MemorySmsBackend.unreachable.clear()
+    yield SentTexts()
+    MemorySmsBackend.unreachable.clear()

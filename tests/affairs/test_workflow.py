@@ -315,3 +315,18 @@ def test_unacknowledged_parties_escalate_and_acknowledged_ones_do_not(centre, ou
     board = list(queries.emergency_linkages(centre.clerk))
     assert len(board) == 3
     assert [link.department.code for link in queries.emergency_linkages(centre.fixer)] == ["huashan-property"]
+
+
+def test_an_emergency_reaches_every_party_the_gateway_can_reach_when_one_phone_fails(centre, outbox):
+    from shequ.core.models import OutboxMessage
+    from shequ.core.sms import MemorySmsBackend
+
+    MemorySmsBackend.unreachable.add(centre.fixer.phone)
+    request = hotline_call(centre, service=centre.gas)
+    request.refresh_from_db()
+    assert request.status == Status.DISPATCHED and request.linkages.count() == 3
+    alerted = {phone for phone, text in outbox if request.number in text}
+    assert {centre.boss.phone, centre.officer.phone} <= alerted and centre.fixer.phone not in alerted
+    waiting = OutboxMessage.objects.get(event=actions.LINKAGE_DISPATCHED, status="queued")
+    assert waiting.recipient == centre.fixer.phone and waiting.attempts == 1 and "139****0001" in waiting.last_error
+    assert centre.fixer.phone not in waiting.last_error

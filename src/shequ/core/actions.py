@@ -153,7 +153,7 @@ def retry_message(*, actor: User, message: OutboxMessage) -> OutboxMessage:
     if message.status != MessageStatus.FAILED:
         raise Conflict(_("Only a message that failed can be sent again."))
     now = timezone.now()
-    if message.expires_at is not None and message.expires_at <= now:
+    if (message.expires_at is not None and message.expires_at <= now) or not message.body:
         raise Conflict(_("This message has expired; it is no use sending it now."))
     before = {"status": message.status, "attempts": message.attempts}
     message.status, message.next_attempt_at = MessageStatus.QUEUED, now

@@ -45,11 +45,17 @@ class LogSmsBackend:
 
 
 class MemorySmsBackend:
-    """Keeps messages in memory; tests read ``outbox`` after ``shequ.core.outbox.deliver_due()``."""
+    """Keeps messages in memory; tests read ``outbox`` after ``shequ.core.outbox.deliver_due()``.
+
+    A gateway that is down for some numbers: it raises for each number in ``unreachable`` (``"*"``: all).
+    """
 
     outbox: list[tuple[str, str]] = []
+    unreachable: set[str] = set()
 
     def send(self, phone: str, text: str) -> None:
+        if phone in self.unreachable or "*" in self.unreachable:
+            raise ConnectionError(f"the gateway did not answer for {phone}")
         self.outbox.append((phone, text))
 
 
