@@ -9,6 +9,7 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from shequ.core import crypto
 from shequ.core.choices import AttemptOutcome, MessageStatus, TaskStatus
@@ -286,13 +287,13 @@ class OutboxMessage(models.Model):
     body can be a login code. ``sensitive`` bodies are never shown to staff, and are blanked once sent.
     """
 
-    channel = models.CharField(_("channel"), max_length=20)
+    channel = models.CharField(pgettext_lazy("outbox", "channel"), max_length=20)
     event = models.CharField(_("event"), max_length=80, help_text=_("what caused the message"))
     object_type = models.CharField(_("object type"), max_length=80, blank=True)
     object_id = models.CharField(_("object id"), max_length=64, blank=True)
-    recipient = EncryptedTextField(_("recipient"))
-    recipient_masked = models.CharField(_("recipient"), max_length=64)
-    body = EncryptedTextField(_("text"), blank=True)
+    recipient = EncryptedTextField(pgettext_lazy("outbox", "recipient"))
+    recipient_masked = models.CharField(pgettext_lazy("outbox", "recipient"), max_length=64)
+    body = EncryptedTextField(_("message text"), blank=True)
     sensitive = models.BooleanField(_("sensitive"), default=True)
     status = models.CharField(_("status"), max_length=20, choices=MessageStatus.choices, default=MessageStatus.QUEUED)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
