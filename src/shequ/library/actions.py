@@ -1,7 +1,7 @@
 """Every write of the library: catalogue, copies, loans, renewals, returns, holds, overdue reminders.
 
 Each action is keyword-only with an ``actor``, one durable transaction, and writes its audit row; texts to
-readers go out only after the transaction commits.
+readers are queued in the outbox in that transaction and sent by the worker.
 """
 
 from __future__ import annotations
