@@ -177,6 +177,8 @@ def _interrupt(message_ids: list[int], now: dt.datetime) -> None:
 def _claim(now: dt.datetime, limit: int) -> list[OutboxMessage]:
     due = Q(status=MessageStatus.QUEUED, next_attempt_at__lte=now) | Q(status=MessageStatus.SENDING,
                                                                          lease_until__lt=now)
+    if not OutboxMessage.objects.filter(due).exists():
+        return []  # a read first: on SQLite every write transaction takes the database's one write lock
     token = uuid.uuid4().hex
     with transaction.atomic():
         _give_up(now)
