@@ -18,7 +18,7 @@ $(BIN)/activate: requirements.txt requirements-dev.txt pyproject.toml
 demo: $(BIN)/activate
 	$(BIN)/shequ init
 	$(BIN)/shequ demo --reset
-	$(BIN)/shequ serve
+	SHEQU_DEMO=1 $(BIN)/shequ serve
 
 test: $(BIN)/activate
 	bash scripts/test

@@ -13,7 +13,7 @@ import datetime as dt
 import importlib
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -209,3 +209,46 @@ class _RawSql:
     def execute(self, sql: str) -> None:
         with connection.cursor() as cursor:
             cursor.execute(sql)
+
+
+class SentTexts:
+    """The (phone, text) pairs the memory SMS backend was given, read after the outbox has delivered everything
+    due, as the worker would have: an action only queues its texts."""
+
+    @staticmethod
+    def _sent() -> list[tuple[str, str]]:
+        from shequ.core.outbox import deliver_due
+        from shequ.core.sms import MemorySmsBackend
+
+        deliver_due()
+        return MemorySmsBackend.outbox
+
+    def __iter__(self) -> Any:
+        return iter(self._sent())
+
+    def __len__(self) -> int:
+        return len(self._sent())
+
+    def __getitem__(self, index: int) -> tuple[str, str]:
+        return self._sent()[index]
+
+    def __eq__(self, other: object) -> bool:
+        return self._sent() == other
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def clear(self) -> None:
+        """Forget what has been sent so far, including what was queued and not yet delivered."""
+        self._sent().clear()
+
+
+@pytest.fixture
+def texts(settings: Any) -> Iterator[SentTexts]:
+    """Texts go to memory; read them through the returned :class:`SentTexts` (shared by every app's tests)."""
+    from shequ.core.sms import MemorySmsBackend
+
+    settings.SMS_BACKEND = "shequ.core.sms.MemorySmsBackend"
+    MemorySmsBackend.outbox.clear()
+    MemorySmsBackend.unreachable.clear()
+    yield SentTexts()
+    MemorySmsBackend.unreachable.clear()

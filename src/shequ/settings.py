@@ -43,6 +43,8 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 TESTING = "pytest" in sys.modules or env_bool("SHEQU_TESTING")
 DEBUG = env_bool("SHEQU_DEBUG")
+# The demo (`make demo`): allows the log SMS backend, which writes login codes to the log.
+DEMO = env_bool("SHEQU_DEMO")
 
 # Development-only fallbacks: deliberately marked insecure so they are never mistaken for real keys.
 _INSECURE_DEV_SECRETS = {
@@ -227,7 +229,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {"ServiceRequestStatusEnum": "shequ.affairs.choices.Status"},
 }
 
-# Where one-time login codes and notices go; the default writes them to the log.
+# Where one-time login codes and notices go (through the outbox); the default writes them to the log and runs
+# only with SHEQU_DEBUG or SHEQU_DEMO.
 SMS_BACKEND = env_str("SHEQU_SMS_BACKEND", "shequ.core.sms.LogSmsBackend")
 LOGIN_CODE_SECONDS = env_int("SHEQU_LOGIN_CODE_SECONDS", 300)
 LOGIN_RATE = env_str("SHEQU_LOGIN_RATE", "10/m")

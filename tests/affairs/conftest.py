@@ -20,7 +20,7 @@ from shequ.affairs.models import Department, Service
 from shequ.core import actions as core_actions
 from shequ.core.models import User
 from shequ.core.roles import Role
-from shequ.core.sms import MemorySmsBackend
+from tests.conftest import SentTexts
 
 
 @dataclass
@@ -42,10 +42,8 @@ class Centre:
 
 
 @pytest.fixture
-def outbox(settings: Any) -> list[tuple[str, str]]:
-    settings.SMS_BACKEND = "shequ.core.sms.MemorySmsBackend"
-    MemorySmsBackend.outbox.clear()
-    return MemorySmsBackend.outbox
+def outbox(texts: SentTexts) -> SentTexts:
+    return texts
 
 
 @pytest.fixture

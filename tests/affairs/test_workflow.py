@@ -26,9 +26,8 @@ def hotline_call(centre: Any, phone: str = "13812345678", **extra: Any) -> Servi
 
 
 def test_a_hotline_call_is_matched_to_the_resident_with_that_phone_and_takes_her_address(
-        centre, resident_person, outbox, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        request = hotline_call(centre)
+        centre, resident_person, outbox):
+    request = hotline_call(centre)
     assert request.person == resident_person
     assert request.dwelling == resident_person.dwelling
     assert request.neighborhood == resident_person.neighborhood
@@ -47,16 +46,14 @@ def test_an_unknown_caller_is_accepted_without_a_resident(centre, resident_perso
     assert request.person is None and request.caller_phone == "13000000000"
 
 
-def test_the_whole_workflow_is_stepped_timed_and_audited(centre, resident, outbox,
-                                                         django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        request = hotline_call(centre)
-        actions.dispatch(actor=centre.clerk, request=request, department=centre.huashan_property,
-                         assignee=centre.fixer, note="请尽快上门")
-        actions.start(actor=centre.fixer, request=request)
-        actions.resolve(actor=centre.fixer, request=request, note="已更换水管")
-        actions.confirm_with_rating(actor=resident, request=request, satisfaction=5, comment="很快")
-        actions.close(actor=centre.clerk, request=request)
+def test_the_whole_workflow_is_stepped_timed_and_audited(centre, resident, outbox):
+    request = hotline_call(centre)
+    actions.dispatch(actor=centre.clerk, request=request, department=centre.huashan_property,
+                     assignee=centre.fixer, note="请尽快上门")
+    actions.start(actor=centre.fixer, request=request)
+    actions.resolve(actor=centre.fixer, request=request, note="已更换水管")
+    actions.confirm_with_rating(actor=resident, request=request, satisfaction=5, comment="很快")
+    actions.close(actor=centre.clerk, request=request)
     request.refresh_from_db()
     assert request.status == Status.CLOSED
     assert request.satisfaction == 5 and request.satisfaction_comment == "很快"
@@ -78,11 +75,9 @@ def test_the_whole_workflow_is_stepped_timed_and_audited(centre, resident, outbo
     assert [phone for phone, _ in outbox if phone == centre.fixer.phone] == [centre.fixer.phone]
 
 
-def test_dispatch_without_a_person_tells_everyone_in_the_department(centre, outbox,
-                                                                     django_capture_on_commit_callbacks):
+def test_dispatch_without_a_person_tells_everyone_in_the_department(centre, outbox):
     request = hotline_call(centre, phone="")
-    with django_capture_on_commit_callbacks(execute=True):
-        actions.dispatch(actor=centre.clerk, request=request, department=centre.huashan_property)
+    actions.dispatch(actor=centre.clerk, request=request, department=centre.huashan_property)
     assert sorted(phone for phone, _ in outbox) == [centre.fixer.phone, centre.boss.phone]
 
 
@@ -127,11 +122,10 @@ def test_a_transfer_moves_the_request_and_the_old_department_loses_sight_of_it(c
         actions.transfer(actor=centre.officer, request=request, department=centre.police, note="again")
 
 
-def test_returned_for_information_then_dispatched_again(centre, outbox, django_capture_on_commit_callbacks):
+def test_returned_for_information_then_dispatched_again(centre, outbox):
     request = hotline_call(centre)
     actions.dispatch(actor=centre.clerk, request=request, department=centre.huashan_property)
-    with django_capture_on_commit_callbacks(execute=True):
-        actions.return_for_information(actor=centre.fixer, request=request, note="请提供具体楼层")
+    actions.return_for_information(actor=centre.fixer, request=request, note="请提供具体楼层")
     request.refresh_from_db()
     assert request.status == Status.RETURNED
     assert "请提供具体楼层" in outbox[-1][1]
@@ -186,12 +180,11 @@ def test_reopening_sends_it_back_with_a_fresh_deadline_and_is_counted(centre, re
     actions.reopen(actor=centre.clerk, request=request, note="复查")
 
 
-def test_duplicates_are_merged_into_one_request(centre, outbox, django_capture_on_commit_callbacks):
+def test_duplicates_are_merged_into_one_request(centre, outbox):
     first = hotline_call(centre)
     second = hotline_call(centre, phone="13000000001")
     third = hotline_call(centre, phone="13000000002")
-    with django_capture_on_commit_callbacks(execute=True):
-        actions.merge_duplicates(actor=centre.clerk, primary=first, duplicates=[second, third], note="同一处漏水")
+    actions.merge_duplicates(actor=centre.clerk, primary=first, duplicates=[second, third], note="同一处漏水")
     second.refresh_from_db()
     third.refresh_from_db()
     assert second.status == third.status == Status.MERGED
@@ -250,16 +243,15 @@ def test_a_request_dispatched_at_the_counter_goes_straight_to_the_department(cen
 
 
 def test_overdue_requests_escalate_once_to_the_supervisor_and_show_on_the_watch_list(
-        centre, outbox, django_capture_on_commit_callbacks):
+        centre, outbox):
     request = hotline_call(centre)
     actions.dispatch(actor=centre.clerk, request=request, department=centre.huashan_property)
     later = request.due_at + dt.timedelta(minutes=1)
     assert list(queries.watch_list(centre.clerk, now=later)) == [request]
     assert list(queries.watch_list(centre.clerk, now=request.due_at - dt.timedelta(minutes=1))) == []
     outbox.clear()
-    with django_capture_on_commit_callbacks(execute=True):
-        assert actions.escalate_overdue(now=later) == 1
-        assert actions.escalate_overdue(now=later) == 0
+    assert actions.escalate_overdue(now=later) == 1
+    assert actions.escalate_overdue(now=later) == 0
     request.refresh_from_db()
     assert request.escalated_at == later
     assert [phone for phone, _ in outbox] == [centre.boss.phone]
@@ -268,16 +260,14 @@ def test_overdue_requests_escalate_once_to_the_supervisor_and_show_on_the_watch_
     assert entry.actor is None and entry.after["supervisors"] == [centre.boss.pk]
 
 
-def test_an_undispatched_overdue_request_escalates_to_the_office_supervisor(centre, admin, staff, outbox,
-                                                                            django_capture_on_commit_callbacks):
+def test_an_undispatched_overdue_request_escalates_to_the_office_supervisor(centre, admin, staff, outbox):
     chief = staff("clerk", "chief")
     chief.phone = "13900000009"
     chief.save()
     actions.add_member(actor=admin, department=centre.office, user=chief, is_supervisor=True)
     request = hotline_call(centre)
     outbox.clear()
-    with django_capture_on_commit_callbacks(execute=True):
-        actions.escalate_overdue(now=request.due_at + dt.timedelta(hours=1))
+    actions.escalate_overdue(now=request.due_at + dt.timedelta(hours=1))
     assert [phone for phone, _ in outbox] == ["13900000009"]
 
 
@@ -291,9 +281,8 @@ def test_resolved_requests_never_escalate(centre):
 # Emergency linkage (应急联动) ---------------------------------------------------------------------------------
 
 
-def test_an_emergency_alerts_every_linked_party_at_once(centre, outbox, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        request = hotline_call(centre, service=centre.gas)
+def test_an_emergency_alerts_every_linked_party_at_once(centre, outbox):
+    request = hotline_call(centre, service=centre.gas)
     assert request.is_emergency and request.status == Status.DISPATCHED
     assert request.department == centre.huashan_property
     linkages = {link.department.code: link for link in request.linkages.all()}
@@ -305,8 +294,7 @@ def test_an_emergency_alerts_every_linked_party_at_once(centre, outbox, django_c
     assert AuditEntry.objects.filter(event=actions.LINKAGE_DISPATCHED).count() == 3
 
 
-def test_unacknowledged_parties_escalate_and_acknowledged_ones_do_not(centre, outbox,
-                                                                      django_capture_on_commit_callbacks):
+def test_unacknowledged_parties_escalate_and_acknowledged_ones_do_not(centre, outbox):
     request = hotline_call(centre, service=centre.gas)
     links = {link.department.code: link for link in request.linkages.all()}
     actions.acknowledge_linkage(actor=centre.officer, linkage=links["police"], note="民警已出发")
@@ -318,9 +306,8 @@ def test_unacknowledged_parties_escalate_and_acknowledged_ones_do_not(centre, ou
         actions.acknowledge_linkage(actor=centre.other_fixer, linkage=links["huashan-property"])
     actions.acknowledge_linkage(actor=centre.fixer, linkage=links["huashan-property"])
     outbox.clear()
-    with django_capture_on_commit_callbacks(execute=True):
-        assert actions.escalate_unacknowledged(now=request.created_at + dt.timedelta(minutes=11)) == 1
-        assert actions.escalate_unacknowledged(now=request.created_at + dt.timedelta(minutes=20)) == 0
+    assert actions.escalate_unacknowledged(now=request.created_at + dt.timedelta(minutes=11)) == 1
+    assert actions.escalate_unacknowledged(now=request.created_at + dt.timedelta(minutes=20)) == 0
     links["health"].refresh_from_db()
     assert links["health"].escalated_at is not None
     assert AuditEntry.objects.filter(event=actions.LINKAGE_ACKNOWLEDGED).count() == 2
@@ -328,3 +315,18 @@ def test_unacknowledged_parties_escalate_and_acknowledged_ones_do_not(centre, ou
     board = list(queries.emergency_linkages(centre.clerk))
     assert len(board) == 3
     assert [link.department.code for link in queries.emergency_linkages(centre.fixer)] == ["huashan-property"]
+
+
+def test_an_emergency_reaches_every_party_the_gateway_can_reach_when_one_phone_fails(centre, outbox):
+    from shequ.core.models import OutboxMessage
+    from shequ.core.sms import MemorySmsBackend
+
+    MemorySmsBackend.unreachable.add(centre.fixer.phone)
+    request = hotline_call(centre, service=centre.gas)
+    request.refresh_from_db()
+    assert request.status == Status.DISPATCHED and request.linkages.count() == 3
+    alerted = {phone for phone, text in outbox if request.number in text}
+    assert {centre.boss.phone, centre.officer.phone} <= alerted and centre.fixer.phone not in alerted
+    waiting = OutboxMessage.objects.get(event=actions.LINKAGE_DISPATCHED, status="queued")
+    assert waiting.recipient == centre.fixer.phone and waiting.attempts == 1 and "139****0001" in waiting.last_error
+    assert centre.fixer.phone not in waiting.last_error

@@ -7,7 +7,6 @@ import pytest
 from django.urls import reverse
 
 from shequ.core.roles import Role
-from shequ.core.sms import MemorySmsBackend
 from shequ.health import actions
 from shequ.health.choices import WorkerKind
 from tests.browser.conftest import sign_in
@@ -17,10 +16,8 @@ pytestmark = pytest.mark.browser
 
 
 def test_a_diary_entry_on_a_phone_raises_an_alert_the_doctor_sees(
-    browser_page, chromium, live_server, settings, admin, make_staff, resident, resident_person
+    browser_page, chromium, live_server, texts, admin, make_staff, resident, resident_person
 ):
-    settings.SMS_BACKEND = "shequ.core.sms.MemorySmsBackend"
-    MemorySmsBackend.outbox.clear()
     doctor = make_staff(Role.HEALTH, "doctor")
     actions.assign_health_worker(actor=admin, user=doctor, kind=WorkerKind.FAMILY_DOCTOR)
     centre = make_staff(Role.HEALTH, "centre")
@@ -34,7 +31,7 @@ def test_a_diary_entry_on_a_phone_raises_an_alert_the_doctor_sees(
     page.fill("#id_phone", resident_person.phone)
     with page.expect_navigation():
         page.click("main button[type=submit]")
-    code = re.search(r"\d{6}", MemorySmsBackend.outbox[-1][1]).group(0)
+    code = re.search(r"\d{6}", texts[-1][1]).group(0)
     page.fill("#id_code", code)
     with page.expect_navigation():
         page.click("main button[type=submit]")

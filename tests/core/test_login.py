@@ -1,10 +1,7 @@
 import re
 
-from django.test import override_settings
-
 from shequ.core.models import AuditEntry, User
-from shequ.core.sms import MemorySmsBackend
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, SentTexts
 
 
 def test_staff_passwords_are_hashed_with_argon2(alice):
@@ -29,12 +26,9 @@ def test_repeated_wrong_passwords_are_rate_limited(client, alice):
     assert statuses[0] == 200
 
 
-@override_settings(SMS_BACKEND="shequ.core.sms.MemorySmsBackend")
-def test_a_resident_signs_in_with_a_code_texted_to_her_phone(client, resident, django_capture_on_commit_callbacks):
-    MemorySmsBackend.outbox.clear()
-    with django_capture_on_commit_callbacks(execute=True):
-        client.post("/login/resident/", {"step": "phone", "phone": "138 1234 5678"})
-    (phone, text), = MemorySmsBackend.outbox
+def test_a_resident_signs_in_with_a_code_texted_to_her_phone(client, resident, texts):
+    client.post("/login/resident/", {"step": "phone", "phone": "138 1234 5678"})
+    (phone, text), = texts
     assert phone == "13812345678"
     code = re.search(r"\d{6}", text).group()
     response = client.post("/login/resident/", {"step": "code", "phone": "13812345678", "code": code})
@@ -42,40 +36,32 @@ def test_a_resident_signs_in_with_a_code_texted_to_her_phone(client, resident, d
     assert AuditEntry.objects.filter(event="core.login_code_used", object_id=str(resident.pk)).exists()
 
 
-@override_settings(SMS_BACKEND="shequ.core.sms.MemorySmsBackend")
-def test_an_unknown_number_gets_the_same_answer_and_no_text(client, org):
-    MemorySmsBackend.outbox.clear()
+def test_an_unknown_number_gets_the_same_answer_and_no_text(client, org, texts):
     response = client.post("/login/resident/", {"step": "phone", "phone": "13900000000"})
     assert response.status_code == 200
-    assert MemorySmsBackend.outbox == []
+    assert texts == []
 
 
-def _texted_code() -> str:
-    _phone, text = MemorySmsBackend.outbox[-1]
+def _texted_code(texts: SentTexts) -> str:
+    _phone, text = texts[-1]
     return re.search(r"\d{6}", text).group()
 
 
-@override_settings(SMS_BACKEND="shequ.core.sms.MemorySmsBackend")
-def test_a_code_stops_working_after_five_wrong_guesses(resident, django_capture_on_commit_callbacks):
+def test_a_code_stops_working_after_five_wrong_guesses(resident, texts):
     from shequ.core import actions
 
-    MemorySmsBackend.outbox.clear()
-    with django_capture_on_commit_callbacks(execute=True):
-        actions.send_login_code(phone="13812345678")
-    code = _texted_code()
+    actions.send_login_code(phone="13812345678")
+    code = _texted_code(texts)
     wrong = "000000" if code != "000000" else "111111"
     for _ in range(5):
         assert actions.use_login_code(phone="13812345678", code=wrong) is None
     assert actions.use_login_code(phone="13812345678", code=code) is None
 
 
-@override_settings(SMS_BACKEND="shequ.core.sms.MemorySmsBackend")
-def test_a_code_works_only_once(resident, django_capture_on_commit_callbacks):
+def test_a_code_works_only_once(resident, texts):
     from shequ.core import actions
 
-    MemorySmsBackend.outbox.clear()
-    with django_capture_on_commit_callbacks(execute=True):
-        actions.send_login_code(phone="13812345678")
-    code = _texted_code()
+    actions.send_login_code(phone="13812345678")
+    code = _texted_code(texts)
     assert actions.use_login_code(phone="13812345678", code=code) == resident
     assert actions.use_login_code(phone="13812345678", code=code) is None

@@ -139,18 +139,11 @@ def test_the_referral_thresholds_are_inclusive(readings, kinds):
     assert out_of_range(**readings) == kinds
 
 
-def test_a_high_reading_in_the_diary_alerts_the_family_doctor(
-    resident, resident_person, doctor, contract, settings, django_capture_on_commit_callbacks
-):
-    from shequ.core.sms import MemorySmsBackend
-
-    settings.SMS_BACKEND = "shequ.core.sms.MemorySmsBackend"
-    MemorySmsBackend.outbox.clear()
+def test_a_high_reading_in_the_diary_alerts_the_family_doctor(resident, resident_person, doctor, contract, texts):
     doctor.phone = "13900001111"
     doctor.save()
-    with django_capture_on_commit_callbacks(execute=True):
-        entry = actions.record_diary_entry(actor=resident, person=resident_person, systolic=186, diastolic=96)
-    assert MemorySmsBackend.outbox == [("13900001111", str(actions.ALERT_SMS))]
+    entry = actions.record_diary_entry(actor=resident, person=resident_person, systolic=186, diastolic=96)
+    assert texts == [("13900001111", str(actions.ALERT_SMS))]
     alert = Alert.objects.get()
     assert alert.kind == AlertKind.BP_HIGH and alert.doctor == doctor and alert.diary_entry == entry
     assert sealed_opened(audit_of(actions.DIARY_ENTRY_RECORDED, entry)).after == {

@@ -11,6 +11,7 @@ from shequ.core.models import Subdistrict, User
 from shequ.core.roles import Role
 from shequ.library import actions
 from shequ.library.models import Title
+from tests.conftest import SentTexts
 
 HONGLOUMENG = "9787020002207"  # 红楼梦, 人民文学出版社
 
@@ -37,12 +38,8 @@ def book(librarian: User) -> Title:
 
 
 @pytest.fixture
-def sms(settings: Any) -> list[tuple[str, str]]:
-    from shequ.core.sms import MemorySmsBackend
-
-    settings.SMS_BACKEND = "shequ.core.sms.MemorySmsBackend"
-    MemorySmsBackend.outbox.clear()
-    return MemorySmsBackend.outbox
+def sms(texts: SentTexts) -> SentTexts:
+    return texts
 
 
 @pytest.fixture

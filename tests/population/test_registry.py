@@ -134,20 +134,14 @@ def test_a_residence_permit_goes_from_application_to_issue_to_renewal(make_perso
     assert permit.status == PermitStatus.RENEWED and renewal.renewal_of == permit
 
 
-def test_holders_are_reminded_once_before_their_permit_expires(make_person, admin, settings,
-                                                               django_capture_on_commit_callbacks):
-    from shequ.core.sms import MemorySmsBackend
-
-    settings.SMS_BACKEND = "shequ.core.sms.MemorySmsBackend"
-    MemorySmsBackend.outbox.clear()
+def test_holders_are_reminded_once_before_their_permit_expires(make_person, admin, texts):
     migrant = make_person("赵磊", sex="M", birth=dt.date(1995, 7, 7), residence_type=ResidenceType.MIGRANT,
                           phone="13700001111")
     permit = actions.issue_permit(actor=admin, permit=actions.apply_permit(actor=admin, person=migrant),
                                   number="SH-1", issued_on=dt.date(2025, 12, 10))
-    with django_capture_on_commit_callbacks(execute=True):
-        assert actions.remind_expiring_permits(today=dt.date(2026, 11, 20), days=30) == 1
-        assert actions.remind_expiring_permits(today=dt.date(2026, 11, 21), days=30) == 0
-    assert [phone for phone, _ in MemorySmsBackend.outbox] == ["13700001111"]
+    assert actions.remind_expiring_permits(today=dt.date(2026, 11, 20), days=30) == 1
+    assert actions.remind_expiring_permits(today=dt.date(2026, 11, 21), days=30) == 0
+    assert [phone for phone, _ in texts] == ["13700001111"]
     assert actions.expire_permits(today=dt.date(2026, 12, 11)) == 1
     permit.refresh_from_db()
     assert permit.status == PermitStatus.EXPIRED

@@ -1,7 +1,7 @@
 """Every write of the one-window service centre. Views, API, Open311, periodic jobs and the demo call these.
 
 Each public action takes keyword arguments and an ``actor``, runs in one durable transaction, writes a
-RequestStep (for requests) and its audit entry, and sends text messages only once the transaction commits.
+RequestStep (for requests) and its audit entry, and queues its text messages in the outbox in the same transaction.
 
 Who may do what to a request, beyond the role table and the row scope:
 - coordinators (administrators, service-centre clerks, committee workers) accept, dispatch, transfer,
@@ -45,14 +45,13 @@ from shequ.affairs.models import (
     Service,
     ServiceRequest,
 )
-from shequ.core import audit
+from shequ.core import audit, outbox
 from shequ.core.bulk import take_ids
 from shequ.core.crypto import normalize_phone
 from shequ.core.errors import Conflict, Forbidden, Invalid, NotFound
 from shequ.core.models import Building, Compound, Dwelling, User
 from shequ.core.roles import Role
 from shequ.core.scopes import can, get_visible, level_of
-from shequ.core.sms import send_sms
 
 REQUEST_CREATED = "affairs.request_created"
 REQUEST_DISPATCHED = "affairs.request_dispatched"
@@ -187,20 +186,17 @@ def _text(message: str, **values: Any) -> str:
         return _(message) % values
 
 
-def _notify(phones: Iterable[str], text: str) -> None:
-    targets = sorted({phone for phone in phones if phone})
-    if not targets:
-        return
-
-    def send() -> None:
-        for phone in targets:
-            send_sms(phone, text)
-
-    transaction.on_commit(send)
+def _notify(phones: Iterable[str], text: str, *, event: str, obj: ServiceRequest | EmergencyDispatch,
+            subdistrict_id: int, sensitive: bool = False) -> None:
+    """One text per phone in the outbox. Texts to staff are not sensitive: an administrator may read a failed
+    emergency alert on the outbox page and pass it on by other means."""
+    outbox.enqueue(channel="sms", to=phones, text=text, event=event, obj=obj, subdistrict_id=subdistrict_id,
+                   sensitive=sensitive)
 
 
-def _tell_resident(request: ServiceRequest, message: str, **values: Any) -> None:
-    _notify([request.caller_phone], _text(message, number=request.number, **values))
+def _tell_resident(request: ServiceRequest, message: str, *, event: str, **values: Any) -> None:
+    _notify([request.caller_phone], _text(message, number=request.number, **values), event=event, obj=request,
+            subdistrict_id=request.subdistrict_id, sensitive=True)
 
 
 def _staff_phones(users: Iterable[User | None]) -> list[str]:
@@ -362,6 +358,7 @@ def create_request(
         **_snapshot(request), "channel": channel, "person": request.person_id, "caller_phone":
         request.caller_phone_masked}, subdistrict_id=subdistrict_id)
     _tell_resident(request, gettext_noop("Your request %(number)s has been accepted (%(service)s). Hotline 52389022."),
+                   event=REQUEST_CREATED,
                    service=service.name)
     if service.is_emergency:
         _dispatch_emergency(actor, request, now)
@@ -401,11 +398,12 @@ def _dispatch(actor: User | None, request: ServiceRequest, *, department: Depart
     _record(actor, event, request, before, note)
     if kind == StepKind.DISPATCHED:
         _tell_resident(request, gettext_noop("Your request %(number)s has been passed to %(department)s."),
-                       department=target.name)
+                       event=event, department=target.name)
     staff = [person] if person is not None else _department_staff(target)
     _notify(_staff_phones(staff), _text(gettext_noop("New request %(number)s for %(department)s: %(service)s."),
                                         number=request.number, department=target.name,
-                                        service=request.service.name))
+                                        service=request.service.name),
+            event=event, obj=request, subdistrict_id=request.subdistrict_id)
 
 
 @transaction.atomic(durable=True)
@@ -465,7 +463,8 @@ def resolve(*, actor: User, request: ServiceRequest, note: str) -> ServiceReques
     _step(request, kind=StepKind.RESOLVED, actor=actor, at=now, from_status=from_status, note=note)
     _record(actor, REQUEST_RESOLVED, request, before, note)
     _tell_resident(request, gettext_noop(
-        "Your request %(number)s has been resolved. Please confirm and rate it on the portal or by calling 52389022."))
+        "Your request %(number)s has been resolved. Please confirm and rate it on the portal or by calling 52389022."),
+        event=REQUEST_RESOLVED)
     return request
 
 
@@ -481,7 +480,8 @@ def return_for_information(*, actor: User, request: ServiceRequest, note: str) -
     request.save(update_fields=["status", "updated_at"])
     _step(request, kind=StepKind.RETURNED, actor=actor, at=now, from_status=from_status, note=note)
     _record(actor, REQUEST_RETURNED, request, before, note)
-    _tell_resident(request, gettext_noop("Your request %(number)s needs more information: %(note)s"), note=note)
+    _tell_resident(request, gettext_noop("Your request %(number)s needs more information: %(note)s"),
+                   event=REQUEST_RETURNED, note=note)
     return request
 
 
@@ -542,7 +542,8 @@ def reopen(*, actor: User, request: ServiceRequest, note: str) -> ServiceRequest
     if request.department is not None:
         staff = [request.assignee] if request.assignee else _department_staff(request.department)
         _notify(_staff_phones(staff), _text(gettext_noop("Request %(number)s was reopened: %(note)s"),
-                                            number=request.number, note=note))
+                                            number=request.number, note=note),
+                event=REQUEST_REOPENED, obj=request, subdistrict_id=request.subdistrict_id)
     return request
 
 
@@ -567,7 +568,7 @@ def merge_duplicates(*, actor: User, primary: ServiceRequest, duplicates: Iterab
               note=_("Merged into %(number)s. %(note)s") % {"number": primary.number, "note": note.strip()})
         _record(actor, REQUEST_MERGED, duplicate, before, note, merged_into=primary.number)
         _tell_resident(duplicate, gettext_noop("Your request %(number)s is handled together with %(primary)s."),
-                       primary=primary.number)
+                       event=REQUEST_MERGED, primary=primary.number)
     _step(primary, kind=StepKind.MERGED, actor=actor, at=now, from_status=primary.status,
           note=_("Took in %(numbers)s. %(note)s") % {"numbers": ", ".join(d.number for d in others),
                                                      "note": note.strip()})
@@ -589,7 +590,7 @@ def _dispatch_emergency(actor: User, request: ServiceRequest, now: dt.datetime) 
         _notify(_staff_phones(_department_staff(department)), _text(
             gettext_noop("EMERGENCY %(number)s: %(service)s at %(address)s. Acknowledge within %(minutes)d minutes."),
             number=request.number, service=service.name, address=request.address or "-",
-            minutes=service.ack_minutes))
+            minutes=service.ack_minutes), event=LINKAGE_DISPATCHED, obj=linkage, subdistrict_id=request.subdistrict_id)
         audit.record(actor=actor, event=LINKAGE_DISPATCHED, obj=linkage,
                      after={"request": request.number, "department": department.pk, "ack_due_at": due},
                      subdistrict_id=request.subdistrict_id)
@@ -641,7 +642,8 @@ def escalate_overdue(*, now: dt.datetime | None = None) -> int:
                 supervisors=[user.pk for user in supervisors])
         _notify(_staff_phones(supervisors), _text(
             gettext_noop("Overdue request %(number)s (%(service)s), due %(due)s."), number=request.number,
-            service=request.service.name, due=f"{timezone.localtime(request.due_at):%m-%d %H:%M}"))
+            service=request.service.name, due=f"{timezone.localtime(request.due_at):%m-%d %H:%M}"),
+            event=REQUEST_ESCALATED, obj=request, subdistrict_id=request.subdistrict_id)
         count += 1
     return count
 
@@ -667,7 +669,8 @@ def escalate_unacknowledged(*, now: dt.datetime | None = None) -> int:
                      subdistrict_id=request.subdistrict_id)
         _notify(_staff_phones(supervisors), _text(
             gettext_noop("EMERGENCY %(number)s: %(department)s has not acknowledged."), number=request.number,
-            department=linkage.department.name))
+            department=linkage.department.name),
+            event=LINKAGE_ESCALATED, obj=linkage, subdistrict_id=request.subdistrict_id)
         count += 1
     return count
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import logging
 
 from django.db import transaction
+from django.utils import timezone
 
 from shequ.cards import actions
 from shequ.cards.reconciliation import check_books
-from shequ.core import audit
+from shequ.core import audit, outbox
 from shequ.core.models import Subdistrict, User
 from shequ.core.roles import Role
-from shequ.core.sms import send_sms
 
 logger = logging.getLogger("shequ.cards")
 
@@ -32,13 +32,11 @@ def reconcile_books() -> int:
     if problems:
         logger.error("ledger reconciliation failed: %s", "; ".join(problems[:20]))
         text = f"【社区一卡通】对账不平：{len(problems)} 处问题，请立即核查。"
-        phones = [u.phone for u in User.objects.filter(role=Role.ADMIN, is_active=True) if u.phone]
-
-        def alarm() -> None:
-            for phone in phones:
-                send_sms(phone, text)
-
-        transaction.on_commit(alarm)
+        for admin in User.objects.filter(role=Role.ADMIN, is_active=True):
+            # Once a day: a worker restarted in the day runs this job again.
+            outbox.enqueue(channel="sms", to=admin.phone, text=text, event=BOOKS_UNBALANCED, sensitive=False,
+                           subdistrict_id=admin.subdistrict_id,
+                           dedupe_key=f"cards.books_unbalanced:{timezone.localdate()}")
     return len(problems)
 
 

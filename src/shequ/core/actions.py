@@ -1,4 +1,4 @@
-"""Writes of the core app: accounts, one-time login codes, and background tasks."""
+"""Writes of the core app: accounts, one-time login codes, background tasks and retries of outgoing messages."""
 
 from __future__ import annotations
 
@@ -18,12 +18,12 @@ from django.db import DatabaseError, connections, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from shequ.core import audit, crypto
-from shequ.core.choices import TaskStatus
-from shequ.core.errors import DomainError, Invalid, NotFound
-from shequ.core.models import Compound, LoginCode, Neighborhood, Subdistrict, Task, User
+from shequ.core import audit, crypto, outbox
+from shequ.core.choices import MessageStatus, TaskStatus
+from shequ.core.errors import Conflict, DomainError, Invalid, NotFound
+from shequ.core.models import Compound, LoginCode, Neighborhood, OutboxMessage, Subdistrict, Task, User
 from shequ.core.roles import Role
-from shequ.core.sms import send_sms
+from shequ.core.scopes import get_visible
 
 USER_CREATED = "core.user_created"
 USER_CHANGED = "core.user_changed"
@@ -33,6 +33,7 @@ PREFERENCES_CHANGED = "core.preferences_changed"
 TASK_STARTED = "core.task_started"
 PERSONAL_DATA_EXPORTED = "core.personal_data_exported"
 AUDIT_HEALTH_READ = "core.audit_health_read"
+MESSAGE_RETRIED = "core.message_retried"
 MAX_CODE_ATTEMPTS = 5
 # While a task runs, a thread beside it renews its heartbeat this often (its lease), whatever the task is doing;
 # a running task whose heartbeat is older than TASK_STALLED_AFTER lost its runner, and any process may fail it.
@@ -110,7 +111,7 @@ def send_login_code(*, phone: str) -> bool:
     if user is None:
         return False
     code = f"{secrets.randbelow(1_000_000):06d}"
-    LoginCode.objects.create(
+    login_code = LoginCode.objects.create(
         user=user, code_hash=_code_hash(user.pk, code),
         expires_at=timezone.now() + dt.timedelta(seconds=settings.LOGIN_CODE_SECONDS),
     )
@@ -119,7 +120,9 @@ def send_login_code(*, phone: str) -> bool:
     text = _("Your Shequ login code is %(code)s, valid for %(minutes)d minutes. Do not tell anyone.") % {
         "code": code, "minutes": minutes,
     }
-    transaction.on_commit(lambda: send_sms(user.phone, text))
+    # The worker sends it within about a second; a code that could not go out before it expires is not sent.
+    outbox.enqueue(channel="sms", to=user.phone, text=text, event=LOGIN_CODE_SENT, obj=user,
+                   subdistrict_id=user.subdistrict_id, expires_at=login_code.expires_at)
     return True
 
 
@@ -163,6 +166,24 @@ def record_audit_read(*, actor: User, entry_ids: list[int], via: str) -> None:
     if entry_ids:
         audit.record(actor=actor, event=AUDIT_HEALTH_READ, category=audit.GENERAL,
                      after={"entries": entry_ids[:200], "count": len(entry_ids), "via": via})
+
+
+@transaction.atomic
+def retry_message(*, actor: User, message: OutboxMessage) -> OutboxMessage:
+    """An administrator sends a failed message again: it is queued at once, with a fresh round of attempts."""
+    message = get_visible(OutboxMessage.objects.select_for_update(), actor, "change", pk=message.pk)
+    if message.status != MessageStatus.FAILED:
+        raise Conflict(_("Only a message that failed can be sent again."))
+    now = timezone.now()
+    if (message.expires_at is not None and message.expires_at <= now) or not message.body:
+        raise Conflict(_("This message has expired; it is no use sending it now."))
+    before = {"status": message.status, "attempts": message.attempts}
+    message.status, message.next_attempt_at = MessageStatus.QUEUED, now
+    message.max_attempts = message.attempts + outbox.MAX_ATTEMPTS
+    message.save(update_fields=["status", "next_attempt_at", "max_attempts"])
+    audit.record(actor=actor, event=MESSAGE_RETRIED, obj=message, before=before,
+                 after={"status": message.status, "event": message.event}, subdistrict_id=message.subdistrict_id)
+    return message
 
 
 def describe_user(user: User) -> dict[str, Any]:

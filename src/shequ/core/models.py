@@ -1,4 +1,5 @@
-"""The organisation tree (街道 → 居民区 → 小区 → 楼 → 室), accounts, the audit log and login codes."""
+"""The organisation tree (街道 → 居民区 → 小区 → 楼 → 室), accounts, the audit log, login codes, background
+tasks and the outbox of messages leaving the platform."""
 
 from __future__ import annotations
 
@@ -6,10 +7,12 @@ from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from shequ.core import crypto
-from shequ.core.choices import TaskStatus
+from shequ.core.choices import AttemptOutcome, MessageStatus, TaskStatus
 from shequ.core.fields import BlindIndexField, EncryptedTextField
 from shequ.core.roles import Role
 from shequ.core.scopes import ScopePaths
@@ -282,3 +285,73 @@ class Task(models.Model):
         if not self.total:
             return None
         return min(100, round(100 * self.done / self.total))
+
+
+class OutboxMessage(models.Model):
+    """One message to one recipient, written in the same transaction as the action that caused it.
+
+    :mod:`shequ.core.outbox` sends it from the worker (``channel`` names a sender in its registry), with
+    retries and backoff. ``recipient`` and ``body`` are encrypted: a phone number is personal information and a
+    body can be a login code. ``sensitive`` bodies are never shown to staff, and are blanked once sent.
+    """
+
+    channel = models.CharField(pgettext_lazy("outbox", "channel"), max_length=20)
+    event = models.CharField(_("event"), max_length=80, help_text=_("what caused the message"))
+    object_type = models.CharField(_("object type"), max_length=80, blank=True)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    recipient = EncryptedTextField(pgettext_lazy("outbox", "recipient"))
+    recipient_masked = models.CharField(pgettext_lazy("outbox", "recipient"), max_length=64)
+    body = EncryptedTextField(_("message text"), blank=True)
+    sensitive = models.BooleanField(_("sensitive"), default=True)
+    status = models.CharField(_("status"), max_length=20, choices=MessageStatus.choices, default=MessageStatus.QUEUED)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    max_attempts = models.PositiveIntegerField(default=10)
+    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
+    lease_until = models.DateTimeField(null=True, blank=True)  # a sender holds the row in ``sending`` until then
+    claim = models.CharField(max_length=32, blank=True)  # which sender holds it; its outcome must match
+    expires_at = models.DateTimeField(null=True, blank=True)  # not worth sending after (a login code)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("queued at"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    dedupe_key = models.CharField(max_length=200, null=True, blank=True, unique=True)
+    subdistrict = models.ForeignKey(Subdistrict, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    SCOPE: ClassVar[ScopePaths] = ScopePaths(subdistrict="subdistrict", neighborhood=None)
+
+    class Meta:
+        verbose_name = _("outgoing message")
+        verbose_name_plural = _("outbox")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="outbox_due"),
+            models.Index(fields=["subdistrict", "status", "-created_at"], name="outbox_by_status"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(status__in=MessageStatus.values), name="outbox_status_known"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} #{self.pk} {self.event}"  # no recipient: this label lands in the audit log
+
+
+class OutboxAttempt(models.Model):
+    """One try at sending an outbox message: when, and what came of it (an attempt left ``sending`` by a sender
+    that stopped is marked interrupted when another sender takes the message over)."""
+
+    message = models.ForeignKey(OutboxMessage, on_delete=models.CASCADE, related_name="attempt_log")
+    number = models.PositiveIntegerField()
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=20, choices=AttemptOutcome.choices, default=AttemptOutcome.SENDING)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["message", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["message", "number"], name="outbox_attempt_unique_number"),
+            models.CheckConstraint(condition=models.Q(outcome__in=AttemptOutcome.values),
+                                   name="outbox_attempt_outcome_known"),
+        ]
+
+    def __str__(self) -> str:
+        return f"attempt {self.number} of {self.message_id}: {self.outcome}"

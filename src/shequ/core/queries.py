@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from shequ.core.models import AuditEntry, Compound, Dwelling, Neighborhood, Task, User
+from shequ.core.models import AuditEntry, Compound, Dwelling, Neighborhood, OutboxMessage, Task, User
 from shequ.core.scopes import level_of, restrict
 
 
@@ -79,3 +79,11 @@ def own_tasks(user: User) -> QuerySet[Task]:
     if not getattr(user, "is_authenticated", False):
         return Task.objects.none()
     return Task.objects.filter(created_by=user)
+
+
+def outbox_messages(user: User, *, status: str = "", action: str = "view") -> QuerySet[OutboxMessage]:
+    """Outgoing messages of the user's sub-district (administrators), newest first."""
+    messages = restrict(OutboxMessage.objects.all(), user, action)
+    if status:
+        messages = messages.filter(status=status)
+    return messages

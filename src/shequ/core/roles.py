@@ -91,6 +91,7 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
     Role.ADMIN: {
         **_grant(_REGISTRY_MODELS, _ALL),
         "core.auditentry": frozenset({"view", "export"}),
+        "core.outboxmessage": frozenset({"view", "change"}),
         "core.user": frozenset({"view", "add", "change"}),
         # Who is a family doctor and who is centre staff, but no health data itself.
         "health.healthworker": frozenset({"view", "add", "change"}),

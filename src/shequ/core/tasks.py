@@ -24,12 +24,16 @@ class PeriodicJob:
     name: str
     function: str  # dotted path, imported when run
     every_seconds: int
+    # Runs in its own thread of the worker, so that it never waits behind a long task or job.
+    own_thread: bool = False
 
     def load(self) -> Callable[[], int]:
         return import_string(self.function)
 
 
 PERIODIC_JOBS = [
+    # A resident at the sign-in page waits for her code: the outbox is polled every second.
+    PeriodicJob("send queued messages", "shequ.core.outbox.deliver_due", 1, own_thread=True),
     PeriodicJob("expire residence permits", "shequ.population.tasks.expire_permits", 3600),
     PeriodicJob("count the people for the dynamics page", "shequ.population.tasks.recount_population", 60),
     PeriodicJob("remind permit holders", "shequ.population.tasks.remind_expiring_permits", 3600),

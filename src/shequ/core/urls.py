@@ -11,6 +11,8 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("preferences/large-text/", views.toggle_large_text, name="toggle_large_text"),
     path("audit/", views.audit_log, name="audit_log"),
+    path("outbox/", views.outbox, name="outbox"),
+    path("outbox/<int:pk>/retry/", views.outbox_retry, name="outbox_retry"),
     path("tasks/<int:pk>/", views.task_detail, name="task"),
     path("tasks/<int:pk>/status/", views.task_status, name="task_status"),
 ]

@@ -1,4 +1,4 @@
-"""Sign-in, the home page, preferences and the audit log."""
+"""Sign-in, the home page, preferences, the audit log and the outbox."""
 
 from __future__ import annotations
 
@@ -22,12 +22,12 @@ from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
 from shequ.core import actions, audit, queries
-from shequ.core.choices import TaskStatus
+from shequ.core.choices import MessageStatus, TaskStatus
 from shequ.core.errors import NotFound
 from shequ.core.excel import xlsx_response
 from shequ.core.forms import AuditFilterForm, PhoneCodeForm, PhoneForm, StaffLoginForm
 from shequ.core.http import AuthedRequest
-from shequ.core.models import AuditEntry, Task, User
+from shequ.core.models import AuditEntry, OutboxMessage, Task, User
 from shequ.core.scopes import can
 from shequ.core.tasks import TASK_KINDS
 
@@ -166,3 +166,31 @@ def task_status(request: AuthedRequest, pk: int) -> JsonResponse:
         "status": task.status, "finished": task.finished, "stage": str(kind.stages.get(task.stage, "")) if kind else "",
         "done": task.done, "total": task.total, "percent": task.percent,
     })
+
+
+@login_required
+def outbox(request: AuthedRequest) -> HttpResponse:
+    """Messages queued, sent and failed in the administrator's sub-district; failed ones can be sent again.
+    Recipients are masked, and the text of a sensitive message (a login code, a health notice) is never shown."""
+    if not can(request.user, OutboxMessage, "view"):
+        raise NotFound()
+    status = request.GET.get("status", "")
+    if status not in MessageStatus.values:
+        status = ""
+    messages_ = queries.outbox_messages(request.user, status=status)
+    page = Paginator(messages_, 50).get_page(request.GET.get("page"))
+    return render(request, "core/outbox.html", {
+        "page": page, "status": status, "statuses": MessageStatus.choices,
+        "can_retry": can(request.user, OutboxMessage, "change"),
+    })
+
+
+@login_required
+@require_POST
+def outbox_retry(request: AuthedRequest, pk: int) -> HttpResponse:
+    message = queries.outbox_messages(request.user).filter(pk=pk).first()
+    if message is None:
+        raise NotFound()
+    actions.retry_message(actor=request.user, message=message)
+    messages.success(request, _("The message is queued again."))
+    return redirect(f"{reverse('core:outbox')}?status={MessageStatus.FAILED}")

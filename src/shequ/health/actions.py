@@ -2,7 +2,7 @@
 
 Each public action takes keyword arguments and an ``actor``, runs in one transaction (``atomic``, not durable,
 like the registry's actions: the demo builder, a FHIR transaction Bundle and a linkage batch compose several
-actions into one all-or-nothing transaction; SMS waits for the outermost commit via ``on_commit``), writes its audit
+actions into one all-or-nothing transaction; a text is queued in the outbox within it), writes its audit
 entry (event names below; never a health value in the audit row, only which fields changed), and checks
 that what it wrote is visible to the actor afterwards, else it rolls back with the NotFound a forbidden
 read gets: a family doctor cannot write for someone she is not contracted with, a resident only for herself.
@@ -21,12 +21,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from shequ.core import audit
+from shequ.core import audit, outbox
 from shequ.core.errors import Conflict, DomainError, Invalid, NotFound
 from shequ.core.models import User
 from shequ.core.roles import Role
 from shequ.core.scopes import can, get_visible
-from shequ.core.sms import send_sms
 from shequ.health import fhir, queries
 from shequ.health.choices import (
     SCHEDULES,
@@ -541,9 +540,8 @@ def _raise_alerts(*, actor: User, entry: DiaryEntry) -> list[Alert]:
         raised.append(alert)
     if doctor is not None and doctor.phone:
         # The text names no value and no condition: an SMS is not a safe place for health data.
-        text = str(ALERT_SMS)
-        phone = doctor.phone
-        transaction.on_commit(lambda: send_sms(phone, text))
+        outbox.enqueue(channel="sms", to=doctor.phone, text=str(ALERT_SMS), event=ALERT_RAISED, obj=raised[0],
+                       subdistrict_id=_subdistrict(entry.person))
     return raised
 
 

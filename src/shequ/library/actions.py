@@ -1,13 +1,12 @@
 """Every write of the library: catalogue, copies, loans, renewals, returns, holds, overdue reminders.
 
 Each action is keyword-only with an ``actor``, one durable transaction, and writes its audit row; texts to
-readers go out only after the transaction commits.
+readers are queued in the outbox in that transaction and sent by the worker.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from typing import Any
 
 import isbnlib
@@ -15,11 +14,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shequ.core import audit
+from shequ.core import audit, outbox
 from shequ.core.errors import Conflict, Invalid, NotFound
 from shequ.core.models import User
 from shequ.core.scopes import can, get_visible
-from shequ.core.sms import send_sms
 from shequ.library.choices import CopyStatus, HoldStatus
 from shequ.library.models import Copy, Hold, Loan, Title
 from shequ.population.models import Person
@@ -257,7 +255,8 @@ def _make_ready(*, actor: User | None, hold: Hold, copy: Copy, today: dt.date) -
     if hold.reader.phone:
         text = _("The book 《%(title)s》 you reserved is ready at the community library; please collect it by "
                  "%(date)s.") % {"title": hold.title.title, "date": hold.ready_until}
-        transaction.on_commit(functools.partial(send_sms, hold.reader.phone, text))
+        outbox.enqueue(channel="sms", to=hold.reader.phone, text=text, event=HOLD_READY, obj=hold,
+                       subdistrict_id=hold.subdistrict_id)
 
 
 @transaction.atomic(durable=True)
@@ -326,7 +325,8 @@ def remind_overdue(*, today: dt.date | None = None) -> int:
         if loan.reader.phone:
             text = _("The book 《%(title)s》 was due back at the community library on %(date)s. Please return or "
                      "renew it.") % {"title": loan.copy.title.title, "date": loan.due_on}
-            transaction.on_commit(functools.partial(send_sms, loan.reader.phone, text))
+            outbox.enqueue(channel="sms", to=loan.reader.phone, text=text, event=OVERDUE_REMINDED, obj=loan,
+                           subdistrict_id=loan.subdistrict_id, dedupe_key=f"library.overdue:{loan.pk}:{today}")
         reminded += 1
     return reminded
 

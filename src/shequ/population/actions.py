@@ -8,7 +8,6 @@ with the same NotFound a forbidden read gets).
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import uuid
 from collections.abc import Iterable
 from typing import Any
@@ -19,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shequ.core import actions as core_actions
-from shequ.core import audit, idnumbers
+from shequ.core import audit, idnumbers, outbox
 from shequ.core.crypto import normalize_phone
 from shequ.core.dates import add_years
 from shequ.core.errors import Conflict, Invalid, NotFound
@@ -523,8 +522,6 @@ def remind_expiring_permits(*, today: dt.date | None = None, days: int | None = 
     """System task: text each holder whose permit expires within ``days``, once per permit."""
     from django.conf import settings
 
-    from shequ.core.sms import send_sms
-
     today = today or timezone.localdate()
     days = settings.PERMIT_REMINDER_DAYS if days is None else days
     due = ResidencePermit.objects.select_for_update().select_related("person").filter(
@@ -537,10 +534,11 @@ def remind_expiring_permits(*, today: dt.date | None = None, days: int | None = 
         permit.save(update_fields=["reminded_on"])
         audit.record(actor=None, event=PERMIT_REMINDED, obj=permit, subdistrict_id=permit.subdistrict_id)
         if permit.person.phone:
+            # Marked reminded now: the outbox owns the delivery, and its key keeps a re-run from texting twice.
             text = _("Your residence permit %(number)s expires on %(date)s. Please apply to renew it at the "
                      "service centre.") % {"number": permit.number, "date": permit.expires_on}
-            phone = permit.person.phone
-            transaction.on_commit(functools.partial(send_sms, phone, text))
+            outbox.enqueue(channel="sms", to=permit.person.phone, text=text, event=PERMIT_REMINDED, obj=permit,
+                           subdistrict_id=permit.subdistrict_id, dedupe_key=f"population.permit_reminder:{permit.pk}")
         reminded += 1
     return reminded
 

@@ -94,6 +94,17 @@ def split_bind(bind: str) -> tuple[str, int]:
     return host.strip("[]"), int(port)
 
 
+def _check_sms_backend() -> None:
+    from django.core.exceptions import ImproperlyConfigured
+
+    from shequ.core import sms
+
+    try:
+        sms.check_backend()
+    except ImproperlyConfigured as exc:
+        raise CommandError(str(exc)) from exc
+
+
 class Command(BaseCommand):
     help = "Migrate, then serve on SHEQU_BIND (default 127.0.0.1:8000) with Granian and the task worker."
 
@@ -109,6 +120,7 @@ class Command(BaseCommand):
         from granian.constants import Interfaces
 
         address, port = split_bind(bind)
+        _check_sms_backend()
         call_command("migrate", verbosity=0, interactive=False)
         call_command("createcachetable", verbosity=0)
         server = Granian("shequ.wsgi:application", address=address, port=port, interface=Interfaces.WSGI,

@@ -47,7 +47,8 @@ class Command(BaseCommand):
             self.stdout.write(f"{login.username:<16} {login.password:<20} {login.role:<24} {login.scope}")
         self.stdout.write("")
         self.stdout.write("Residents sign in at http://127.0.0.1:8000/login/resident/ with their phone and a code;")
-        self.stdout.write("the code appears in the server log (LogSmsBackend), e.g. 'SMS to 138****1234: …'.")
+        self.stdout.write("the code appears in the server log (LogSmsBackend, allowed by SHEQU_DEMO=1 as `make demo` "
+                          "serves), e.g. 'SMS to 138****1234: …'.")
         self.stdout.write(f"{'username':<16} {'phone':<14} resident")
         self.stdout.write("-" * 80)
         for login in result.logins:
