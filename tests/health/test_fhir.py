@@ -14,9 +14,9 @@ from fhir.resources.R4B.encounter import Encounter as FhirEncounter
 from fhir.resources.R4B.observation import Observation
 from fhir.resources.R4B.operationoutcome import OperationOutcome
 from fhir.resources.R4B.patient import Patient
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from shequ.core.actions import issue_api_token
 from shequ.core.models import AuditEntry
 from shequ.core.roles import Role
 from shequ.health import actions, fhir, queries
@@ -29,7 +29,7 @@ FHIR_JSON = "application/fhir+json"
 def api(user=None, token=False):
     client = APIClient()
     if user is not None and token:
-        client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {issue_api_token(actor=user, user=user)[1]}")
     elif user is not None:
         client.force_authenticate(user)
     return client
