@@ -264,7 +264,7 @@ API_TOKEN_DAYS = env_int("SHEQU_API_TOKEN_DAYS", 30)
 TRUSTED_PROXIES = env_list("SHEQU_TRUSTED_PROXIES")
 _proxy_ssl_header = env_str("SHEQU_PROXY_SSL_HEADER")
 if _proxy_ssl_header:
-    _header_name, _, _header_value = _proxy_ssl_header.partition(":")
+    _header_name, _colon, _header_value = _proxy_ssl_header.partition(":")
     SECURE_PROXY_SSL_HEADER = ("HTTP_" + _header_name.strip().upper().replace("-", "_"), _header_value.strip())
 SECURE_SSL_REDIRECT = env_bool("SHEQU_SSL_REDIRECT")
 SECURE_HSTS_SECONDS = env_int("SHEQU_HSTS_SECONDS", 0)
@@ -272,7 +272,6 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SHEQU_HSTS_INCLUDE_SUBDOMAINS")
 SECURE_HSTS_PRELOAD = env_bool("SHEQU_HSTS_PRELOAD")
 SESSION_COOKIE_SECURE = env_bool("SHEQU_SECURE_COOKIES")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-CSRF_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
