@@ -1,6 +1,6 @@
+from csp.decorators import csp_update
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog, set_language
-from csp.decorators import csp_update
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 urlpatterns = [

@@ -73,7 +73,7 @@ def _production_env() -> dict[str, str]:
 
 
 def _run(env: dict[str, str], *args: str) -> str:
-    result = subprocess.run([sys.executable, "-c", "from shequ.cli import main; main()", *args],
+    result = subprocess.run([sys.executable, "-c", "from shequ.cli import main; main()", *args],  # noqa: S603
                             env=env, capture_output=True, text=True, timeout=300, check=False)
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
