@@ -101,3 +101,39 @@ def test_a_token_for_someone_else_cannot_be_issued(admin, alice):
     with pytest.raises(NotFound):
         actions.issue_api_token(actor=admin, user=alice)
     assert not ApiToken.objects.exists()
+
+
+class _SchemaEditor:
+    """What the migration function uses of a schema editor, without opening one inside the test's transaction."""
+
+    sql_delete_table = "DROP TABLE %(table)s"
+
+    def __init__(self) -> None:
+        from django.db import connection
+
+        self.connection = connection
+
+    def quote_name(self, name: str) -> str:
+        return self.connection.ops.quote_name(name)
+
+    def execute(self, sql: str) -> None:
+        with self.connection.cursor() as cursor:
+            cursor.execute(sql)
+
+
+def test_plaintext_tokens_of_the_old_token_table_become_digests_and_the_table_goes(alice):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("shequ.core.migrations.0005_api_tokens")
+    editor = _SchemaEditor()
+    old_key = "0123456789abcdef0123456789abcdef01234567"
+    editor.execute("CREATE TABLE authtoken_token (key varchar(40) PRIMARY KEY, created timestamp, user_id integer)")
+    with editor.connection.cursor() as cursor:
+        cursor.execute("INSERT INTO authtoken_token (key, created, user_id) VALUES (%s, %s, %s)",
+                       [old_key, timezone.now(), alice.pk])
+    migration.hash_drf_tokens(apps, editor)
+    assert "authtoken_token" not in editor.connection.introspection.table_names()
+    assert ApiToken.objects.get(user=alice).digest == hashlib.sha256(old_key.encode()).hexdigest()
+    assert _with(old_key).get(f"{API}/auth/tokens/").status_code == 200
