@@ -137,3 +137,24 @@ def test_plaintext_tokens_of_the_old_token_table_become_digests_and_the_table_go
     assert "authtoken_token" not in editor.connection.introspection.table_names()
     assert ApiToken.objects.get(user=alice).digest == hashlib.sha256(old_key.encode()).hexdigest()
     assert _with(old_key).get(f"{API}/auth/tokens/").status_code == 200
+
+
+def test_staff_revoke_their_token_on_the_tokens_page(client, alice):
+    token = _obtain()
+    client.force_login(alice)
+    page = client.get("/account/tokens/").content.decode()
+    assert token[:8] in page and token not in page
+    stored = ApiToken.objects.get(user=alice)
+    assert client.post("/account/tokens/", {"revoke": "not-a-number"}).status_code == 404
+    assert client.post("/account/tokens/", {"revoke": str(stored.pk)}).status_code == 302
+    assert _with(token).get(f"{API}/auth/tokens/").status_code == 401
+    assert AuditEntry.objects.filter(event=actions.API_TOKEN_REVOKED, actor=alice).exists()
+
+
+def test_the_tokens_page_shows_no_one_elses_tokens_to_a_committee_worker(client, alice, bob):
+    _obtain("alice")
+    client.force_login(bob)
+    assert "data-testid=\"api-token\"" not in client.get("/account/tokens/").content.decode()
+    stored = ApiToken.objects.get(user=alice)
+    assert client.post("/account/tokens/", {"revoke": str(stored.pk)}).status_code == 404
+    assert ApiToken.objects.get(pk=stored.pk).revoked_at is None

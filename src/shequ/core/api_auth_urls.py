@@ -21,9 +21,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from shequ.core import actions, signin
+from shequ.core import actions, queries, signin
 from shequ.core.models import ApiToken, User
-from shequ.core.scopes import restrict
 
 
 class TokenRequestSerializer(serializers.Serializer[Any]):
@@ -76,12 +75,6 @@ class ObtainTokenView(APIView):
         return Response({"token": raw, "expires_at": token.expires_at})
 
 
-def visible_tokens(user: User) -> QuerySet[ApiToken]:
-    """The user's own tokens, and those an administrator may manage in her place."""
-    return (ApiToken.objects.filter(user=user) | restrict(ApiToken.objects.all(), user, "view")).select_related(
-        "user").distinct()
-
-
 class ApiTokenListView(generics.ListAPIView[ApiToken]):
     """The caller's API tokens (only their first characters; the tokens themselves are not kept)."""
 
@@ -91,7 +84,7 @@ class ApiTokenListView(generics.ListAPIView[ApiToken]):
     def get_queryset(self) -> QuerySet[ApiToken]:
         if getattr(self, "swagger_fake_view", False):  # the schema generator has no user
             return ApiToken.objects.none()
-        return visible_tokens(self.request.user)  # type: ignore[arg-type]
+        return queries.api_tokens(self.request.user)  # type: ignore[arg-type]
 
 
 class RevokeApiTokenView(APIView):
@@ -102,7 +95,7 @@ class RevokeApiTokenView(APIView):
     @extend_schema(request=None, responses={
         200: ApiTokenSerializer, 404: inline_serializer("TokenNotFound", {"detail": serializers.CharField()})})
     def post(self, request: Request, pk: int) -> Response:
-        token = visible_tokens(request.user).filter(pk=pk).first()  # type: ignore[arg-type]
+        token = queries.api_tokens(request.user).filter(pk=pk).first()  # type: ignore[arg-type]
         if token is None:
             raise exceptions.NotFound()
         revoked = actions.revoke_api_token(actor=request.user, token=token)  # type: ignore[arg-type]

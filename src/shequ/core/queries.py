@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from shequ.core.models import AuditEntry, Compound, Dwelling, Neighborhood, Task, User
+from shequ.core.models import ApiToken, AuditEntry, Compound, Dwelling, Neighborhood, Task, User
 from shequ.core.scopes import restrict
 
 
@@ -73,3 +73,9 @@ def own_tasks(user: User) -> QuerySet[Task]:
     if not getattr(user, "is_authenticated", False):
         return Task.objects.none()
     return Task.objects.filter(created_by=user)
+
+
+def api_tokens(user: User) -> QuerySet[ApiToken]:
+    """The user's own API tokens, and those an administrator may see and revoke in her place."""
+    return (ApiToken.objects.filter(user=user) | restrict(ApiToken.objects.all(), user, "view")).select_related(
+        "user").distinct()

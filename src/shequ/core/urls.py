@@ -11,6 +11,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("preferences/large-text/", views.toggle_large_text, name="toggle_large_text"),
     path("audit/", views.audit_log, name="audit_log"),
+    path("account/tokens/", views.api_tokens, name="api_tokens"),
     path("tasks/<int:pk>/", views.task_detail, name="task"),
     path("tasks/<int:pk>/status/", views.task_status, name="task_status"),
 ]

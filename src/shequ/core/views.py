@@ -120,6 +120,21 @@ def toggle_large_text(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+def api_tokens(request: AuthedRequest) -> HttpResponse:
+    """The user's API tokens (an administrator's page also lists her staff's), each revocable at once."""
+    tokens = queries.api_tokens(request.user)
+    if request.method == "POST":
+        chosen = request.POST.get("revoke", "")
+        token = tokens.filter(pk=int(chosen)).first() if chosen.isdigit() else None
+        if token is None:
+            raise NotFound()
+        actions.revoke_api_token(actor=request.user, token=token)
+        messages.success(request, _("The token was revoked; it no longer works."))
+        return redirect("core:api_tokens")
+    return render(request, "core/api_tokens.html", {"tokens": tokens[:200]})
+
+
+@login_required
 def audit_log(request: AuthedRequest) -> HttpResponse:
     if not can(request.user, AuditEntry, "view"):
         raise NotFound()
