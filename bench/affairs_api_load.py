@@ -127,15 +127,14 @@ def _load(port: int, token: str, clients: int, seconds: float, request: Any) -> 
 def hotline_workload(callers: int) -> tuple[str, str, Callable[[random.Random], dict[str, Any]]]:
     """The hotline operator's API token, a service code for the GET baseline, and a maker of request bodies: a
     random service and text, and one of ``callers`` registry residents' phone numbers with her dwelling."""
-    from rest_framework.authtoken.models import Token
-
     from shequ.affairs.models import Service
     from shequ.affairs.samples import generate
+    from shequ.core.actions import issue_api_token
     from shequ.core.models import User
     from shequ.population.models import Person
 
     operator = User.objects.get(username="hotline")
-    token = Token.objects.get_or_create(user=operator)[0].key
+    token = issue_api_token(actor=operator, user=operator, name="bench")[1]
     people = Person.objects.filter(dwelling__isnull=False).exclude(phone_index="").order_by("id")[:callers]
     calls = [(person.phone, person.dwelling_id) for person in people]
     texts = generate(500, seed=7, training=False)

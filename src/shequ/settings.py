@@ -88,10 +88,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
     "shequ.core",
     "shequ.population",
     "shequ.health",
@@ -107,6 +107,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "shequ.core.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -178,8 +180,6 @@ AUTH_PASSWORD_VALIDATORS = [
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("SHEQU_SESSION_SECONDS", 8 * 3600)
-SESSION_COOKIE_SECURE = env_bool("SHEQU_SECURE_COOKIES")
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
 CACHES = {
     # A database cache so that login rate limits hold across worker processes without Redis.
@@ -191,6 +191,8 @@ CACHES = {
 if TESTING:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 RATELIMIT_VIEW = "shequ.core.views.rate_limited"
+# Every ``key="ip"`` limit counts per client as our own proxies report it (shequ/core/net.py).
+RATELIMIT_IP_META_KEY = "shequ.core.net.ratelimit_ip"
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -207,7 +209,7 @@ MEDIA_ROOT = DATA_DIR / "media"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "shequ.core.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -246,6 +248,54 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
+# Sign-in limits (shequ/core/signin.py and docs/security.md explain the design).
+SIGNIN_PAIR_FAILURES = env_int("SHEQU_SIGNIN_PAIR_FAILURES", 5)
+SIGNIN_PAIR_MAX_LOCK_SECONDS = env_int("SHEQU_SIGNIN_PAIR_MAX_LOCK_SECONDS", 3600)
+SIGNIN_ACCOUNT_FAILURES = env_int("SHEQU_SIGNIN_ACCOUNT_FAILURES", 20)
+SIGNIN_ADDRESS_FAILURES = env_int("SHEQU_SIGNIN_ADDRESS_FAILURES", 50)
+SIGNIN_WINDOW_SECONDS = env_int("SHEQU_SIGNIN_WINDOW_SECONDS", 15 * 60)
+SIGNIN_KNOWN_DAYS = env_int("SHEQU_SIGNIN_KNOWN_DAYS", 30)
+LOGIN_CODES_PER_HOUR = env_int("SHEQU_LOGIN_CODES_PER_HOUR", 5)
+LOGIN_CODES_PER_DAY = env_int("SHEQU_LOGIN_CODES_PER_DAY", 10)
+LOGIN_CODES_PER_ADDRESS_HOUR = env_int("SHEQU_LOGIN_CODES_PER_ADDRESS_HOUR", 30)
+# API tokens (``Authorization: Token …``): only a digest is stored; each lives this many days.
+API_TOKEN_DAYS = env_int("SHEQU_API_TOKEN_DAYS", 30)
+
+# Transport security. Behind a reverse proxy that terminates TLS, list the proxy in SHEQU_TRUSTED_PROXIES
+# and name the header it sets (e.g. "X-Forwarded-Proto: https") in SHEQU_PROXY_SSL_HEADER; the header is
+# believed only when configured, because a client could send it too.
+TRUSTED_PROXIES = env_list("SHEQU_TRUSTED_PROXIES")
+_proxy_ssl_header = env_str("SHEQU_PROXY_SSL_HEADER")
+if _proxy_ssl_header:
+    _header_name, _colon, _header_value = _proxy_ssl_header.partition(":")
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _header_name.strip().upper().replace("-", "_"), _header_value.strip())
+SECURE_SSL_REDIRECT = env_bool("SHEQU_SSL_REDIRECT")
+SECURE_HSTS_SECONDS = env_int("SHEQU_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SHEQU_HSTS_INCLUDE_SUBDOMAINS")
+SECURE_HSTS_PRELOAD = env_bool("SHEQU_HSTS_PRELOAD")
+SESSION_COOKIE_SECURE = env_bool("SHEQU_SECURE_COOKIES")
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Everything is served by the platform itself: scripts and styles only from static files, no inline code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+# Browser features no page uses are switched off (shequ.core.middleware.PermissionsPolicyMiddleware).
+PERMISSIONS_POLICY = {
+    "camera": "()", "microphone": "()", "geolocation": "()", "payment": "()", "usb": "()",
+    "display-capture": "()", "fullscreen": "(self)",
+}
 SITE_NAME = _("Jiangsu Road Sub-district")

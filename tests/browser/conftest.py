@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,14 +21,33 @@ def _allow_orm_beside_playwright(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+# What the browser says when the Content-Security-Policy or the Permissions-Policy blocks something a page does.
+POLICY_VIOLATION = re.compile(r"Content Security Policy|Permissions[- ]Policy|Refused to (execute|load|apply)", re.I)
+
+
+def _watch(context: Any, problems: list[str]) -> Any:
+    """Collect every policy violation and uncaught script error of the pages of ``context``."""
+    context.on("console", lambda message: problems.append(f"console {message.type}: {message.text}")
+               if POLICY_VIOLATION.search(message.text) else None)
+    context.on("weberror", lambda error: problems.append(f"uncaught script error: {error.error}"))
+    return context
+
+
 @pytest.fixture
 def chromium(chromium_path: str) -> Iterator[Any]:
+    """The browser; every context made from it is watched, and a test fails if a page had a script blocked by
+    the Content-Security-Policy (an inline script or style, an outside source) or a script error."""
+    problems: list[str] = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS, headless=True)
+        new_context = browser.new_context
+        browser.new_context = lambda *args, **kwargs: _watch(new_context(*args, **kwargs), problems)
+        browser.policy_problems = problems
         try:
             yield browser
         finally:
             browser.close()
+    assert problems == [], "\n".join(problems)
 
 
 @pytest.fixture

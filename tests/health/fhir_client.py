@@ -6,9 +6,9 @@ from typing import Any
 
 from fhir.resources.R4B import get_fhir_model_class
 from fhir.resources.R4B.bundle import Bundle
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from shequ.core.actions import issue_api_token
 from shequ.health import fhir
 
 FHIR_JSON = "application/fhir+json"
@@ -17,7 +17,7 @@ FHIR_JSON = "application/fhir+json"
 def api(user: Any = None, token: bool = False) -> APIClient:
     client = APIClient()
     if user is not None and token:
-        client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {issue_api_token(actor=user, user=user)[1]}")
     elif user is not None:
         client.force_authenticate(user)
     return client

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from shequ.core import audit, crypto, outbox
 from shequ.core.choices import MessageStatus, TaskStatus
 from shequ.core.errors import Conflict, DomainError, Invalid, NotFound
-from shequ.core.models import Compound, LoginCode, Neighborhood, OutboxMessage, Subdistrict, Task, User
+from shequ.core.models import ApiToken, Compound, LoginCode, Neighborhood, OutboxMessage, Subdistrict, Task, User
 from shequ.core.roles import Role
 from shequ.core.scopes import get_visible
 
@@ -34,6 +34,8 @@ TASK_STARTED = "core.task_started"
 PERSONAL_DATA_EXPORTED = "core.personal_data_exported"
 AUDIT_HEALTH_READ = "core.audit_health_read"
 MESSAGE_RETRIED = "core.message_retried"
+API_TOKEN_ISSUED = "core.api_token_issued"  # noqa: S105 (an event name)
+API_TOKEN_REVOKED = "core.api_token_revoked"  # noqa: S105
 MAX_CODE_ATTEMPTS = 5
 # While a task runs, a thread beside it renews its heartbeat this often (its lease), whatever the task is doing;
 # a running task whose heartbeat is older than TASK_STALLED_AFTER lost its runner, and any process may fail it.
@@ -184,6 +186,50 @@ def retry_message(*, actor: User, message: OutboxMessage) -> OutboxMessage:
     audit.record(actor=actor, event=MESSAGE_RETRIED, obj=message, before=before,
                  after={"status": message.status, "event": message.event}, subdistrict_id=message.subdistrict_id)
     return message
+
+
+# API tokens ----------------------------------------------------------------------------------------------------
+
+
+def api_token_digest(token: str) -> str:
+    """What is stored of a token: its SHA-256. Tokens are 256 random bits, so no key or slow hash is needed."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def issue_api_token(*, actor: User, user: User, name: str = "", days: int | None = None) -> tuple[ApiToken, str]:
+    """A new token for ``user`` (the actor herself, having just given her password); returns it once."""
+    if actor.pk != user.pk:
+        raise NotFound()
+    if not user.is_active:
+        raise Invalid(_("This account is not active."))
+    token = secrets.token_urlsafe(32)
+    lifetime = dt.timedelta(days=days if days is not None else settings.API_TOKEN_DAYS)
+    record = ApiToken.objects.create(user=user, name=name.strip()[:80], prefix=token[:8],
+                                     digest=api_token_digest(token), expires_at=timezone.now() + lifetime)
+    audit.record(actor=actor, event=API_TOKEN_ISSUED, obj=record,
+                 after={"user": user.username, "prefix": record.prefix, "expires_at": record.expires_at})
+    return record, token
+
+
+@transaction.atomic
+def revoke_api_token(*, actor: User, token: ApiToken) -> ApiToken:
+    """Stop a token working now: its owner may, and an administrator over the owner's place."""
+    from shequ.core.scopes import get_visible
+
+    if token.user_id == actor.pk:
+        found = ApiToken.objects.select_for_update().get(pk=token.pk)
+    else:
+        found = get_visible(ApiToken.objects.select_for_update(), actor, "change", pk=token.pk)
+    if found.revoked_at is not None:
+        return found
+    found.revoked_at = timezone.now()
+    found.revoked_by = actor
+    found.save(update_fields=["revoked_at", "revoked_by"])
+    audit.record(actor=actor, event=API_TOKEN_REVOKED, obj=found,
+                 before={"revoked_at": None}, after={"user": found.user.username, "revoked_at": found.revoked_at},
+                 subdistrict_id=found.user.subdistrict_id)
+    return found
 
 
 def describe_user(user: User) -> dict[str, Any]:

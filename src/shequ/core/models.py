@@ -355,3 +355,36 @@ class OutboxAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"attempt {self.number} of {self.message_id}: {self.outcome}"
+
+
+class ApiToken(models.Model):
+    """A machine's ``Authorization: Token …`` credential for one user.
+
+    Only the SHA-256 digest of the token is stored (the token itself is shown once, when it is issued), so a
+    copy of the database holds nothing that signs in. A token expires at ``expires_at`` and stops working at
+    once when revoked; both are kept, so the audit log's entries about it keep pointing at a row.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=80, blank=True)
+    prefix = models.CharField(_("starts with"), max_length=8)
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("issued"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    revoked_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    SCOPE: ClassVar[ScopePaths] = ScopePaths(
+        subdistrict="user__subdistrict", neighborhood="user__neighborhood", compound="user__compound",
+        resident="user",
+    )
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "-created_at"], name="apitoken_by_user")]
+
+    def __str__(self) -> str:
+        return f"{self.name or 'token'} ({self.prefix}…)"

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from shequ.core.models import AuditEntry, Compound, Dwelling, Neighborhood, OutboxMessage, Task, User
+from shequ.core.models import ApiToken, AuditEntry, Compound, Dwelling, Neighborhood, OutboxMessage, Task, User
 from shequ.core.scopes import level_of, restrict
 
 
@@ -87,3 +87,9 @@ def outbox_messages(user: User, *, status: str = "", action: str = "view") -> Qu
     if status:
         messages = messages.filter(status=status)
     return messages
+
+
+def api_tokens(user: User) -> QuerySet[ApiToken]:
+    """The user's own API tokens, and those an administrator may see and revoke in her place."""
+    return (ApiToken.objects.filter(user=user) | restrict(ApiToken.objects.all(), user, "view")).select_related(
+        "user").distinct()

@@ -93,6 +93,8 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "core.auditentry": frozenset({"view", "export"}),
         "core.outboxmessage": frozenset({"view", "change"}),
         "core.user": frozenset({"view", "add", "change"}),
+        # Machine tokens of staff in her place: she may see and revoke them, never issue one for someone else.
+        "core.apitoken": frozenset({"view", "change"}),
         # Who is a family doctor and who is centre staff, but no health data itself.
         "health.healthworker": frozenset({"view", "add", "change"}),
         **_CARD_DESK,

@@ -13,6 +13,7 @@ urlpatterns = [
     path("audit/", views.audit_log, name="audit_log"),
     path("outbox/", views.outbox, name="outbox"),
     path("outbox/<int:pk>/retry/", views.outbox_retry, name="outbox_retry"),
+    path("account/tokens/", views.api_tokens, name="api_tokens"),
     path("tasks/<int:pk>/", views.task_detail, name="task"),
     path("tasks/<int:pk>/status/", views.task_status, name="task_status"),
 ]

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
-from shequ.core import actions, audit, queries
+from shequ.core import actions, audit, queries, signin
 from shequ.core.choices import MessageStatus, TaskStatus
 from shequ.core.errors import NotFound
 from shequ.core.excel import xlsx_response
@@ -37,32 +37,66 @@ def rate_limited(request: HttpRequest, exception: Exception) -> HttpResponse:
                   status=429)
 
 
+def _wait_page(request: HttpRequest, seconds: int) -> HttpResponse:
+    minutes = max(1, (seconds + 59) // 60)
+    response = render(request, "core/error.html", {"message": _(
+        "Too many attempts. Please try again in %(minutes)d minutes.") % {"minutes": minutes}}, status=429)
+    response["Retry-After"] = str(seconds)
+    return response
+
+
 @method_decorator(ratelimit(key="ip", rate=settings.LOGIN_RATE, method="POST", block=True), name="post")
-@method_decorator(ratelimit(key="post:username", rate=settings.LOGIN_RATE, method="POST", block=True), name="post")
 class StaffLoginView(auth_views.LoginView):
+    """User name and password; guesses are limited per account and address (see shequ/core/signin.py)."""
+
     form_class = StaffLoginForm
     template_name = "core/login.html"
     redirect_authenticated_user = True
 
+    def post(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        limiter = signin.SigninLimiter(signin.PASSWORD, request.POST.get("username", ""), request)
+        wait = limiter.wait_seconds()
+        if wait:
+            return _wait_page(request, wait)
+        response = super().post(request, *args, **kwargs)
+        if request.user.is_authenticated:
+            limiter.succeeded()
+        elif request.POST.get("username"):
+            limiter.failed()
+        return response
+
 
 @ratelimit(key="ip", rate=settings.LOGIN_RATE, method="POST", block=True)
-@ratelimit(key="post:phone", rate="5/m", method="POST", block=True)
 def resident_login(request: HttpRequest) -> HttpResponse:
-    """Phone number, then the six-digit code sent to it."""
+    """Phone number, then the six-digit code sent to it.
+
+    Codes are texted at most a few times an hour and a day per number, and guesses are limited per number
+    and address; every answer is the same whether or not the number belongs to a resident.
+    """
     step = request.POST.get("step", "phone")
     phone_form = PhoneForm(request.POST if step == "phone" else None)
     code_form = PhoneCodeForm(request.POST if step == "code" else None)
     if request.method == "POST" and step == "phone" and phone_form.is_valid():
-        actions.send_login_code(phone=phone_form.cleaned_data["phone"])
+        phone = phone_form.cleaned_data["phone"]
+        wait = signin.login_code_wait_seconds(phone, request)
+        if wait:
+            return _wait_page(request, wait)
+        actions.send_login_code(phone=phone)
         # The same answer whether or not the number is registered, so numbers cannot be probed.
         messages.info(request, _("If this number belongs to a registered resident, a code has been sent to it."))
-        code_form = PhoneCodeForm(initial={"phone": phone_form.cleaned_data["phone"]})
+        code_form = PhoneCodeForm(initial={"phone": phone})
         step = "code"
     elif request.method == "POST" and step == "code" and code_form.is_valid():
+        limiter = signin.SigninLimiter(signin.LOGIN_CODE, code_form.cleaned_data["phone"], request)
+        wait = limiter.wait_seconds()
+        if wait:
+            return _wait_page(request, wait)
         user = actions.use_login_code(phone=code_form.cleaned_data["phone"], code=code_form.cleaned_data["code"])
         if user is not None:
+            limiter.succeeded()
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             return redirect("core:home")
+        limiter.failed()
         code_form.add_error("code", _("The code is wrong or has expired."))
     return render(request, "core/resident_login.html", {"phone_form": phone_form, "code_form": code_form,
                                                         "step": step})
@@ -91,6 +125,21 @@ def toggle_large_text(request: HttpRequest) -> HttpResponse:
 
 def _health_ids(entries: Iterable[AuditEntry]) -> list[int]:
     return [entry.pk for entry in entries if entry.category == audit.HEALTH]
+
+
+@login_required
+def api_tokens(request: AuthedRequest) -> HttpResponse:
+    """The user's API tokens (an administrator's page also lists her staff's), each revocable at once."""
+    tokens = queries.api_tokens(request.user)
+    if request.method == "POST":
+        chosen = request.POST.get("revoke", "")
+        token = tokens.filter(pk=int(chosen)).first() if chosen.isdigit() else None
+        if token is None:
+            raise NotFound()
+        actions.revoke_api_token(actor=request.user, token=token)
+        messages.success(request, _("The token was revoked; it no longer works."))
+        return redirect("core:api_tokens")
+    return render(request, "core/api_tokens.html", {"tokens": tokens[:200]})
 
 
 @login_required

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0004_fewer_indexes'),
+        ('core', '0006_audit_category_sealed'),
     ]
 
     operations = [
