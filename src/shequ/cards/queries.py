@@ -220,6 +220,8 @@ def desk_search(*, actor: Any, query: str, desk: str, limit: int = DESK_SEARCH_L
         found = found.filter(Q(person__name_initials__startswith=letters) | Q(person__name_pinyin__startswith=letters))
     else:
         found = found.filter(person__name__startswith=text)
+    # Only what a desk shows: the holders' ID numbers and phones are not read, let alone decrypted.
+    found = found.only("number", "status", "person__name")
     holders = [desk_holder(card) for card in found.order_by("person__name_pinyin", "person_id")[:limit]]
     record_desk_lookup(actor=actor, desk=desk, kind=kind, results=len(holders))
     return holders

@@ -245,7 +245,12 @@ class _Builder:
             nb = Neighborhood.objects.create(subdistrict=self.subdistrict, code=nb_code, name=nb_name)
             self.neighborhoods.append(nb)
             for c_name, address in compounds:
-                self.compounds.append(Compound.objects.create(neighborhood=nb, name=c_name, address=address))
+                # A made-up centre on a grid around Jiangsu Road (not surveyed): Open311 places reports by it.
+                index = len(self.compounds)
+                self.compounds.append(Compound.objects.create(
+                    neighborhood=nb, name=c_name, address=address,
+                    lat=Decimal("31.218000") + Decimal("0.002500") * (index // 4),
+                    long=Decimal("121.429000") + Decimal("0.003000") * (index % 4)))
         households = int(self.n / 2.3) + 1
         dwellings_wanted = int(households * 1.06) + len(self.compounds)
         weights = [self.rng.uniform(0.6, 1.4) for _ in self.compounds]
