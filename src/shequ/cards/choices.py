@@ -1,12 +1,13 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class CardStatus(models.TextChoices):
-    ACTIVE = "active", _("Active")
+    ACTIVE = "active", pgettext_lazy("resident card status", "Active")
     LOST = "lost", _("Reported lost")
     FROZEN = "frozen", _("Frozen")
-    CANCELLED = "cancelled", _("Cancelled")
+    CANCELLED = "cancelled", pgettext_lazy("resident card status", "Cancelled")
 
 
 class WalletKind(models.TextChoices):

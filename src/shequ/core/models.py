@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from shequ.core import crypto
 from shequ.core.choices import TaskStatus
@@ -76,7 +77,8 @@ class Building(models.Model):
     """楼/幢."""
 
     compound = models.ForeignKey(Compound, on_delete=models.PROTECT, related_name="buildings")
-    number = models.CharField(_("number"), max_length=20, help_text=_("as on the door, e.g. 12号"))
+    number = models.CharField(pgettext_lazy("building", "number"), max_length=20,
+                              help_text=_("as on the door, e.g. 12号"))
 
     class Meta:
         verbose_name = _("building")

@@ -14,6 +14,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from shequ.core import actions as core_actions
@@ -72,7 +73,7 @@ def person_list(request: AuthedRequest) -> HttpResponse:
              p.get_status_display(), " ".join(t.name for t in p.tags.all()))
             for p in found.prefetch_related("tags").iterator(chunk_size=2000)
         )
-        headers = [_("Name"), _("Sex"), _("Date of birth"), _("ID type"), _("ID number"), _("Phone"),
+        headers = [pgettext("person", "Name"), _("Sex"), _("Date of birth"), _("ID type"), _("ID number"), _("Phone"),
                    _("Residence type"), _("Neighborhood"), _("Address"), _("Status"), _("Tags")]
         return xlsx_response("residents.xlsx", title=_("Residents"), headers=headers, rows=rows)
     page = Paginator(found, 30).get_page(request.GET.get("page"))
