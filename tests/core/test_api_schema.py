@@ -177,3 +177,15 @@ def test_each_operation_documents_its_error_answers_with_the_error_body() -> Non
     catalogue = operation(raw, "get", "/api/v1/library/catalogue/{id}/")["responses"]
     assert "404" in catalogue and "401" not in catalogue
     assert set(raw["components"]["schemas"]["Error"]["required"]) == {"detail", "code"}
+
+
+def test_a_validation_error_from_drf_answers_the_one_error_body(admin: User) -> None:
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(admin)
+    response = client.get("/api/v1/people/", {"status": "no-such-status"})
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "invalid" and body["field"] == "status" and body["detail"]
+    assert "status" in body["errors"]
