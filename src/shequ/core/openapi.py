@@ -17,6 +17,7 @@ from typing import Any
 from django.core.exceptions import FieldDoesNotExist
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny
@@ -36,15 +37,16 @@ ERROR_DESCRIPTIONS = {
 }
 
 
-class ErrorSerializer(serializers.Serializer[Any]):
-    """The body of every 4xx answer of the platform's API (see ``core/errors.py``)."""
-
-    detail = serializers.CharField(help_text="What went wrong, in the user's language.")
-    code = serializers.CharField(
+# The body of every 4xx answer of the platform's API (``core/errors.py``), as the ``Error`` component. Built with
+# inline_serializer because a declared field named ``errors`` would shadow ``Serializer.errors`` for type checkers.
+ErrorSerializer = inline_serializer("Error", {
+    "detail": serializers.CharField(help_text="What went wrong, in the user's language."),
+    "code": serializers.CharField(
         help_text="For programs: invalid, parse_error, not_authenticated, authentication_failed, "
-                  "permission_denied, forbidden, not_found, conflict, throttled, …")
-    field = serializers.CharField(required=False, help_text="The first input field in error.")
-    errors = serializers.JSONField(required=False, help_text="Every field's messages, on a validation error.")
+                  "permission_denied, forbidden, not_found, conflict, throttled, …"),
+    "field": serializers.CharField(required=False, help_text="The first input field in error."),
+    "errors": serializers.JSONField(required=False, help_text="Every field's messages, on a validation error."),
+})
 
 
 class AutoSchema(SpectacularAutoSchema):
