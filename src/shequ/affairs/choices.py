@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class DepartmentKind(models.TextChoices):
@@ -31,7 +32,7 @@ class Status(models.TextChoices):
     DISPATCHED = "dispatched", _("Dispatched")
     IN_PROGRESS = "in_progress", _("In progress")
     RETURNED = "returned", _("Returned for information")
-    RESOLVED = "resolved", _("Resolved")
+    RESOLVED = "resolved", pgettext_lazy("service request status", "Resolved")
     CONFIRMED = "confirmed", _("Confirmed")
     CLOSED = "closed", _("Closed")
     MERGED = "merged", _("Merged into another")
@@ -45,8 +46,8 @@ DONE_STATUSES = (Status.RESOLVED, Status.CONFIRMED, Status.CLOSED)
 class StepKind(models.TextChoices):
     CREATED = "created", _("Accepted")
     DISPATCHED = "dispatched", _("Dispatched")
-    STARTED = "started", _("Started")
-    RESOLVED = "resolved", _("Resolved")
+    STARTED = "started", pgettext_lazy("service request step", "Started")
+    RESOLVED = "resolved", pgettext_lazy("service request step", "Resolved")
     CONFIRMED = "confirmed", _("Confirmed and rated")
     CLOSED = "closed", _("Closed")
     TRANSFERRED = "transferred", _("Transferred")

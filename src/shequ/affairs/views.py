@@ -15,6 +15,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from shequ.affairs import actions, assessment, importing, queries, routing
@@ -244,9 +245,10 @@ def assessment_page(request: AuthedRequest) -> HttpResponse:
     if request.GET.get("format") == "xlsx" and (not form.is_bound or form.is_valid()):
         labels = {"department": _("Department"), "staff": _("Staff"), "total": _("Total"),
                   "unassigned": _("Not yet dispatched")}
-        headers = [_("Kind"), _("Name"), _("Received"), _("Resolved"), _("Resolved on time (%)"),
-                   _("Median handling time (hours)"), _("Overdue"), _("Satisfaction"), _("Rated"),
-                   _("Reopen rate (%)")]
+        count = "count of requests"
+        headers = [_("Kind"), _("Name"), pgettext(count, "Received"), pgettext(count, "Resolved"),
+                   _("Resolved on time (%)"), _("Median handling time (hours)"), pgettext(count, "Overdue"),
+                   _("Satisfaction"), _("Rated"), _("Reopen rate (%)")]
         return xlsx_response(f"assessment-{start:%Y%m%d}-{end:%Y%m%d}.xlsx", title=_("Assessment"),
                              headers=headers, rows=assessment.export_rows(result, labels=labels))
     charts = {

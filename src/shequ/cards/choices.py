@@ -4,10 +4,10 @@ from django.utils.translation import pgettext_lazy
 
 
 class CardStatus(models.TextChoices):
-    ACTIVE = "active", _("Active")
+    ACTIVE = "active", pgettext_lazy("resident card status", "Active")
     LOST = "lost", _("Reported lost")
     FROZEN = "frozen", _("Frozen")
-    CANCELLED = "cancelled", _("Cancelled")
+    CANCELLED = "cancelled", pgettext_lazy("resident card status", "Cancelled")
 
 
 class WalletKind(models.TextChoices):

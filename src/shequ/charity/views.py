@@ -12,6 +12,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from shequ.cards.models import Card
 from shequ.cards.queries import DeskHolder
@@ -53,9 +54,10 @@ def stock(request: AuthedRequest) -> HttpResponse:
     rows = queries.stock_report(request.user, since=period.get("since"), until=period.get("until"))
     if exporting:
         return xlsx_response("charity-stock.xlsx", title=_("Stock"), headers=[
-            _("Goods"), _("Unit"), _("Price (fen)"), _("Received"), _("Sold"), _("Adjusted"), _("In stock"),
-            _("Reconciles")], rows=((r.item.name, r.item.unit, r.item.price_fen, r.received, r.sold, r.adjusted,
-                                     r.item.on_hand, _("yes") if r.reconciles else _("NO")) for r in rows))
+            _("Goods"), _("Unit"), _("Price (fen)"), pgettext("charity stock", "Received"), _("Sold"), _("Adjusted"),
+            _("In stock"), _("Reconciles")],
+            rows=((r.item.name, r.item.unit, r.item.price_fen, r.received, r.sold, r.adjusted,
+                   r.item.on_hand, _("yes") if r.reconciles else _("NO")) for r in rows))
     return render(request, "charity/stock.html", {"rows": rows, "form": form, "item_form": StockItemForm(),
                                                   "can_add": can(request.user, StockItem, "add")})
 

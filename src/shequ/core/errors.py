@@ -64,17 +64,38 @@ def error_body(exc: DomainError) -> dict[str, Any]:
     return body
 
 
+def _first_message(errors: Any) -> tuple[str | None, str]:
+    """The first field in error and its first message, from DRF's nested ``{field: [message]}`` errors."""
+    field = None
+    while isinstance(errors, (dict, list)) and errors:
+        if isinstance(errors, dict):
+            key, errors = next(iter(errors.items()))
+            if field is None and key != "non_field_errors":
+                field = str(key)
+        else:
+            errors = errors[0]
+    return field, str(errors)
+
+
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """DRF handler: domain errors and Django validation errors become 4xx with a message."""
+    """DRF handler: every 4xx answer has one body, ``{detail, code, field?, errors?}`` (the OpenAPI ``Error``)."""
     if isinstance(exc, DomainError):
         return Response(error_body(exc), status=exc.status_code)
     if isinstance(exc, DjangoValidationError):
-        return Response({"detail": exc.messages, "code": "invalid"}, status=status.HTTP_400_BAD_REQUEST)
+        return Response(error_body(Invalid("; ".join(exc.messages), details=exc.messages)),
+                        status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, (Http404, DjangoPermissionDenied)):
         exc = drf_exceptions.NotFound()
     response = exception_handler(exc, context)
-    if response is not None and isinstance(exc, drf_exceptions.APIException):
-        codes = exc.get_codes()
-        if isinstance(response.data, dict) and "code" not in response.data:
-            response.data["code"] = codes if isinstance(codes, str) else "invalid"
+    if response is None or not isinstance(exc, drf_exceptions.APIException):
+        return response
+    codes = exc.get_codes()
+    if isinstance(exc.detail, (dict, list)):
+        field, message = _first_message(exc.detail)
+        body: dict[str, Any] = {"detail": message, "code": "invalid", "errors": response.data}
+        if field:
+            body["field"] = field
+        response.data = body
+    elif isinstance(response.data, dict) and "code" not in response.data:
+        response.data["code"] = codes if isinstance(codes, str) else "invalid"
     return response

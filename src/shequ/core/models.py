@@ -83,7 +83,8 @@ class Building(models.Model):
     """楼/幢."""
 
     compound = models.ForeignKey(Compound, on_delete=models.PROTECT, related_name="buildings")
-    number = models.CharField(_("number"), max_length=20, help_text=_("as on the door, e.g. 12号"))
+    number = models.CharField(pgettext_lazy("building", "number"), max_length=20,
+                              help_text=_("as on the door, e.g. 12号"))
 
     class Meta:
         verbose_name = _("building")

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class WorkerKind(models.TextChoices):
@@ -90,7 +91,7 @@ FACE_TO_FACE = frozenset({FollowUpMethod.CLINIC, FollowUpMethod.HOME})
 class Source(models.TextChoices):
     STAFF = "staff", _("Entered by staff")
     RESIDENT = "resident", _("Resident's own entry")
-    IMPORT = "import", _("Imported")
+    IMPORT = "import", pgettext_lazy("health record source", "Imported")
 
 
 class AlertKind(models.TextChoices):

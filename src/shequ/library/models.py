@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from shequ.core.fields import PinyinField
 from shequ.core.models import Subdistrict
@@ -80,7 +81,7 @@ class Loan(models.Model):
     reader = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
     subdistrict = models.ForeignKey(Subdistrict, on_delete=models.PROTECT, related_name="+")
     borrowed_at = models.DateTimeField(_("borrowed"))
-    due_on = models.DateField(_("due"), db_index=True)
+    due_on = models.DateField(pgettext_lazy("library loan", "due"), db_index=True)
     renewals = models.PositiveSmallIntegerField(_("renewals"), default=0)
     returned_at = models.DateTimeField(_("returned"), null=True, blank=True)
     reminded_on = models.DateField(_("reminded on"), null=True, blank=True)

@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from shequ.cards.models import Card
@@ -206,7 +207,8 @@ def loan_list(request: AuthedRequest) -> HttpResponse:
         rows = ((loan.copy.barcode, loan.copy.title.title, loan.reader.name, _local(loan.borrowed_at), loan.due_on,
                  loan.renewals, _local(loan.returned_at)) for loan in found.iterator(chunk_size=2000))
         return xlsx_response("loans.xlsx", title=_("Loans"), rows=rows, headers=[
-            _("Barcode"), _("Title"), _("Reader"), _("Borrowed"), _("Due"), _("Renewals"), _("Returned")])
+            _("Barcode"), _("Title"), _("Reader"), pgettext("library loan", "Borrowed"),
+            pgettext("library loan", "Due"), _("Renewals"), pgettext("library loan", "Returned")])
     page = Paginator(found, 30).get_page(request.GET.get("page"))
     return render(request, "library/loan_list.html", {"form": form, "page": page, "today": timezone.localdate()})
 

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from shequ.core import crypto
 from shequ.core.fields import BlindIndexField, EncryptedTextField
@@ -53,7 +54,7 @@ class SourceRecord(models.Model):
     batch = models.ForeignKey(SourceBatch, on_delete=models.PROTECT, related_name="records")
     subdistrict = models.ForeignKey(Subdistrict, on_delete=models.PROTECT, related_name="+")
     external_id = models.CharField(_("record number in the source"), max_length=60, blank=True)
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     sex = models.CharField(_("sex"), max_length=1, blank=True)
     birth_date = models.DateField(_("date of birth"), null=True, blank=True)
     id_number = EncryptedTextField(_("ID number"), blank=True)

@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from shequ.core.models import Compound, Dwelling, Neighborhood, User
 from shequ.core.queries import compounds, find_dwelling, neighborhoods
@@ -37,7 +38,7 @@ class AddressFields(forms.Form):
 
 
 class PersonForm(AddressFields):
-    name = forms.CharField(label=_("Name"), max_length=50)
+    name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=50)
     id_type = forms.ChoiceField(label=_("ID type"), choices=IdType.choices, initial=IdType.RESIDENT_ID)
     id_number = forms.CharField(label=_("ID number"), max_length=30, required=False)
     sex = forms.ChoiceField(label=_("Sex"), choices=[("", "—"), *Sex.choices], required=False,
@@ -68,7 +69,7 @@ class PersonForm(AddressFields):
 
 
 class PersonEditForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=50)
+    name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=50)
     id_type = forms.ChoiceField(label=_("ID type"), choices=IdType.choices)
     id_number = forms.CharField(label=_("ID number"), max_length=30, required=False,
                                 help_text=_("Leave empty to keep the number on record."))

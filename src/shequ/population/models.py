@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from shequ.core import crypto
 from shequ.core.fields import BlindIndexField, EncryptedTextField, PinyinField
@@ -50,7 +51,8 @@ class Household(models.Model):
     """户: the people registered together at one dwelling."""
 
     number = models.CharField(_("household number"), max_length=30, unique=True)
-    kind = models.CharField(_("kind"), max_length=20, choices=HouseholdKind.choices, default=HouseholdKind.FAMILY)
+    kind = models.CharField(pgettext_lazy("household", "kind"), max_length=20, choices=HouseholdKind.choices,
+                            default=HouseholdKind.FAMILY)
     dwelling = models.ForeignKey(Dwelling, on_delete=models.PROTECT, related_name="households")
     neighborhood = models.ForeignKey(Neighborhood, on_delete=models.PROTECT, related_name="+")
     subdistrict = models.ForeignKey(Subdistrict, on_delete=models.PROTECT, related_name="+")
@@ -74,7 +76,7 @@ class Household(models.Model):
 class Person(models.Model):
     """One person in the registry, with where she lives now; the history is in Residence and LifeEvent."""
 
-    name = models.CharField(_("name"), max_length=50, db_index=True)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50, db_index=True)
     # Searched through person_initials_order and person_pinyin_order (Meta.indexes), which lead with them.
     name_pinyin = PinyinField(source="name")
     name_initials = PinyinField(source="name", initials=True, max_length=50)

@@ -15,6 +15,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from shequ.core import actions as core_actions
@@ -79,7 +80,7 @@ def person_list(request: AuthedRequest) -> HttpResponse:
                        p.dwelling.label if p.dwelling else "", p.get_status_display(),
                        " ".join(t.name for t in p.tags.all()))
 
-        headers = [_("Name"), _("Sex"), _("Year of birth"), _("ID type"), _("ID number"), _("Phone"),
+        headers = [pgettext("person", "Name"), _("Sex"), _("Year of birth"), _("ID type"), _("ID number"), _("Phone"),
                    _("Residence type"), _("Neighborhood"), _("Address"), _("Status"), _("Tags")]
         response = xlsx_response("residents.xlsx", title=_("Residents"), headers=headers, rows=rows())
         core_actions.record_export(actor=request.user, what="population.person", rows=exported[0],

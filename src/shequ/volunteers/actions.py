@@ -11,6 +11,7 @@ import datetime as dt
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from shequ.cards import actions as card_actions
 from shequ.cards import queries as card_queries
@@ -63,7 +64,7 @@ def create_activity(*, actor: User, title: str, description: str = "", place: st
                     neighborhood: Neighborhood | None = None) -> Activity:
     subdistrict_id = _require(actor, Activity, "add")
     if not title.strip():
-        raise Invalid(_("A title is required."), field="title")
+        raise Invalid(pgettext("volunteer activity", "A title is required."), field="title")
     if neighborhood is not None and neighborhood.subdistrict_id != subdistrict_id:
         raise NotFound(field="neighborhood")
     activity = Activity.objects.create(subdistrict_id=subdistrict_id, title=title.strip(), description=description,

@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from shequ.volunteers.models import Volunteer
 
@@ -23,7 +24,7 @@ class RegisterForm(forms.Form):
 
 
 class ActivityForm(forms.Form):
-    title = forms.CharField(label=_("Title"), max_length=100)
+    title = forms.CharField(label=pgettext_lazy("volunteer activity", "Title"), max_length=100)
     place = forms.CharField(label=_("Place"), max_length=100, required=False)
     description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from shequ.core.models import Neighborhood, Subdistrict
 from shequ.core.scopes import ScopePaths
@@ -46,7 +47,7 @@ class Activity(models.Model):
 
     subdistrict = models.ForeignKey(Subdistrict, on_delete=models.PROTECT, related_name="+")
     neighborhood = models.ForeignKey(Neighborhood, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    title = models.CharField(_("title"), max_length=100)
+    title = models.CharField(pgettext_lazy("volunteer activity", "title"), max_length=100)
     description = models.TextField(_("description"), blank=True)
     place = models.CharField(_("place"), max_length=100, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
