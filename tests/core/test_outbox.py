@@ -250,3 +250,17 @@ def test_two_senders_at_once_never_send_the_same_message_twice(postgres_only: No
     assert len(sent) == 120 and set(sent.values()) == {1} and sum(tried) == 120
     assert OutboxMessage.objects.filter(status="sent", attempts=1).count() == 120
     assert OutboxAttempt.objects.count() == 120
+
+
+def test_a_message_about_health_data_shows_the_administrator_neither_its_text_nor_its_record(
+        admin: User, texts: SentTexts) -> None:
+    (message,) = outbox.enqueue(channel="sms", to=PHONE, text="您的签约居民血糖偏低", event="health.alert_raised",
+                                obj=admin, sensitive=False, subdistrict_id=admin.subdistrict_id)
+    assert message.sensitive and message.object_id == "", "a caller cannot make a health message readable"
+    rows = APIClient()
+    rows.force_authenticate(admin)
+    (listed,) = rows.get("/api/v1/outbox-messages/").json()["results"]
+    assert listed["text"] is None and listed["object_id"] == "" and listed["event"] == "health.alert_raised"
+    client = Client()
+    client.force_login(admin)
+    assert "血糖" not in client.get("/outbox/").content.decode()

@@ -34,7 +34,7 @@ from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
-from shequ.core import crypto
+from shequ.core import audit, crypto
 from shequ.core.choices import AttemptOutcome, MessageStatus
 from shequ.core.models import OutboxAttempt, OutboxMessage
 
@@ -103,6 +103,10 @@ def enqueue(
     if len(dedupe_key) > 150:
         raise ValueError("dedupe_key is limited to 150 characters")
     normalize, mask = import_string(kind.normalize), import_string(kind.mask)
+    # Administrators, who have no health right, run the outbox: a message about health data shows them that a
+    # message went, never its text nor which record (and so which patient) it was about.
+    about_health = audit.category_of(event, obj) == audit.HEALTH
+    sensitive = sensitive or about_health
     recipients = sorted({normalize(recipient) for recipient in ([to] if isinstance(to, str) else to) if recipient}
                         - {""})
     made = []
@@ -115,7 +119,7 @@ def enqueue(
             sensitive=sensitive, max_attempts=max_attempts, expires_at=expires_at, dedupe_key=key,
             subdistrict_id=subdistrict_id,
             object_type=obj._meta.label_lower if obj is not None else "",
-            object_id=str(obj.pk) if obj is not None else "",
+            object_id=str(obj.pk) if obj is not None and not about_health else "",
         )
         try:
             with transaction.atomic():  # a savepoint: a concurrent run that queued the same key wins
