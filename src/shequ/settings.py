@@ -228,7 +228,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
-    "ENUM_NAME_OVERRIDES": {"ServiceRequestStatusEnum": "shequ.affairs.choices.Status"},
+    "ENUM_NAME_OVERRIDES": {
+        "ServiceRequestStatusEnum": "shequ.affairs.choices.Status",
+        "SexEnum": "shequ.population.choices.Sex",
+        "SourceRowSexEnum": [("M", "M"), ("F", "F"), ("", "")],
+    },
 }
 
 # Where one-time login codes and notices go (through the outbox); the default writes them to the log and runs

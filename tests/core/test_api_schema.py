@@ -190,16 +190,16 @@ def test_terminal_operations_declare_the_terminal_scheme() -> None:
     raw = SchemaGenerator().get_schema(request=None, public=True)
     scheme = raw["components"]["securitySchemes"]["Terminal"]
     assert (scheme["type"], scheme["in"], scheme["name"]) == ("apiKey", "header", "Authorization")
-    assert operation(raw, "post", "/api/v1/terminal/pay/")["security"] == [{"Terminal": []}]
+    assert operation(raw, "post", "/api/v1/terminal/meals/")["security"] == [{"Terminal": []}]
     assert {"Terminal": []} in operation(raw, "post", "/api/v1/library/loans/")["security"]
 
 
 def test_each_operation_documents_its_error_answers_with_the_error_body() -> None:
     raw = SchemaGenerator().get_schema(request=None, public=True)
     error = {"$ref": "#/components/schemas/Error"}
-    pay = operation(raw, "post", "/api/v1/terminal/pay/")["responses"]
-    assert {"400", "401", "403", "404", "409"} <= set(pay)
-    assert pay["409"]["content"]["application/json"]["schema"] == error
+    meal = operation(raw, "post", "/api/v1/terminal/meals/")["responses"]
+    assert {"400", "401", "403", "404", "409"} <= set(meal)
+    assert meal["409"]["content"]["application/json"]["schema"] == error
     people = operation(raw, "get", "/api/v1/people/")["responses"]
     assert {"400", "401", "403", "404"} <= set(people) and "409" not in people
     token = operation(raw, "post", "/api/v1/auth/token/")["responses"]

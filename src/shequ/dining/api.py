@@ -77,7 +77,14 @@ class BatchMealSerializer(MealInSerializer):
 BATCH_OPERATIONS["meal"] = (BatchMealSerializer, _batch_meal)
 
 
+class TerminalMenuSerializer(serializers.Serializer[Any]):
+    canteen = serializers.CharField()
+    day = serializers.DateField()
+    items = serializers.ListField(child=serializers.DictField(), help_text="id, name, meal_time, price_fen")
+
+
 class TerminalMenuView(TerminalView):
+    @extend_schema(responses=TerminalMenuSerializer)
     def get(self, request: Request) -> Response:
         assert isinstance(request.auth, Terminal)
         canteen = _canteen_of(request.auth)

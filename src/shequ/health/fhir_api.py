@@ -15,6 +15,8 @@ from typing import Any, cast
 from django.db.models import Model
 from django.http import Http404
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from pydantic import ValidationError
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import status
@@ -68,6 +70,13 @@ def fhir_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     raise exc
 
 
+def fhir_operation(operation_id: str, description: str, *, takes_bundle: bool = False) -> Any:
+    """The OpenAPI entry of a FHIR interaction: its bodies are FHIR R4 JSON documents, defined by HL7 rather than by
+    a serializer of this API."""
+    return extend_schema(operation_id=operation_id, description=description,
+                         request=OpenApiTypes.OBJECT if takes_bundle else None, responses={200: OpenApiTypes.OBJECT})
+
+
 class FhirView(APIView):
     renderer_classes = [FhirRenderer, FhirJsonRenderer]
     parser_classes = [FhirParser, JSONParser]
@@ -93,6 +102,7 @@ class MetadataView(FhirView):
 
     permission_classes = [AllowAny]
 
+    @fhir_operation("fhir_metadata", "The CapabilityStatement (FHIR R4 JSON).")
     def get(self, request: Request) -> Response:
         creates = {"Encounter", "Observation"}  # written by a transaction or batch Bundle, conditionally
         resources = []
@@ -123,6 +133,7 @@ class MetadataView(FhirView):
 
 
 class SearchView(FhirView):
+    @fhir_operation("fhir_search", "A searchset Bundle (FHIR R4 JSON), paged by its next link.")
     def get(self, request: Request, resource_type: str) -> Response:
         _model(resource_type, request.user)
         page = fhir_search.search(resource_type, request.user, request.query_params)
@@ -144,6 +155,7 @@ class SearchView(FhirView):
 
 
 class ReadView(FhirView):
+    @fhir_operation("fhir_read", "One resource (FHIR R4 JSON).")
     def get(self, request: Request, resource_type: str, resource_id: str) -> Response:
         _model(resource_type, request.user)
         user = request.user
@@ -173,6 +185,7 @@ class ReadView(FhirView):
 class BundleView(FhirView):
     """POST a Bundle of type transaction (all or nothing) or batch (each entry on its own)."""
 
+    @fhir_operation("fhir_bundle", "A transaction-response or batch-response Bundle (FHIR R4 JSON).", takes_bundle=True)
     def post(self, request: Request) -> Response:
         data = request.data
         if not isinstance(data, dict) or data.get("resourceType") != "Bundle":
