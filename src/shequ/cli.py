@@ -9,6 +9,11 @@
     shequ createuser                 create a staff or resident account
     shequ import-sources FILE --kind clinic|health --as USER   import records to link (all-or-nothing)
     shequ link --as USER             link records to the registry now (三库合一)
+    shequ register-terminal NAME --kind KIND --account CODE --as USER   a till, desk or kiosk; its token once
+    shequ deactivate_terminal ID --as ADMIN       stop a terminal's token working
+    shequ open311_key --as ADMIN --for STAFF --name N   an Open311 key for a client system
+    shequ revoke_open311_key PREFIX --as ADMIN    stop an Open311 key working
+    shequ rotate_keys                re-encrypt every encrypted column under the first field key
 """
 
 from __future__ import annotations

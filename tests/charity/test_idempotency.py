@@ -35,7 +35,7 @@ def test_the_same_sale_sent_twice_with_one_key_is_sold_once_and_answered_alike(c
 
 def test_a_key_reused_for_a_different_sale_is_refused_and_sells_nothing(clerk, rice, with_points):
     actions.sell(actor=clerk, buyer=with_points, lines=[(rice, 1)], points=1000, idempotency_key="s-1")
-    with pytest.raises(Conflict, match="different sale"):
+    with pytest.raises(Conflict, match="另一笔销售"):
         actions.sell(actor=clerk, buyer=with_points, lines=[(rice, 2)], points=1000, idempotency_key="s-1")
     assert Sale.objects.count() == 1
     assert seams.points_balance(with_points) == 4000

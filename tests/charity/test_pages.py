@@ -4,6 +4,8 @@ import datetime as dt
 
 from shequ.charity import actions
 from shequ.charity.models import AllowanceRun, Donation, Sale
+from shequ.core.actions import PERSONAL_DATA_EXPORTED
+from shequ.core.models import AuditEntry
 
 
 def test_a_clerk_receives_a_donation_and_gets_a_printable_receipt(client, clerk, rice):
@@ -44,6 +46,8 @@ def test_a_clerk_grants_the_monthly_allowance_and_exports_it(client, clerk, elig
     assert "张桂英" in client.get(f"/charity/allowances/{run.pk}/").content.decode()
     export = client.get(f"/charity/allowances/{run.pk}/", {"format": "xlsx"})
     assert export.status_code == 200 and b"".join(export.streaming_content)[:2] == b"PK"
+    exported = AuditEntry.objects.get(event=PERSONAL_DATA_EXPORTED, actor=clerk)
+    assert exported.after["what"] == "charity.allowance" and exported.after["rows"] == run.allowances.count()
 
 
 def test_the_stock_report_exports_to_excel(client, clerk, rice):

@@ -6,7 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
 
-from shequ.core.actions import run_next_task
+from shequ.core.actions import PERSONAL_DATA_EXPORTED, run_next_task
 from shequ.core.models import AuditEntry
 from shequ.library import actions
 from shequ.library.models import Copy, Loan, Title
@@ -82,12 +82,15 @@ def test_a_resident_cannot_open_the_desk_or_the_loan_list(client, resident):
     assert client.get("/library/loans/").status_code == 404
 
 
-def test_the_librarian_exports_the_loan_history_to_excel(client, librarian, book, resident_person):
+def test_the_librarian_exports_the_loan_history_to_excel_and_the_export_is_audited(client, librarian, book,
+                                                                                   resident_person):
     actions.lend(actor=librarian, barcode="L0001", reader=resident_person)
     client.force_login(librarian)
     response = client.get("/library/loans/", {"format": "xlsx"})
     assert response.status_code == 200 and response["Content-Type"].startswith("application/vnd.openxml")
     assert b"".join(response.streaming_content)[:2] == b"PK"
+    exported = AuditEntry.objects.get(event=PERSONAL_DATA_EXPORTED, actor=librarian)
+    assert exported.after["what"] == "library.loan" and exported.after["rows"] == 1
 
 
 def _workbook(rows):

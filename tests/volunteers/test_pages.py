@@ -5,6 +5,8 @@ import datetime as dt
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from shequ.core.actions import PERSONAL_DATA_EXPORTED
+from shequ.core.models import AuditEntry
 from shequ.volunteers import actions
 from shequ.volunteers.models import Activity, Shift, SignUp, Volunteer
 
@@ -59,11 +61,13 @@ def test_the_certificate_states_the_hours_served(client, coordinator, volunteer,
     assert "王秀英" in page and "2.0" in page and "data-print" in page
 
 
-def test_the_hours_report_exports_to_excel(client, coordinator, volunteer):
+def test_the_hours_report_exports_to_excel_and_the_export_is_audited(client, coordinator, volunteer):
     client.force_login(coordinator)
     assert "王秀英" in client.get("/volunteers/report/").content.decode()
     export = client.get("/volunteers/report/", {"format": "xlsx"})
     assert export.status_code == 200 and b"".join(export.streaming_content)[:2] == b"PK"
+    exported = AuditEntry.objects.get(event=PERSONAL_DATA_EXPORTED, actor=coordinator)
+    assert exported.after["what"] == "volunteers.volunteer" and exported.after["rows"] >= 1
 
 
 def test_other_subdistricts_and_visitors_see_nothing(client, outside_coordinator, volunteer, shift):

@@ -28,7 +28,7 @@ from shequ.charity.forms import (
 )
 from shequ.charity.models import Allowance, AllowanceRun, Donation, Sale, StockItem
 from shequ.core.errors import DomainError, NotFound
-from shequ.core.excel import xlsx_response
+from shequ.core.excel import personal_data_xlsx, xlsx_response
 from shequ.core.http import AuthedRequest
 from shequ.core.scopes import can, get_visible
 
@@ -203,10 +203,11 @@ def allowance_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     rows = queries.allowances(request.user, run).order_by("household__number")
     if request.GET.get("format") == "xlsx":
         _require(request, Allowance, "export")
-        return xlsx_response(f"charity-allowance-{run.month:%Y-%m}.xlsx", title=_("Allowance"),
-                             headers=[_("Household"), _("Recipient"), _("Points")],
-                             rows=((a.household.number, a.recipient.name, a.points or _("No card"))
-                                   for a in rows.iterator()))
+        return personal_data_xlsx(actor=request.user, what="charity.allowance", filters={"month": run.month},
+                                  filename=f"charity-allowance-{run.month:%Y-%m}.xlsx", title=_("Allowance"),
+                                  headers=[_("Household"), _("Recipient"), _("Points")],
+                                  rows=((a.household.number, a.recipient.name, a.points or _("No card"))
+                                        for a in rows.iterator()))
     return render(request, "charity/allowance_detail.html", {"run": run, "rows": rows})
 
 

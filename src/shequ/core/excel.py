@@ -76,3 +76,25 @@ def xlsx_response(filename: str, *, title: str, headers: Sequence[str], rows: It
     response = StreamingHttpResponse(buffer, content_type=XLSX)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     return response
+
+
+def personal_data_xlsx(*, actor: Any, what: str, filename: str, title: str, headers: Sequence[str],
+                       rows: Iterable[Sequence[Any]], filters: dict[str, Any] | None = None,
+                       reason: str = "") -> Any:
+    """An export that names people, audited like a reveal: who, what, how many rows, with which filters, why.
+
+    The workbook is built in full before the response is returned, so the count in the audit entry is final."""
+    from shequ.core.actions import record_export
+
+    exported = 0
+
+    def counted() -> Iterable[Sequence[Any]]:
+        nonlocal exported
+        for row in rows:
+            exported += 1
+            yield row
+
+    response = xlsx_response(filename, title=title, headers=headers, rows=counted())
+    record_export(actor=actor, what=what, rows=exported, reason=reason[:500],
+                  filters={key: str(value) for key, value in (filters or {}).items() if value})
+    return response

@@ -19,7 +19,7 @@ from shequ.cards.models import Card
 from shequ.cards.queries import DeskHolder
 from shequ.core import actions as core_actions
 from shequ.core.errors import DomainError, NotFound
-from shequ.core.excel import xlsx_response
+from shequ.core.excel import personal_data_xlsx, xlsx_response
 from shequ.core.http import AuthedRequest
 from shequ.core.scopes import can, get_visible
 from shequ.library import actions, importing, queries, seams
@@ -206,7 +206,8 @@ def loan_list(request: AuthedRequest) -> HttpResponse:
     if exporting:
         rows = ((loan.copy.barcode, loan.copy.title.title, loan.reader.name, _local(loan.borrowed_at), loan.due_on,
                  loan.renewals, _local(loan.returned_at)) for loan in found.iterator(chunk_size=2000))
-        return xlsx_response("loans.xlsx", title=_("Loans"), rows=rows, headers=[
+        return personal_data_xlsx(actor=request.user, what="library.loan", filename="loans.xlsx", title=_("Loans"),
+                                  rows=rows, filters={"status": status, "reader": reader_id}, headers=[
             _("Barcode"), _("Title"), _("Reader"), pgettext("library loan", "Borrowed"),
             pgettext("library loan", "Due"), _("Renewals"), pgettext("library loan", "Returned")])
     page = Paginator(found, 30).get_page(request.GET.get("page"))

@@ -22,7 +22,7 @@ from shequ.core import actions as core_actions
 from shequ.core import crypto
 from shequ.core import queries as core_queries
 from shequ.core.errors import DomainError, NotFound
-from shequ.core.excel import xlsx_response
+from shequ.core.excel import personal_data_xlsx, xlsx_response
 from shequ.core.http import AuthedRequest
 from shequ.core.scopes import can, get_visible
 from shequ.population import actions, queries
@@ -70,11 +70,8 @@ def person_list(request: AuthedRequest) -> HttpResponse:
     if exporting:
         # Exports are masked like the screen (a bulk export is not the place to reveal ID numbers) and audited
         # like a reveal: who, which filters, how many rows, why.
-        exported = [0]
-
         def rows() -> Iterator[tuple[Any, ...]]:
             for p in found.prefetch_related("tags").iterator(chunk_size=2000):
-                exported[0] += 1
                 yield (p.name, p.get_sex_display(), crypto.mask_birth_date(p.birth_date), p.get_id_type_display(),
                        p.id_number_masked, p.phone_masked, p.get_residence_type_display(), p.neighborhood.name,
                        p.dwelling.label if p.dwelling else "", p.get_status_display(),
@@ -82,11 +79,9 @@ def person_list(request: AuthedRequest) -> HttpResponse:
 
         headers = [pgettext("person", "Name"), _("Sex"), _("Year of birth"), _("ID type"), _("ID number"), _("Phone"),
                    _("Residence type"), _("Neighborhood"), _("Address"), _("Status"), _("Tags")]
-        response = xlsx_response("residents.xlsx", title=_("Residents"), headers=headers, rows=rows())
-        core_actions.record_export(actor=request.user, what="population.person", rows=exported[0],
-                                   filters={key: str(value) for key, value in data.items()},
-                                   reason=request.GET.get("reason", "")[:500])
-        return response
+        return personal_data_xlsx(actor=request.user, what="population.person", filename="residents.xlsx",
+                                  title=_("Residents"), headers=headers, rows=rows(), filters=data,
+                                  reason=request.GET.get("reason", ""))
     page = Paginator(found, 30).get_page(request.GET.get("page"))
     return render(request, "population/person_list.html", {"form": form, "page": page,
                                                            "searched": bool(data.get("q"))})

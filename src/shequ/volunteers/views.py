@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from shequ.cards.queries import DeskHolder
 from shequ.core.errors import DomainError, NotFound
-from shequ.core.excel import xlsx_response
+from shequ.core.excel import personal_data_xlsx
 from shequ.core.http import AuthedRequest
 from shequ.core.scopes import can, get_visible
 from shequ.volunteers import actions, queries, seams
@@ -242,8 +242,11 @@ def report(request: AuthedRequest) -> HttpResponse:
     period = form.cleaned_data if form.is_valid() else {}
     rows = queries.hours_report(request.user, since=period.get("since"), until=period.get("until"))
     if request.GET.get("format") == "xlsx":
-        return xlsx_response("volunteer-hours.xlsx", title=_("Volunteer hours"), headers=[
-            _("Volunteer"), _("Shifts served"), _("Hours served"), _("Hours used"), _("Hours in the time bank")],
+        headers = [_("Volunteer"), _("Shifts served"), _("Hours served"), _("Hours used"),
+                   _("Hours in the time bank")]
+        return personal_data_xlsx(
+            actor=request.user, what="volunteers.volunteer", filename="volunteer-hours.xlsx", filters=period,
+            title=_("Volunteer hours"), headers=headers,
             rows=((r["volunteer"].person.name, r["shifts"], float(hours(r["minutes"])), float(hours(r["spent"])),
                    float(hours(r["balance"]))) for r in rows))
     for row in rows:
