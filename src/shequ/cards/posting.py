@@ -7,8 +7,6 @@ under the one lock order of :mod:`shequ.cards.locks` (:func:`apply`). Only :mod:
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from shequ.cards import locks, rules
 from shequ.cards.choices import WalletKind
 from shequ.cards.models import Account, Card, Entry, Terminal, Transaction, Wallet
+from shequ.core import idempotency
 from shequ.core.errors import Conflict, Invalid, NotFound
 from shequ.core.models import User
 from shequ.core.scopes import can
@@ -76,18 +75,12 @@ def scoped_key(actor: User, terminal: Terminal | None, key: str) -> str | None:
 
 def fingerprint_of(kind: str, card: Card | None, legs: Sequence[Leg], extra: str = "") -> str:
     described = sorted((leg.wallet, leg.account.pk if leg.account else 0, leg.amount) for leg in legs)
-    raw = json.dumps([kind, card.pk if card else None, described, extra])
-    return hashlib.sha256(raw.encode()).hexdigest()
+    return idempotency.fingerprint(kind, card.pk if card else None, described, extra)
 
 
 def replay(key: str, fingerprint: str) -> Transaction | None:
-    first = Transaction.objects.filter(idempotency_key=key).first()
-    if first is None:
-        return None
-    if first.fingerprint != fingerprint:
-        raise Conflict(_("This idempotency key was already used for a different request."), field="idempotency_key")
-    first.replayed = True  # type: ignore[attr-defined]
-    return first
+    return idempotency.replay(Transaction.objects.all(), key, fingerprint,
+                              conflict=_("This idempotency key was already used for a different request."))
 
 
 def sides(legs: Sequence[Leg]) -> list[tuple[str, int]]:

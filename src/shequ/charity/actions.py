@@ -9,8 +9,6 @@ by appending StockMovement rows through :func:`_move`; points move in the card l
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from collections.abc import Sequence
 
 from django.db import IntegrityError, transaction
@@ -33,7 +31,7 @@ from shequ.charity.models import (
     StockItem,
     StockMovement,
 )
-from shequ.core import audit
+from shequ.core import audit, idempotency
 from shequ.core.crypto import normalize_phone
 from shequ.core.errors import Conflict, Invalid, NotFound
 from shequ.core.models import User
@@ -148,21 +146,13 @@ def _sale_fingerprint(buyer: Person, lines: Lines, points: int) -> str:
     wanted: dict[int, int] = {}
     for item, quantity in lines:
         wanted[item.pk] = wanted.get(item.pk, 0) + quantity
-    raw = json.dumps([buyer.pk, sorted(wanted.items()), points])
-    return hashlib.sha256(raw.encode()).hexdigest()
+    return idempotency.fingerprint(buyer.pk, sorted(wanted.items()), points)
 
 
 def _earlier_sale(key: str | None, fingerprint: str) -> Sale | None:
     """The sale this key already made (a retry gets it back); another sale under the same key is refused."""
-    if not key:
-        return None
-    earlier = Sale.objects.filter(idempotency_key=key).first()
-    if earlier is None:
-        return None
-    if earlier.fingerprint != fingerprint:
-        raise Conflict(_("This idempotency key was already used for a different sale."), field="idempotency_key")
-    earlier.replayed = True  # type: ignore[attr-defined]
-    return earlier
+    return idempotency.replay(Sale.objects.all(), key, fingerprint,
+                              conflict=_("This idempotency key was already used for a different sale."))
 
 
 @transaction.atomic(durable=True)
