@@ -69,3 +69,17 @@ def corrupt(rows: Sequence[Sequence[Any]]) -> bytes:
 
 
 NOT_A_WORKBOOK = "姓名,证件号码\n王秀英,310104195003081228\n".encode()  # a CSV named .xlsx
+
+
+def not_a_workbook(rows: Sequence[Sequence[Any]]) -> bytes:
+    return NOT_A_WORKBOOK
+
+
+# Each hostile upload and the words an importer's report must use about it (in English).
+UPLOADS_AND_MESSAGES = [
+    (huge_dimension, "declares 1,048,576 rows × 16,384 columns"),
+    (far_corner, "reaches 1,048,576 rows × 16,384 columns"),
+    (zip_bomb, "packed suspiciously tightly"),
+    (corrupt, "not an Excel workbook"),
+    (not_a_workbook, "not an Excel workbook"),
+]

@@ -136,13 +136,7 @@ def test_a_catalogue_with_a_bad_row_imports_nothing_and_names_the_row(client, li
     assert not Title.objects.exists() and not Copy.objects.exists()
 
 
-@pytest.mark.parametrize(("hostile", "message"), [
-    (hostile_files.huge_dimension, "declares 1,048,576 rows × 16,384 columns"),
-    (hostile_files.far_corner, "reaches 1,048,576 rows × 16,384 columns"),
-    (hostile_files.zip_bomb, "packed suspiciously tightly"),
-    (hostile_files.corrupt, "not an Excel workbook"),
-    (lambda rows: hostile_files.NOT_A_WORKBOOK, "not an Excel workbook"),
-])
+@pytest.mark.parametrize(("hostile", "message"), hostile_files.UPLOADS_AND_MESSAGES)
 def test_a_hostile_catalogue_fails_the_import_with_a_clear_message_and_imports_nothing(
         client, librarian, settings, hostile, message):
     client.force_login(librarian)

@@ -113,13 +113,7 @@ def test_a_bad_file_on_the_page_shows_the_row_errors_and_imports_nothing(client,
     assert "import-errors" in page.content.decode() and not SourceRecord.objects.exists()
 
 
-@pytest.mark.parametrize(("hostile", "message"), [
-    (hostile_files.huge_dimension, "declares 1,048,576 rows × 16,384 columns"),
-    (hostile_files.far_corner, "reaches 1,048,576 rows × 16,384 columns"),
-    (hostile_files.zip_bomb, "packed suspiciously tightly"),
-    (hostile_files.corrupt, "not an Excel workbook"),
-    (lambda rows: hostile_files.NOT_A_WORKBOOK, "not an Excel workbook"),
-])
+@pytest.mark.parametrize(("hostile", "message"), hostile_files.UPLOADS_AND_MESSAGES)
 def test_a_hostile_workbook_fails_the_import_with_a_clear_message_and_imports_nothing(
         client, doctor, settings, hostile, message):
     client.force_login(doctor)
