@@ -19,7 +19,8 @@ def test_a_revoked_open311_key_is_refused_and_the_revocation_audited(client, cen
     record, key = actions.create_open311_key(actor=admin, user=centre.clerk, name="城市App")
     assert key not in " ".join(str(v) for v in Open311Key.objects.filter(pk=record.pk).values_list().get())
     assert _post(client, key, centre).status_code == 200
-    call_command("revoke_open311_key", key[:6], "--as", admin.username, stdout=io.StringIO())
+    # "--" ends the options: a key may begin with "-", which would otherwise read as an option.
+    call_command("revoke_open311_key", "--as", admin.username, "--", key[:6], stdout=io.StringIO())
     assert _post(client, key, centre).status_code == 403
     assert AuditEntry.objects.filter(event="affairs.open311_key_revoked", object_id=str(record.pk)).exists()
 
@@ -27,5 +28,5 @@ def test_a_revoked_open311_key_is_refused_and_the_revocation_audited(client, cen
 def test_only_an_administrator_may_revoke_a_key(centre, admin):
     _record, key = actions.create_open311_key(actor=admin, user=centre.clerk, name="城市App")
     with pytest.raises(CommandError):
-        call_command("revoke_open311_key", key[:6], "--as", centre.clerk.username, stdout=io.StringIO())
+        call_command("revoke_open311_key", "--as", centre.clerk.username, "--", key[:6], stdout=io.StringIO())
     assert Open311Key.objects.get().active

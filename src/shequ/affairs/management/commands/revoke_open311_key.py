@@ -1,6 +1,7 @@
 """``shequ revoke_open311_key PREFIX --as ADMIN``: an Open311 api_key stops working at once (audited).
 
-PREFIX is the key's first characters, as the key list shows them; the key itself is not kept.
+PREFIX is the key's first characters, as the key list shows them; the key itself is not kept. A prefix that
+begins with "-" goes after "--": ``shequ revoke_open311_key --as admin -- -x3Fq2``.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ class Command(BaseCommand):
     help = "Revoke an Open311 api_key by its first characters."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("prefix", help="the key's first six characters")
+        parser.add_argument("prefix", help='the key\'s first six characters (after "--" if they begin with "-")')
         parser.add_argument("--as", dest="admin", required=True, help="the administrator revoking the key")
 
     def handle(self, *args: Any, prefix: str, admin: str, **options: Any) -> None:
