@@ -102,6 +102,8 @@ INSTALLED_APPS = [
     "shequ.library",
     "shequ.charity",
     "shequ.volunteers",
+    "shequ.portal",
+    "shequ.dashboard",
     "shequ.demo",
 ]
 

@@ -16,6 +16,8 @@ urlpatterns = [
     path("library/", include("shequ.library.urls")),
     path("charity/", include("shequ.charity.urls")),
     path("volunteers/", include("shequ.volunteers.urls")),
+    path("dashboard/", include("shequ.dashboard.urls")),
+    path("", include("shequ.portal.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("api/v1/", include("shequ.api_urls")),

@@ -9,3 +9,6 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from shequ.core import lookups  # noqa: F401  (registers field__any)
+        from shequ.core.registry import discover
+
+        discover()

@@ -1,0 +1,24 @@
+"""This app's entries on the shared surfaces: menu, portal tiles, workbench counts, dashboard figures.
+
+See :mod:`shequ.core.registry`.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from shequ.core.registry import Group, NavLink, both, may, nav, residents, staff
+
+# Menu
+
+nav(NavLink("cards.desk", _("Card desk"), "cards:desk", Group.CARD,
+            both(staff, may("cards.card", "add")), order=10,
+            matches=("cards:issue", "cards:detail", "cards:top_up", "cards:change")))
+nav(NavLink("cards.mine", _("My resident card"), "cards:mine", Group.CARD,
+            both(residents, may("cards.card")), order=20, elder=True, tab=True))
+
+# Resident portal tiles
+
+# Workbench counts
+
+# Dashboard figures

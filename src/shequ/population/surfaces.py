@@ -1,0 +1,30 @@
+"""This app's entries on the shared surfaces: menu, portal tiles, workbench counts, dashboard figures.
+
+See :mod:`shequ.core.registry`.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from shequ.core.registry import Group, NavLink, both, may, nav, staff
+
+# Menu
+
+nav(NavLink("population.people", _("Residents"), "population:person_list", Group.REGISTRY,
+            both(staff, may("population.person")), order=10,
+            matches=("population:person_",)))
+nav(NavLink("population.register", _("Register a resident"), "population:person_create", Group.REGISTRY,
+            may("population.person", "add"), order=20))
+nav(NavLink("population.import", _("Import"), "population:import", Group.REGISTRY,
+            may("population.person", "import"), order=30, matches=("population:import",)))
+nav(NavLink("population.dynamics", _("Population dynamics"), "population:dynamics", Group.REGISTRY,
+            may("population.person", "export"), order=40))
+nav(NavLink("population.permits", _("Residence permits"), "population:permit_list", Group.REGISTRY,
+            may("population.person", "export"), order=50, matches=("population:permit_",)))
+
+# Resident portal tiles
+
+# Workbench counts
+
+# Dashboard figures
