@@ -161,7 +161,7 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "core.User"
 LOGIN_URL = "core:login"
-LOGIN_REDIRECT_URL = "core:home"
+LOGIN_REDIRECT_URL = "portal:public_home"
 LOGOUT_REDIRECT_URL = "core:login"
 
 PASSWORD_HASHERS = [

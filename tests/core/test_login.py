@@ -11,7 +11,7 @@ def test_staff_passwords_are_hashed_with_argon2(alice):
 def test_staff_sign_in_with_user_name_and_password(client, alice):
     response = client.post("/login/", {"username": "alice", "password": PASSWORD})
     assert response.status_code == 302
-    assert client.get("/").status_code == 200
+    assert client.get("/", follow=True).redirect_chain == [("/desk/", 302)]
 
 
 def test_anonymous_visitors_are_sent_to_sign_in(client, org):

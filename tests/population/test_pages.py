@@ -102,5 +102,5 @@ def test_a_resident_sees_her_own_registration_but_not_a_neighbours(client, resid
 
 def test_pages_have_a_large_text_mode_that_is_remembered(client, alice):
     client.force_login(alice)
-    client.post("/preferences/large-text/", {"next": "/"})
-    assert 'class="large-text"' in client.get("/").content.decode()
+    client.post("/preferences/large-text/", {"next": "/desk/"})
+    assert 'class="large-text"' in client.get("/desk/").content.decode()

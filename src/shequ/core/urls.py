@@ -5,7 +5,7 @@ from shequ.core import views
 
 app_name = "core"
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("desk/", views.home, name="home"),
     path("login/", views.StaffLoginView.as_view(), name="login"),
     path("login/resident/", views.resident_login, name="resident_login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
@@ -95,7 +96,7 @@ def resident_login(request: HttpRequest) -> HttpResponse:
         if user is not None:
             limiter.succeeded()
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            return redirect("core:home")
+            return redirect("portal:home")
         limiter.failed()
         code_form.add_error("code", _("The code is wrong or has expired."))
     return render(request, "core/resident_login.html", {"phone_form": phone_form, "code_form": code_form,
@@ -104,15 +105,17 @@ def resident_login(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def home(request: AuthedRequest) -> HttpResponse:
+    if request.user.is_resident:
+        return redirect("portal:home")
     return render(request, "core/home.html", {})
 
 
 @require_POST
 def toggle_large_text(request: HttpRequest) -> HttpResponse:
     """Large text for elders; kept on the account, or in a cookie before login."""
-    target = request.POST.get("next") or reverse("core:home")
-    if not target.startswith("/"):
-        target = reverse("core:home")
+    target = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=False):
+        target = "/"
     response = HttpResponseRedirect(target)
     if request.user.is_authenticated:
         user = cast(User, request.user)
