@@ -77,3 +77,20 @@ def test_two_entries_may_not_share_a_key() -> None:
     clash = registry.NavLink(first.key, "other", "core:home", registry.Group.SYSTEM, registry.staff)
     with pytest.raises(ValueError, match="share the key"):
         registry.nav(clash)
+
+
+def test_failed_messages_are_an_alert_on_the_administrators_desk(admin: User, org: Any, client: Client) -> None:
+    from shequ.core import outbox
+    from shequ.core.choices import MessageStatus
+    from shequ.core.models import OutboxMessage
+
+    outbox.enqueue(channel="sms", to=["13812345678", "13812345679"], text="hello", event="test.notice",
+                   subdistrict_id=org.subdistrict.pk)
+    OutboxMessage.objects.filter(pk=OutboxMessage.objects.order_by("pk").first().pk).update(
+        status=MessageStatus.FAILED)
+    entry = registry.registry.counts["core.outbox_failed"]
+    assert entry.urgency == registry.Urgency.ALERT
+    assert entry.count(admin) == 1
+    login(client, admin)
+    listed = client.get(entry.url(admin))
+    assert len(listed.context["page"].object_list) == 1
