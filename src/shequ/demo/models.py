@@ -10,9 +10,9 @@ from django.utils.translation import gettext_lazy as _
 class DemoText(models.Model):
     """A text the demo's SMS backend delivered. Only the masked number is kept: the page is public in the demo."""
 
-    sent_at = models.DateTimeField(_("sent"), auto_now_add=True, db_index=True)
+    sent_at = models.DateTimeField(_("time sent"), auto_now_add=True, db_index=True)
     phone_masked = models.CharField(_("phone"), max_length=32)
-    text = models.TextField(_("text"))
+    text = models.TextField(_("text message"))
 
     class Meta:
         ordering = ["-sent_at", "-pk"]

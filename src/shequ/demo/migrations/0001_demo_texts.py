@@ -15,9 +15,9 @@ class Migration(migrations.Migration):
             name='DemoText',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sent_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='sent')),
+                ('sent_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='time sent')),
                 ('phone_masked', models.CharField(max_length=32, verbose_name='phone')),
-                ('text', models.TextField(verbose_name='text')),
+                ('text', models.TextField(verbose_name='text message')),
             ],
             options={
                 'verbose_name': 'demo text',
