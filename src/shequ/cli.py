@@ -100,7 +100,12 @@ def main(argv: list[str] | None = None) -> None:
     if not args or args[0] in {"-h", "--help"}:
         print(__doc__)
         args = args or ["help"]
-    execute_from_command_line(["shequ", *args])
+    try:
+        execute_from_command_line(["shequ", *args])
+    except KeyboardInterrupt:
+        # Ctrl+C stops `make demo` and `make serve` (and reaches the worker `serve` started, too): end without a
+        # traceback, with the status a shell gives an interrupted command.
+        sys.exit(130)
 
 
 if __name__ == "__main__":

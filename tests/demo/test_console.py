@@ -136,3 +136,17 @@ def test_the_printed_address_is_where_a_browser_here_reaches_the_server(args, en
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
     assert console.site_url(cli.bind_of(args)) == url
+
+
+def test_ctrl_c_stops_a_command_without_a_traceback(monkeypatch, capsys):
+    import django.core.management
+
+    def interrupted(argv):
+        raise KeyboardInterrupt
+
+    monkeypatch.delenv("SHEQU_DEMO", raising=False)
+    monkeypatch.setattr(django.core.management, "execute_from_command_line", interrupted)
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(["serve"])
+    assert stopped.value.code == 130
+    assert "Traceback" not in capsys.readouterr().err
