@@ -17,6 +17,7 @@ urlpatterns = [
     path("charity/", include("shequ.charity.urls")),
     path("volunteers/", include("shequ.volunteers.urls")),
     path("dashboard/", include("shequ.dashboard.urls")),
+    path("demo/", include("shequ.demo.urls")),
     path("", include("shequ.portal.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
