@@ -4,6 +4,7 @@ when told to."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -60,8 +61,8 @@ def test_bind_addresses_split_into_host_and_port() -> None:
             split_bind(wrong)
 
 
-@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads the process tree from /proc (Linux)")
-def test_serve_migrates_serves_restarts_a_dead_task_worker_and_stops_both(tmp_path: Path) -> None:
+def _start_serve(tmp_path: Path) -> tuple[subprocess.Popen[bytes], int]:
+    """``shequ serve`` in a session of its own (as a terminal runs it), answering pages."""
     port = _free_port()
     env = {**os.environ, "SHEQU_TESTING": "1", "SHEQU_DATA_DIR": str(tmp_path),
            "DATABASE_URL": f"sqlite:///{tmp_path / 'shequ.sqlite3'}"}
@@ -69,20 +70,55 @@ def test_serve_migrates_serves_restarts_a_dead_task_worker_and_stops_both(tmp_pa
     server = subprocess.Popen(  # noqa: S603 (our own venv's entry point, fixed arguments)
         [str(BIN / "shequ"), "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            status, page = _get(f"http://127.0.0.1:{port}/login/")
+            break
+        except OSError:
+            assert server.poll() is None, server.stdout.read().decode() if server.stdout else ""
+            assert time.monotonic() < deadline, "shequ serve did not answer within two minutes"
+            time.sleep(0.5)
+    assert status == 200 and "<form" in page
+    return server, port
+
+
+def _worker_pids(server: subprocess.Popen[bytes]) -> list[int]:
+    return [pid for pid, command in _descendants(server.pid) if "shequ.cli worker" in command]
+
+
+def _gone_within(pid: int, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if not Path(f"/proc/{pid}").exists() or "Z" in _state(pid):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def _state(pid: int) -> str:
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                status, page = _get(f"http://127.0.0.1:{port}/login/")
-                break
-            except OSError:
-                assert server.poll() is None, server.stdout.read().decode() if server.stdout else ""
-                assert time.monotonic() < deadline, "shequ serve did not answer within two minutes"
-                time.sleep(0.5)
-        assert status == 200 and "<form" in page
-        processes = _descendants(server.pid)
-        workers = [pid for pid, command in processes if "shequ.cli worker" in command]
-        assert len(workers) == 1, processes
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "Z"
+
+
+def _stop(server: subprocess.Popen[bytes], workers: list[int]) -> None:
+    if server.poll() is None:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait()
+    for pid in workers:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads the process tree from /proc (Linux)")
+def test_serve_migrates_serves_restarts_a_dead_task_worker_and_stops_both(tmp_path: Path) -> None:
+    server, port = _start_serve(tmp_path)
+    workers: list[int] = []
+    try:
+        workers = _worker_pids(server)
+        assert len(workers) == 1, _descendants(server.pid)
 
         os.kill(workers[0], signal.SIGKILL)  # as the kernel's OOM killer would
         deadline = time.monotonic() + 60
@@ -94,6 +130,7 @@ def test_serve_migrates_serves_restarts_a_dead_task_worker_and_stops_both(tmp_pa
             assert time.monotonic() < deadline, "the dead task worker was not started again within a minute"
             time.sleep(0.2)
         assert len(restarted) == 1
+        workers += restarted
 
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=60)
@@ -103,6 +140,32 @@ def test_serve_migrates_serves_restarts_a_dead_task_worker_and_stops_both(tmp_pa
         assert f"the task worker (pid {workers[0]}) exited with code -9" in output
         assert not Path(f"/proc/{restarted[0]}").exists(), "the task worker outlived the server"
     finally:
-        if server.poll() is None:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
+        _stop(server, workers)
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads the process tree from /proc (Linux)")
+def test_ctrl_c_stops_the_server_and_its_worker_without_starting_the_worker_again(tmp_path: Path) -> None:
+    server, _port = _start_serve(tmp_path)
+    workers = _worker_pids(server)
+    try:
+        assert len(workers) == 1
+        os.killpg(server.pid, signal.SIGINT)  # what the terminal sends to the foreground group on Ctrl+C
+        server.wait(timeout=60)
+        output = server.stdout.read().decode() if server.stdout else ""
+        assert "starting it again" not in output
+        assert _gone_within(workers[0], 10), "the task worker outlived the server"
+    finally:
+        _stop(server, workers)
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads the process tree from /proc (Linux)")
+def test_a_worker_whose_server_was_killed_stops_by_itself(tmp_path: Path) -> None:
+    server, _port = _start_serve(tmp_path)
+    workers = _worker_pids(server)
+    try:
+        assert len(workers) == 1
+        os.kill(server.pid, signal.SIGKILL)  # no chance to stop the worker
+        server.wait()
+        assert _gone_within(workers[0], 15), "the task worker kept running without its server"
+    finally:
+        _stop(server, workers)

@@ -15,8 +15,10 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -45,8 +47,15 @@ class WorkerSupervisor:
         self._lock = threading.Lock()
         self._watcher = threading.Thread(target=self._watch, name="worker-supervisor", daemon=True)
 
+    def _spawn(self) -> subprocess.Popen[bytes]:
+        # Its own session: Ctrl+C in the terminal reaches only the server, which then stops the worker itself;
+        # otherwise the worker could die of the same signal before the supervisor knew it was stopping, and be
+        # started again. The worker watches its parent and ends if the server is killed without stopping it.
+        return subprocess.Popen([*self.command, "--parent-pid", str(os.getpid())],  # noqa: S603 (fixed arguments)
+                                start_new_session=True)
+
     def start(self) -> None:
-        self.process = subprocess.Popen(self.command)  # noqa: S603 (our own interpreter, fixed arguments)
+        self.process = self._spawn()
         self._watcher.start()
 
     def _watch(self) -> None:
@@ -68,7 +77,7 @@ class WorkerSupervisor:
             with self._lock:
                 if self._stopping.is_set():
                     return
-                self.process = subprocess.Popen(self.command)  # noqa: S603 (as above)
+                self.process = self._spawn()
                 self.restarts += 1
             logger.warning("the task worker was started again (pid %s)", self.process.pid)
 
@@ -122,6 +131,8 @@ class Command(BaseCommand):
         address, port = split_bind(bind)
         _check_sms_backend()
         call_command("migrate", verbosity=0, interactive=False)
+        # WhiteNoise warns at start-up about a static root that does not exist yet.
+        Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
         call_command("createcachetable", verbosity=0)
         server = Granian("shequ.wsgi:application", address=address, port=port, interface=Interfaces.WSGI,
                          workers=workers, blocking_threads=threads, log_access=True)

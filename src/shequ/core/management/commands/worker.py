@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from typing import Any
@@ -23,8 +24,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--once", action="store_true")
+        parser.add_argument("--parent-pid", type=int, default=None,
+                            help="end when this process (the server that started the worker) is gone")
 
-    def handle(self, *args: Any, once: bool, **options: Any) -> None:
+    def handle(self, *args: Any, once: bool, parent_pid: int | None = None, **options: Any) -> None:
         try:
             sms.check_backend()
         except ImproperlyConfigured as exc:
@@ -35,6 +38,9 @@ class Command(BaseCommand):
                     threading.Thread(target=self.run_alone, args=(job,), name=job.name, daemon=True).start()
         next_run = {job.name: 0.0 for job in PERIODIC_JOBS}
         while True:
+            if parent_pid is not None and os.getppid() != parent_pid:
+                logger.info("the server that started this worker is gone; stopping")
+                return
             close_old_connections()
             self.run_tasks()
             now = time.monotonic()
@@ -49,7 +55,8 @@ class Command(BaseCommand):
                         # One failing job must not stop the others; it is retried at its next turn.
                         logger.exception("job %s failed", job.name)
                     else:
-                        logger.info("job %s done: %s", job.name, count)
+                        if count:
+                            logger.info("job %s done: %s", job.name, count)
                     next_run[job.name] = now + job.every_seconds
             if once:
                 return
