@@ -11,9 +11,8 @@ from django.utils import timezone, translation
 from shequ.cards import queries as card_queries
 from shequ.cards.choices import WalletKind
 from shequ.cards.reconciliation import check_books
-from shequ.core.models import AuditEntry
 from shequ.core.errors import Conflict, NotFound
-from shequ.core.models import User
+from shequ.core.models import AuditEntry, User
 from shequ.core.registry import registry
 from shequ.dining import actions, queries
 from shequ.dining.models import Canteen, Meal, MenuItem

@@ -51,8 +51,8 @@ from shequ.population.models import Person
 
 __all__ = [
     "AGE_BANDS", "DeskHolder", "TillHolder", "account_total", "age_band", "balances", "card_by_number", "card_by_qr",
-    "cards", "desk_card", "desk_holder", "desk_lookup", "desk_pick", "desk_search", "live_card_of", "recent_transactions", "system_account",
-    "terminal_by_token", "terminals", "till_holder", "transactions",
+    "cards", "desk_card", "desk_holder", "desk_lookup", "desk_pick", "desk_search", "live_card_of",
+    "recent_transactions", "system_account", "terminal_by_token", "terminals", "till_holder", "transactions",
 ]
 
 

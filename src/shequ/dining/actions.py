@@ -201,7 +201,7 @@ def void_meal(*, actor: User, canteen: Canteen, meal: Meal, reason: str, idempot
     if len(key) > 100:
         raise Invalid(_("The idempotency key is longer than 100 characters."), field="idempotency_key")
     scoped = f"u{actor.pk}:{key}" if key else ""
-    card_actions.lock_card(meal.card_id)  # the card first: the one lock order of shequ.cards.locks
+    card_actions.lock_card(meal.card)  # the card first: the one lock order of shequ.cards.locks
     locked = Meal.objects.select_for_update().select_related("transaction").get(pk=meal.pk)
     if locked.voided_at is not None:
         if scoped and locked.void_key == scoped:

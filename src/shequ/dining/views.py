@@ -18,11 +18,11 @@ from django.utils.translation import gettext as _
 from shequ.cards import queries as card_queries
 from shequ.cards.models import Card
 from shequ.cards.queries import DeskHolder
+from shequ.cards.templatetags.money import yuan
 from shequ.core.errors import DomainError, NotFound
 from shequ.core.excel import xlsx_response
 from shequ.core.http import AuthedRequest
 from shequ.core.scopes import can, get_visible
-from shequ.cards.templatetags.money import yuan
 from shequ.dining import actions, queries, seams
 from shequ.dining.forms import (
     CanteenFilterForm,
