@@ -279,3 +279,11 @@ def desk_lookup(*, actor: Any, desk: str, pick: str = "", card: str = "", query:
     if card:
         return desk_card(actor=actor, number=card, desk=desk), []
     return None, desk_search(actor=actor, query=query, desk=desk)
+
+
+# Workbench counts
+
+
+def lost_cards_count(user: Any) -> int:
+    """Cards reported lost and not yet reissued or cancelled: holders waiting for a new card."""
+    return cards(user, "change").filter(status=CardStatus.LOST).count()
