@@ -53,7 +53,8 @@ def card_desk(request: AuthedRequest) -> HttpResponse:
     live = set(queries.cards(request.user).filter(person__in=people).exclude(status=CardStatus.CANCELLED)
                .values_list("person_id", flat=True)) if people else set()
     return render(request, "cards/card_desk.html", {
-        "form": form, "page": Paginator(found, 50).get_page(request.GET.get("page")), "people": [p for p in people if p.pk not in live],
+        "form": form, "page": Paginator(found, 50).get_page(request.GET.get("page")),
+        "people": [p for p in people if p.pk not in live],
         "can_add": can(request.user, Card, "add")})
 
 
