@@ -22,7 +22,7 @@ def test_an_operator_sells_a_meal_at_the_till_and_a_double_tap_is_charged_once(
         client: Client, operator: User, canteen: Canteen, lunch: MenuItem, diner_card: Any) -> None:
     card = diner_card(75)
     login(client, operator)
-    assert "一荤两素套餐" in client.get(f"/dining/{canteen.pk}/till/").content.decode()
+    assert "一荤两素套餐" in client.get(f"/dining/{canteen.pk}/till/", {"card": card.number}).content.decode()
     form = {"card": card.number_display, "item": lunch.pk, "idempotency_key": "tap-1"}
     first = client.post(f"/dining/{canteen.pk}/till/", form).content.decode()
     client.post(f"/dining/{canteen.pk}/till/", form)

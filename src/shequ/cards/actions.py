@@ -29,6 +29,8 @@ Money — each returns the :class:`Transaction`:
          operation="") -> Transaction              # several legs at once, e.g. a meal paid partly by subsidy;
                                                   # pay and credit take operation= too (what it is for)
     reverse(*, actor, transaction, reason, idempotency_key="", terminal=None) -> Transaction
+                                                  # staff with the change right, a till its own, or the
+                                                  # operator who rang up a meal or sale her own
 
 Helpers for other apps' actions (inside their transaction):
     system_account(subdistrict_id, kind, code="", name="") -> Account   # the named account, opened on first use
@@ -488,6 +490,13 @@ def credit(*, actor: User, card: Card, wallet: str, amount_fen: int, counter_acc
                 legs=[Leg(amount=amount, wallet=wallet), Leg(amount=-amount, account=counter_account)])
 
 
+def _reverses_own(actor: User, original: Transaction) -> bool:
+    """Staff at a till undo their own till's postings as the till itself may (a canteen operator voids the meal
+    she just rang up): the operation must be one a kind of till reverses, and she must have posted it."""
+    return original.actor_id == actor.pk and original.terminal_id is None and any(
+        rule.reverses_own and original.operation in rule.operations for rule in rules.TERMINALS.values())
+
+
 @transaction.atomic
 def reverse(*, actor: User, transaction: Transaction, reason: str, idempotency_key: str = "",
             terminal: Terminal | None = None) -> Transaction:
@@ -508,7 +517,8 @@ def reverse(*, actor: User, transaction: Transaction, reason: str, idempotency_k
     terminal = posting.check_place(actor, terminal, card.subdistrict_id, legs, TransactionKind.REVERSAL,
                                    original.operation, reverses=original)
     if terminal is None:
-        _require(actor, Transaction, "change")
+        if not _reverses_own(actor, original):
+            _require(actor, Transaction, "change")
     elif original.terminal_id != terminal.pk:
         raise NotFound()
     key = posting.scoped_key(actor, terminal, idempotency_key)

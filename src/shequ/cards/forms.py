@@ -3,11 +3,13 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from shequ.cards.choices import CancelReason
+from shequ.cards.choices import CancelReason, CardStatus
 
 
 class CardSearchForm(forms.Form):
     q = forms.CharField(label=_("Card number or name"), max_length=50, required=False)
+    status = forms.ChoiceField(label=_("Status"), required=False,
+                               choices=[("", _("Any status")), *CardStatus.choices])
 
 
 class ReasonForm(forms.Form):

@@ -22,6 +22,7 @@ Service desks (library, charity shop, volunteers) find the people they serve onl
     desk_pick(actor=, person_id=, desk=) -> Card         # the holder chosen from a search, by her person id
     desk_holder(card) -> DeskHolder                      # what a desk page shows of her
     desk_lookup(actor=, desk=, pick=, card=, query=)     # one of the three, as a desk page asks
+    till_holder(card, day=None) -> TillHolder            # a till's view of her: also her age band, no birth date
 
 ``card_by_number`` and ``card_by_qr`` are not scoped: the card is the holder's credential, presented at
 a till anywhere in the sub-district; what a caller must check is its own place (terminal, canteen),
@@ -35,6 +36,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q, QuerySet, Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shequ.cards import numbers
@@ -48,9 +50,9 @@ from shequ.population.choices import PersonStatus
 from shequ.population.models import Person
 
 __all__ = [
-    "DeskHolder", "account_total", "balances", "card_by_number", "card_by_qr", "cards", "desk_card", "desk_holder",
-    "desk_lookup", "desk_pick", "desk_search", "live_card_of", "recent_transactions", "system_account",
-    "terminal_by_token", "terminals", "transactions",
+    "AGE_BANDS", "DeskHolder", "TillHolder", "account_total", "age_band", "balances", "card_by_number", "card_by_qr",
+    "cards", "desk_card", "desk_holder", "desk_lookup", "desk_pick", "desk_search", "live_card_of",
+    "recent_transactions", "system_account", "terminal_by_token", "terminals", "till_holder", "transactions",
 ]
 
 
@@ -167,6 +169,35 @@ def mask_card(number: str) -> str:
     return "**** " + number[-4:] if len(number) > 4 else "****"
 
 
+@dataclass(frozen=True)
+class TillHolder(DeskHolder):
+    """What a till shows of who is paying: a desk's view and her age band (never her birth date or exact age,
+    which beside her name would narrow her ID number; see docs/privacy.md)."""
+
+    age_band: str = ""
+
+
+# (lowest age, highest age or None): the bands a till names, matching the meal subsidy's age bands.
+AGE_BANDS: tuple[tuple[int, int | None], ...] = ((0, 59), (60, 69), (70, 79), (80, 89), (90, None))
+
+
+def age_band(age: int) -> str:
+    """"70–79岁", "90岁以上", "未满60岁": the band an age falls in, as a till or desk may show it."""
+    for low, high in AGE_BANDS:
+        if age >= low and (high is None or age <= high):
+            if low == 0:
+                return _("Under %(age)d") % {"age": (high or 0) + 1}
+            if high is None:
+                return _("%(age)d and over") % {"age": low}
+            return _("Aged %(low)d–%(high)d") % {"low": low, "high": high}
+    return ""
+
+
+def till_holder(card: Card, day: dt.date | None = None) -> TillHolder:
+    desk = desk_holder(card)
+    return TillHolder(**desk.__dict__, age_band=age_band(card.person.age_on(day or timezone.localdate())))
+
+
 def desk_holder(card: Card) -> DeskHolder:
     return DeskHolder(person_id=card.person_id, name=card.person.name, card_masked=mask_card(card.number),
                       card_status=str(card.get_status_display()), usable=card.can_transact)
@@ -248,3 +279,11 @@ def desk_lookup(*, actor: Any, desk: str, pick: str = "", card: str = "", query:
     if card:
         return desk_card(actor=actor, number=card, desk=desk), []
     return None, desk_search(actor=actor, query=query, desk=desk)
+
+
+# Workbench counts
+
+
+def lost_cards_count(user: Any) -> int:
+    """Cards reported lost and not yet reissued or cancelled: holders waiting for a new card."""
+    return cards(user, "change").filter(status=CardStatus.LOST).count()

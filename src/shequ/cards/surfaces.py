@@ -5,9 +5,11 @@ See :mod:`shequ.core.registry`.
 
 from __future__ import annotations
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from shequ.core.registry import Group, NavLink, both, may, nav, residents, staff
+from shequ.cards import queries
+from shequ.core.registry import Group, NavLink, Urgency, WorkCount, both, may, nav, residents, staff, work_count
 
 # Menu
 
@@ -20,5 +22,9 @@ nav(NavLink("cards.mine", _("My resident card"), "cards:mine", Group.CARD,
 # Resident portal tiles
 
 # Workbench counts
+
+work_count(WorkCount("cards.lost", _("Lost cards to replace"), Urgency.TODO, both(staff, may("cards.card", "change")),
+                     count=queries.lost_cards_count, url=lambda user: reverse("cards:desk") + "?status=lost",
+                     order=40))
 
 # Dashboard figures

@@ -11,6 +11,7 @@ import segno
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -36,7 +37,10 @@ def card_desk(request: AuthedRequest) -> HttpResponse:
     _require(request, Card, "view")
     form = CardSearchForm(request.GET or None)
     text = form.cleaned_data["q"].strip() if form.is_valid() else ""
+    status = form.cleaned_data["status"] if form.is_valid() else ""
     found = queries.cards(request.user)
+    if status:
+        found = found.filter(status=status)
     people: list[Any] = []
     if text:
         digits = numbers.normalize(text)
@@ -49,7 +53,8 @@ def card_desk(request: AuthedRequest) -> HttpResponse:
     live = set(queries.cards(request.user).filter(person__in=people).exclude(status=CardStatus.CANCELLED)
                .values_list("person_id", flat=True)) if people else set()
     return render(request, "cards/card_desk.html", {
-        "form": form, "cards": found[:50], "people": [p for p in people if p.pk not in live],
+        "form": form, "page": Paginator(found, 50).get_page(request.GET.get("page")),
+        "people": [p for p in people if p.pk not in live],
         "can_add": can(request.user, Card, "add")})
 
 

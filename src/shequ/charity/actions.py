@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from shequ.cards import actions as card_actions
 from shequ.cards import queries as card_queries
@@ -313,4 +314,69 @@ def _close_run(*, actor: User, run: AllowanceRun) -> AllowanceRun:
     audit.record(actor=actor, event=ALLOWANCE_GRANTED, obj=locked,
                  after={"month": locked.month, "households": granted, "no_card": skipped,
                         "points": locked.points_per_household, "tags": sorted(locked.tags)})
+    return locked
+
+
+SALE_VOIDED = "charity.sale_voided"
+
+
+class NotVoidable(Conflict):
+    code = "not_voidable"
+    default_message = gettext_lazy("Only the last sale made at this till today can be voided.")
+
+
+def last_sale_at_till(actor: User) -> Sale | None:
+    """The last sale ``actor`` made (voided or not): the only one her till may void."""
+    return Sale.objects.filter(sold_by=actor).order_by("-sold_at", "-pk").first()
+
+
+@transaction.atomic(durable=True)
+def void_sale(*, actor: User, sale: Sale, reason: str, idempotency_key: str = "") -> Sale:
+    """Undo the last sale this clerk made at her till today: the points she paid go back to her card (a ledger
+    reversal), the goods go back in stock (a movement per line), the sale is marked voided; cash paid in
+    notes is handed back at the counter. With ``idempotency_key`` a retry returns the voided sale
+    (``replayed``); a second void, an older sale or another clerk's sale is refused."""
+    subdistrict_id = _require(actor, Sale, "add")
+    if sale.subdistrict_id != subdistrict_id:
+        raise NotFound()
+    if not reason.strip():
+        raise Invalid(_("Say why the sale is voided."), field="reason")
+    key = (idempotency_key or "").strip()
+    if len(key) > 100:
+        raise Invalid(_("The idempotency key is longer than 100 characters."), field="idempotency_key")
+    scoped = f"u{actor.pk}:{key}" if key else ""
+    card = card_queries.live_card_of(sale.buyer) if sale.points_paid else None
+    if card is not None:
+        card_actions.lock_card(card)  # the card first: the one lock order of shequ.cards.locks
+    locked = Sale.objects.select_for_update().get(pk=sale.pk)
+    if locked.voided_at is not None:
+        if scoped and locked.void_key == scoped:
+            locked.replayed = True  # type: ignore[attr-defined]
+            return locked
+        raise NotVoidable(_("This sale was already voided at %(time)s.") % {
+            "time": timezone.localtime(locked.voided_at).strftime("%H:%M")})
+    if locked.sold_by_id != actor.pk:
+        raise NotVoidable(_("This sale was made by someone else; only her own till can void it."))
+    last = last_sale_at_till(actor)
+    if last is None or last.pk != locked.pk:
+        raise NotVoidable()
+    if timezone.localdate(locked.sold_at) != timezone.localdate():
+        raise NotVoidable(_("Only a sale of today can be voided at the till."))
+    reversal = seams.reverse_sale_payment(actor=actor, reference=locked.ledger_reference, reason=reason.strip(),
+                                          idempotency_key=f"void-sale-{locked.pk}")
+    lines = list(locked.lines.order_by("item_id"))
+    items = {item.pk: item for item in StockItem.objects.select_for_update().filter(
+        pk__in=[line.item_id for line in lines]).order_by("pk")}
+    for line in lines:
+        _move(actor=actor, item=items[line.item_id], quantity=line.quantity, kind=MovementKind.VOID, sale=locked,
+              reason=reason.strip())
+    locked.voided_at = timezone.now()
+    locked.voided_by = actor
+    locked.void_key = scoped
+    locked.save(update_fields=["voided_at", "voided_by", "void_key"])
+    audit.record(actor=actor, event=SALE_VOIDED, obj=locked, reason=reason.strip(),
+                 before={"ledger": locked.ledger_reference},
+                 after={"reversal": reversal or None, "points": locked.points_paid,
+                        "cash_fen": locked.cash_fen, "lines": [[line.item_id, line.quantity] for line in lines]})
+    locked.replayed = False  # type: ignore[attr-defined]
     return locked

@@ -7,6 +7,7 @@ class MovementKind(models.TextChoices):
     SALE = "sale", _("Sale")
     ADJUSTMENT = "adjustment", _("Stock count adjustment")
     WRITE_OFF = "write_off", _("Written off")
+    VOID = "void", _("Sale voided: goods back in stock")
 
 
 ELIGIBLE_TAGS = ("subsistence", "low_income", "disability", "bereaved_parents", "special_care")

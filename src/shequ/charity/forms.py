@@ -85,5 +85,12 @@ class AllowanceForm(forms.Form):
 
 
 class ReportForm(forms.Form):
+    stock = forms.ChoiceField(label=_("Show"), required=False, choices=[
+        ("", _("All goods")), ("out", _("Out of stock"))])
     since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class VoidSaleForm(forms.Form):
+    reason = forms.CharField(label=_("Why is it voided?"), max_length=200, initial=_("Rung up by mistake"))
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=100)

@@ -90,6 +90,12 @@ class DonationLine(models.Model):
         return f"{self.item} × {self.quantity}"
 
 
+class SaleQuerySet(models.QuerySet["Sale"]):
+    def standing(self) -> SaleQuerySet:
+        """Sales that stand (not voided at the till): what reports and counts of sales include."""
+        return self.filter(voided_at__isnull=True)
+
+
 class Sale(models.Model):
     """Goods given to a resident, paid with charity points and/or cash (fen)."""
 
@@ -105,6 +111,13 @@ class Sale(models.Model):
     idempotency_key = models.CharField(max_length=140, null=True, blank=True, unique=True)
     fingerprint = models.CharField(max_length=64, blank=True,
                                    help_text=_("What was asked, to refuse a reused key with other contents."))
+    # Set when the till voids the sale: its points reversed and its goods back in stock (actions.void_sale).
+    voided_at = models.DateTimeField(_("voided"), null=True, blank=True)
+    voided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="+")
+    void_key = models.CharField(max_length=140, blank=True)
+
+    objects = SaleQuerySet.as_manager()
 
     SCOPE: ClassVar[ScopePaths] = ScopePaths(**_SUBDISTRICT_WIDE, resident="buyer__user")
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
 
 from shequ.charity import seams
 from shequ.charity.models import Allowance, AllowanceRun, Donation, Sale, StockItem, StockMovement
@@ -25,6 +26,19 @@ def donations(user: User) -> QuerySet[Donation]:
 
 def sales(user: User) -> QuerySet[Sale]:
     return restrict(Sale.objects.select_related("buyer").prefetch_related("lines__item"), user)
+
+
+def last_sale_at_till(user: User) -> Sale | None:
+    """The last sale the user made (voided or not): the only one her till may void."""
+    return sales(user).filter(sold_by=user).order_by("-sold_at", "-pk").first()
+
+
+def voidable_sale(user: User) -> Sale | None:
+    """The till's last sale if it may still be voided: made today and not voided yet."""
+    last = last_sale_at_till(user)
+    if last is None or last.voided_at is not None or timezone.localdate(last.sold_at) != timezone.localdate():
+        return None
+    return last
 
 
 def allowance_runs(user: User) -> QuerySet[AllowanceRun]:
@@ -53,7 +67,8 @@ class StockRow:
         return self.movements_total == self.item.on_hand
 
 
-def stock_report(user: User, *, since: dt.date | None = None, until: dt.date | None = None) -> list[StockRow]:
+def stock_report(user: User, *, since: dt.date | None = None, until: dt.date | None = None,
+                 out_only: bool = False) -> list[StockRow]:
     """Per item: received, sold and adjusted in the period, and whether the level equals the sum of all movements."""
     period = Q()
     if since:
@@ -62,10 +77,13 @@ def stock_report(user: User, *, since: dt.date | None = None, until: dt.date | N
         period &= Q(movements__at__date__lte=until)
     rows: Any = restrict(StockItem.objects.all(), user, "export").annotate(
         received=Sum("movements__quantity", filter=period & Q(movements__kind="donation"), default=0),
-        sold=Sum("movements__quantity", filter=period & Q(movements__kind="sale"), default=0),
+        # Net of voided sales: a void puts the goods back under the same heading.
+        sold=Sum("movements__quantity", filter=period & Q(movements__kind__in=["sale", "void"]), default=0),
         adjusted=Sum("movements__quantity", filter=period & Q(movements__kind__in=["adjustment", "write_off"]),
                      default=0),
     ).order_by("name_pinyin", "id")
+    if out_only:
+        rows = rows.filter(on_hand__lte=0)
     totals = dict(StockMovement.objects.filter(item__in=[r.pk for r in rows]).values("item")
                   .annotate(n=Sum("quantity")).values_list("item", "n"))
     return [StockRow(item=row, received=row.received, sold=-row.sold, adjusted=row.adjusted,
@@ -76,3 +94,24 @@ def my_points(user: User) -> tuple[Person | None, int]:
     """A resident's own charity-points balance."""
     person = Person.objects.filter(user=user).first()
     return person, seams.points_balance(person) if person else 0
+
+
+# Workbench counts
+
+
+def out_of_stock(user: User) -> QuerySet[StockItem]:
+    """Goods the shop lists with none on the shelf."""
+    return items(user).filter(on_hand__lte=0)
+
+
+def out_of_stock_count(user: User) -> int:
+    return out_of_stock(user).count()
+
+
+def unfinished_allowance_runs(user: User) -> QuerySet[AllowanceRun]:
+    """Monthly allowance runs that stopped before every household was granted: the next attempt finishes them."""
+    return allowance_runs(user).filter(completed_at__isnull=True)
+
+
+def unfinished_allowance_runs_count(user: User) -> int:
+    return restrict(AllowanceRun.objects.filter(completed_at__isnull=True), user).count()

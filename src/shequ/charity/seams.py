@@ -14,14 +14,15 @@ from django.utils.translation import gettext as _
 from shequ.cards import actions as card_actions
 from shequ.cards import queries as cards
 from shequ.cards.choices import AccountKind, Operation, WalletKind
-from shequ.cards.models import Card
+from shequ.cards.models import Card, Transaction
 from shequ.cards.queries import DeskHolder
-from shequ.core.errors import Conflict
+from shequ.core.errors import Conflict, NotFound
 from shequ.core.models import User
 from shequ.population.models import Person
 
 DESK = "charity"
 holder = cards.desk_holder
+till_holder = cards.till_holder
 
 
 def find_buyer(*, actor: Any, pick: str = "", card: str = "", query: str = "") -> tuple[Card | None, list[DeskHolder]]:
@@ -55,3 +56,15 @@ def post_sale_payment(*, actor: User, person: Person, points: int, reference: st
     txn = card_actions.pay(actor=actor, card=card, wallet=WalletKind.CHARITY_POINTS, amount_fen=points,
                            counter_account=shop, idempotency_key=reference, memo=reference, operation=Operation.SALE)
     return str(txn.pk)
+
+
+def reverse_sale_payment(*, actor: User, reference: str, reason: str, idempotency_key: str) -> str:
+    """Give a voided sale's points back: reverse its ledger payment (``reference``, the transaction id kept on
+    the sale); a sale paid all in cash posted nothing and reverses nothing. Returns the reversal's id or ""."""
+    if not reference:
+        return ""
+    payment = Transaction.objects.filter(pk=int(reference)).first() if reference.isdigit() else None
+    if payment is None or payment.operation != Operation.SALE:
+        raise NotFound()
+    return str(card_actions.reverse(actor=actor, transaction=payment, reason=reason,
+                                    idempotency_key=idempotency_key).pk)

@@ -5,9 +5,11 @@ See :mod:`shequ.core.registry`.
 
 from __future__ import annotations
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from shequ.core.registry import Group, NavLink, both, may, nav, residents, staff
+from shequ.charity import queries
+from shequ.core.registry import Group, NavLink, Urgency, WorkCount, both, may, nav, residents, staff, work_count
 
 # Menu
 
@@ -22,5 +24,14 @@ nav(NavLink("charity.mine", _("My charity points"), "charity:mine", Group.COMMUN
 # Resident portal tiles
 
 # Workbench counts
+
+work_count(WorkCount(
+    "charity.out_of_stock", _("Goods out of stock"), Urgency.TODO, both(staff, may("charity.stockitem")),
+    count=queries.out_of_stock_count, url=lambda user: reverse("charity:stock") + "?stock=out", order=30))
+work_count(WorkCount(
+    "charity.unfinished_allowance", _("Allowance runs not finished"), Urgency.TODO,
+    both(staff, may("charity.allowancerun", "add")),
+    count=queries.unfinished_allowance_runs_count,
+    url=lambda user: reverse("charity:allowance_list") + "?pending=1", order=31))
 
 # Dashboard figures

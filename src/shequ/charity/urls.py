@@ -12,6 +12,7 @@ urlpatterns = [
     path("donations/<int:pk>/receipt/", views.donation_receipt, name="donation_receipt"),
     path("sales/", views.sale_list, name="sale_list"),
     path("sales/new/", views.sale_create, name="sale_create"),
+    path("sales/void/", views.sale_void, name="sale_void"),
     path("allowances/", views.allowance_list, name="allowance_list"),
     path("allowances/<int:pk>/", views.allowance_detail, name="allowance_detail"),
     path("mine/", views.my_charity, name="mine"),

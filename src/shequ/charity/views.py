@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -25,6 +26,7 @@ from shequ.charity.forms import (
     ReportForm,
     SaleForm,
     StockItemForm,
+    VoidSaleForm,
 )
 from shequ.charity.models import Allowance, AllowanceRun, Donation, Sale, StockItem
 from shequ.core.errors import DomainError, NotFound
@@ -51,7 +53,8 @@ def stock(request: AuthedRequest) -> HttpResponse:
     exporting = request.GET.get("format") == "xlsx"
     if exporting:
         _require(request, StockItem, "export")
-    rows = queries.stock_report(request.user, since=period.get("since"), until=period.get("until"))
+    rows = queries.stock_report(request.user, since=period.get("since"), until=period.get("until"),
+                                out_only=period.get("stock") == "out")
     if exporting:
         return xlsx_response("charity-stock.xlsx", title=_("Stock"), headers=[
             _("Goods"), _("Unit"), _("Price (fen)"), pgettext("charity stock", "Received"), _("Sold"), _("Adjusted"),
@@ -154,7 +157,7 @@ def sale_create(request: AuthedRequest) -> HttpResponse:
     _require(request, Sale, "add")
     search = BuyerSearchForm(request.GET or None)
     card, matches = _buyer(request, search)
-    buyer = seams.holder(card) if card is not None else None
+    buyer = seams.till_holder(card) if card is not None else None
     form = SaleForm(request.POST or None, items=queries.items(request.user),
                     initial={"buyer": buyer.person_id if buyer else None, "idempotency_key": uuid.uuid4().hex})
     if request.method == "POST" and form.is_valid():
@@ -173,7 +176,33 @@ def sale_create(request: AuthedRequest) -> HttpResponse:
     return render(request, "charity/till.html", {
         "search": search, "buyer": buyer, "matches": matches, "form": form,
         "balance": seams.points_balance(card.person) if card is not None else None,
+        "voidable": queries.voidable_sale(request.user),
     })
+
+
+@login_required
+def sale_void(request: AuthedRequest) -> HttpResponse:
+    """The second step of voiding the till's last sale: what will be undone, then the confirm button."""
+    _require(request, Sale, "add")
+    sale = queries.last_sale_at_till(request.user)
+    form = VoidSaleForm(request.POST or None, initial={"idempotency_key": uuid.uuid4().hex})
+    if request.method == "POST":
+        if sale is None or str(sale.pk) != request.POST.get("sale", ""):
+            messages.error(request, _("Another sale was made since; check which one to void."))
+            return redirect("charity:sale_void")
+        if form.is_valid():
+            try:
+                voided = actions.void_sale(actor=request.user, sale=sale, reason=form.cleaned_data["reason"],
+                                           idempotency_key=form.cleaned_data["idempotency_key"])
+            except DomainError as error:
+                messages.error(request, str(error.message))
+            else:
+                messages.success(request, _("Sale voided: %(points)d points back on %(buyer)s's card, goods back in "
+                                            "stock; hand back ¥%(cash).2f cash.")
+                                 % {"points": voided.points_paid, "buyer": voided.buyer.name,
+                                    "cash": voided.cash_fen / 100})
+                return redirect(f"{reverse('charity:sale_create')}?buyer={voided.buyer_id}")
+    return render(request, "charity/sale_void.html", {"sale": sale, "form": form})
 
 
 @login_required
@@ -190,8 +219,10 @@ def allowance_list(request: AuthedRequest) -> HttpResponse:
             else:
                 messages.success(request, _("Allowance for %(month)s granted.") % {"month": f"{run.month:%Y-%m}"})
                 return redirect("charity:allowance_detail", pk=run.pk)
+    pending = request.GET.get("pending") == "1"
     return render(request, "charity/allowance_list.html", {
-        "runs": queries.allowance_runs(request.user), "form": form,
+        "runs": queries.unfinished_allowance_runs(request.user) if pending else queries.allowance_runs(request.user),
+        "pending": pending, "form": form,
         "can_add": can(request.user, AllowanceRun, "add")})
 
 

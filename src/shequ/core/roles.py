@@ -69,7 +69,8 @@ _CARD_DESK = {
 }
 # Roles that take card payments or credit card wallets at their place (a till, a desk, a kiosk).
 _CARD_TAKERS = {"cards.transaction": frozenset({"add"})}
-# Service desks that serve card holders without access to the registry (library, charity shop, volunteers).
+# Service desks that serve card holders without access to the registry (canteen and charity tills, library,
+# volunteers).
 _DESK = {**_CARD_TAKERS, "cards.card": frozenset({"desk"})}
 _DINING_ADMIN = {
     "dining.canteen": frozenset({"view", "add", "change", "export"}),
@@ -121,7 +122,8 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
     # entries are themselves audited.
     Role.AUDITOR: {"core.auditentry": frozenset({"view", "export"})},
     Role.CANTEEN: {
-        **_CARD_TAKERS,
+        # The till finds the diner at the counter by her card or her name, as the other desks do.
+        **_DESK,
         "dining.canteen": frozenset({"view", "export"}),
         "dining.menu": frozenset({"view", "add", "change"}),
         "dining.meal": frozenset({"view", "add", "export"}),

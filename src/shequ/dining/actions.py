@@ -4,6 +4,7 @@
     add_operator(*, actor, canteen, user) -> Canteen
     set_menu(*, actor, canteen, day, items: [(name, price_fen, meal_time)]) -> Menu
     buy_meal(*, actor, canteen, card, item, idempotency_key="", terminal=None, occurred_at=None) -> Meal
+    void_meal(*, actor, canteen, meal, reason, idempotency_key="") -> Meal   # the till's last meal, today
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ CANTEEN_CREATED = "dining.canteen_created"
 OPERATOR_ADDED = "dining.operator_added"
 MENU_SET = "dining.menu_set"
 MEAL_BOUGHT = "dining.meal_bought"
+MEAL_VOIDED = "dining.meal_voided"
 
 
 class DailyLimitReached(Conflict):
@@ -176,3 +178,53 @@ def buy_meal(*, actor: User, canteen: Canteen, card: Card, item: MenuItem, idemp
         raise NotFound()
     return _buy(actor=actor, canteen=canteen, card=card, item=item, idempotency_key=idempotency_key,
                 terminal=terminal, occurred_at=occurred_at)
+
+
+class NotVoidable(Conflict):
+    code = "not_voidable"
+    default_message = gettext_lazy("Only the last meal rung up at this till today can be voided.")
+
+
+@transaction.atomic(durable=True)
+def void_meal(*, actor: User, canteen: Canteen, meal: Meal, reason: str, idempotency_key: str = "") -> Meal:
+    """Undo the last meal this operator rang up at this canteen's till today: its payment is reversed in the
+    card ledger (subsidy back to the fund, wallets refunded), the meal is marked voided and leaves the
+    settlement. With ``idempotency_key`` a retry returns the voided meal (``replayed``); a second void of the
+    same meal under another key, an older meal, or another operator's meal is refused."""
+    _require(actor, Meal, "add")
+    found = queries.canteens(actor).filter(pk=canteen.pk).first()
+    if found is None or meal.canteen_id != found.pk:
+        raise NotFound()
+    if not reason.strip():
+        raise Invalid(_("Say why the meal is voided."), field="reason")
+    key = (idempotency_key or "").strip()
+    if len(key) > 100:
+        raise Invalid(_("The idempotency key is longer than 100 characters."), field="idempotency_key")
+    scoped = f"u{actor.pk}:{key}" if key else ""
+    card_actions.lock_card(meal.card)  # the card first: the one lock order of shequ.cards.locks
+    locked = Meal.objects.select_for_update().select_related("transaction").get(pk=meal.pk)
+    if locked.voided_at is not None:
+        if scoped and locked.void_key == scoped:
+            locked.replayed = True  # type: ignore[attr-defined]
+            return locked
+        raise NotVoidable(_("This meal was already voided at %(time)s.") % {
+            "time": timezone.localtime(locked.voided_at).strftime("%H:%M")})
+    if locked.transaction.actor_id != actor.pk:
+        raise NotVoidable(_("This meal was rung up by someone else; only its own till can void it."))
+    if queries.last_meal_at_till(actor, found) != locked:
+        raise NotVoidable()
+    if timezone.localdate(locked.transaction.created_at) != timezone.localdate():
+        raise NotVoidable(_("Only a meal of today can be voided at the till; ask the card desk to correct it."))
+    reversal = card_actions.reverse(actor=actor, transaction=locked.transaction, reason=reason.strip(),
+                                    idempotency_key=f"void-meal-{locked.pk}")
+    locked.voided_at = timezone.now()
+    locked.voided_by = actor
+    locked.void_key = scoped
+    locked.save(update_fields=["voided_at", "voided_by", "void_key"])
+    audit.record(actor=actor, event=MEAL_VOIDED, obj=locked, reason=reason.strip(),
+                 before={"transaction": locked.transaction_id},
+                 after={"reversal": reversal.pk, "price": locked.price_fen, "subsidy": locked.subsidy_fen,
+                        "meal_wallet": locked.from_meal_wallet_fen, "cash": locked.cash_fen},
+                 subdistrict_id=found.subdistrict_id)
+    locked.replayed = False  # type: ignore[attr-defined]
+    return locked

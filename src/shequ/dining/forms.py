@@ -10,11 +10,25 @@ from shequ.core.roles import Role
 from shequ.dining.choices import MealTime
 
 
-class TillForm(forms.Form):
-    card = forms.CharField(label=_("Card number or QR code"), max_length=200,
+class DinerSearchForm(forms.Form):
+    """The till's first step: who is paying, by the card she shows or by her name."""
+
+    card = forms.CharField(label=_("Card number or QR code"), max_length=200, required=False,
                            widget=forms.TextInput(attrs={"autofocus": True, "inputmode": "numeric",
                                                          "autocomplete": "off"}))
+    q = forms.CharField(label=_("or diner's name or pinyin"), max_length=50, required=False,
+                        widget=forms.TextInput(attrs={"autocomplete": "off"}))
+
+
+class TillForm(forms.Form):
+    diner = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     item = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=100)
+
+
+class VoidForm(forms.Form):
+    reason = forms.CharField(label=_("Why is it voided?"), max_length=200,
+                             initial=_("Rung up by mistake"))
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=100)
 
 
@@ -38,6 +52,11 @@ class CanteenForm(forms.Form):
             subdistrict_id=subdistrict)
         self.fields["operator"].queryset = User.objects.filter(  # type: ignore[attr-defined]
             subdistrict_id=subdistrict, role=Role.CANTEEN, is_active=True, terminal__isnull=True)
+
+
+class CanteenFilterForm(forms.Form):
+    menu = forms.ChoiceField(label=_("Show"), required=False, choices=[
+        ("", _("All canteens")), ("missing", _("No menu for today"))])
 
 
 class MonthForm(forms.Form):

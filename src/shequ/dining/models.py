@@ -106,6 +106,12 @@ class SubsidyRule(models.Model):
         return f"{self.kind} {self.min_age or self.tag}: {self.amount_fen}"
 
 
+class MealQuerySet(models.QuerySet["Meal"]):
+    def served(self) -> MealQuerySet:
+        """Meals that stand: not voided at the till and whose payment was not reversed at the card desk."""
+        return self.filter(voided_at__isnull=True, transaction__reversed_by__isnull=True)
+
+
 class Meal(models.Model):
     """One meal bought with a card. ``price_fen = subsidy_fen + from_meal_wallet_fen + cash_fen``."""
 
@@ -120,6 +126,14 @@ class Meal(models.Model):
     cash_fen = models.PositiveIntegerField(_("cash"))
     transaction = models.OneToOneField("cards.Transaction", on_delete=models.PROTECT, related_name="meal")
     created_at = models.DateTimeField(_("time"), auto_now_add=True)
+    # Set when the till voids the meal (its payment reversed in the same transaction, see actions.void_meal).
+    voided_at = models.DateTimeField(_("voided"), null=True, blank=True)
+    voided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="+")
+    # "u<user id>:<key>": a retried void returns the first answer instead of being refused as a second void.
+    void_key = models.CharField(max_length=140, blank=True)
+
+    objects = MealQuerySet.as_manager()
 
     SCOPE: ClassVar[ScopePaths] = ScopePaths(
         subdistrict="canteen__subdistrict", neighborhood="canteen__neighborhood", resident="person__user")

@@ -57,6 +57,26 @@ def item_of(canteen: Canteen, item_id: int) -> MenuItem | None:
 def subsidy_for(person: Person, day: dt.date, price_fen: int) -> int:
     """The fund's share of one meal: the highest age band that applies plus every tag supplement, capped
     at the price. Rules of the person's sub-district replace the defaults when it has any."""
+    return subsidy_share(person, day).for_price(price_fen)
+
+
+@dataclass(frozen=True)
+class SubsidyShare:
+    """What the subsidy fund pays towards one meal of one diner: her age band's share and the supplements."""
+
+    age_band_fen: int
+    supplements_fen: int
+
+    @property
+    def total_fen(self) -> int:
+        return self.age_band_fen + self.supplements_fen
+
+    def for_price(self, price_fen: int) -> int:
+        return min(price_fen, self.total_fen)
+
+
+def subsidy_share(person: Person, day: dt.date) -> SubsidyShare:
+    """The fund's share per meal before the cap at the price; :func:`subsidy_for` is it capped."""
     rules = SubsidyRule.objects.filter(is_active=True)
     local = rules.filter(subdistrict_id=person.subdistrict_id)
     rules = local if local.exists() else rules.filter(subdistrict__isnull=True)
@@ -65,7 +85,21 @@ def subsidy_for(person: Person, day: dt.date, price_fen: int) -> int:
                 .filter(Q(max_age__isnull=True) | Q(max_age__gte=age))), default=0)
     tags = set(person.tags.values_list("code", flat=True))
     supplements = sum(rule.amount_fen for rule in rules.filter(kind=RuleKind.TAG, tag__in=tags))
-    return min(price_fen, band + supplements)
+    return SubsidyShare(age_band_fen=band, supplements_fen=supplements)
+
+
+def last_meal_at_till(user: Any, canteen: Canteen) -> Meal | None:
+    """The last meal ``user`` rang up at this canteen (voided or not): the only one her till may void."""
+    return (meals(user).filter(canteen=canteen, transaction__actor=user)
+            .select_related("transaction", "card").order_by("-transaction__created_at", "-pk").first())
+
+
+def voidable_meal(user: Any, canteen: Canteen) -> Meal | None:
+    """The till's last meal if it may still be voided there: rung up today and neither voided nor reversed."""
+    last = last_meal_at_till(user, canteen)
+    if last is None or timezone.localdate(last.transaction.created_at) != timezone.localdate():
+        return None
+    return last if Meal.objects.filter(pk=last.pk).served().exists() else None
 
 
 def meals_today(person: Person, day: dt.date) -> int:
@@ -153,3 +187,15 @@ def unreconciled_canteens() -> list[str]:
         if meals_total != ledger:
             problems.append(f"canteen {canteen.pk} {canteen.name}: meals {meals_total}, ledger {ledger}")
     return problems
+
+
+# Workbench counts
+
+
+def canteens_without_menu(user: Any, day: dt.date | None = None) -> QuerySet[Canteen]:
+    """Open canteens of the user's that have no menu for the day yet: nothing can be sold at their tills."""
+    return canteens(user).filter(is_active=True).exclude(menus__day=day or timezone.localdate())
+
+
+def canteens_without_menu_count(user: Any) -> int:
+    return canteens_without_menu(user).count()

@@ -5,9 +5,11 @@ See :mod:`shequ.core.registry`.
 
 from __future__ import annotations
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from shequ.core.registry import Group, NavLink, both, may, nav, staff
+from shequ.core.registry import Group, NavLink, Urgency, WorkCount, both, may, nav, staff, work_count
+from shequ.dining import queries
 
 # Menu
 
@@ -17,5 +19,10 @@ nav(NavLink("dining.canteens", _("Canteens"), "dining:canteen_list", Group.COMMU
 # Resident portal tiles
 
 # Workbench counts
+
+work_count(WorkCount(
+    "dining.no_menu_today", _("Canteens with no menu for today"), Urgency.TODO, both(staff, may("dining.menu", "add")),
+    count=queries.canteens_without_menu_count,
+    url=lambda user: reverse("dining:canteen_list") + "?menu=missing", order=10))
 
 # Dashboard figures

@@ -42,7 +42,13 @@ class ReturnForm(forms.Form):
 
 class LoanFilterForm(forms.Form):
     status = forms.ChoiceField(label=_("Show"), required=False, choices=[
-        ("", _("All loans")), ("open", _("On loan")), ("overdue", _("Overdue"))])
+        ("", _("All loans")), ("open", _("On loan")), ("due_soon", _("Due within 3 days")),
+        ("overdue", _("Overdue"))])
+
+
+class HoldFilterForm(forms.Form):
+    status = forms.ChoiceField(label=_("Show"), required=False, choices=[
+        ("", _("All active holds")), ("ready", _("Ready to collect"))])
 
 
 class ImportForm(forms.Form):

@@ -50,23 +50,34 @@ def copies(user: User, action: str = "view") -> QuerySet[Copy]:
     return restrict(Copy.objects.select_related("title"), user, action)
 
 
-def loans(user: User, *, open_only: bool = False, overdue_only: bool = False, reader_id: int | None = None,
-          action: str = "view", today: dt.date | None = None) -> QuerySet[Loan]:
+DUE_SOON_DAYS = 3  # a loan due within this many days (and not yet overdue) is "due soon"
+
+
+def loans(user: User, *, open_only: bool = False, overdue_only: bool = False, due_soon_only: bool = False,
+          reader_id: int | None = None, action: str = "view", today: dt.date | None = None) -> QuerySet[Loan]:
     """Loan history: a librarian's of the whole library, a resident's of her own books."""
     found = restrict(Loan.objects.select_related("copy__title", "reader"), user, action)
-    if open_only or overdue_only:
+    today = today or timezone.localdate()
+    if open_only or overdue_only or due_soon_only:
         found = found.filter(returned_at__isnull=True)
     if overdue_only:
-        found = found.filter(due_on__lt=today or timezone.localdate())
+        found = found.filter(due_on__lt=today)
+    if due_soon_only:
+        found = found.filter(due_on__gte=today, due_on__lte=today + dt.timedelta(days=DUE_SOON_DAYS))
     if reader_id:
         found = found.filter(reader_id=reader_id)
     return found.order_by("-borrowed_at", "-id")
 
 
-def holds(user: User, *, active_only: bool = True) -> QuerySet[Hold]:
+def holds(user: User, *, active_only: bool = True, ready_only: bool = False,
+          reader_id: int | None = None) -> QuerySet[Hold]:
     found = restrict(Hold.objects.select_related("title", "reader", "copy"), user)
     if active_only:
         found = found.filter(status__in=[HoldStatus.WAITING, HoldStatus.READY])
+    if ready_only:
+        found = found.filter(status=HoldStatus.READY)
+    if reader_id:
+        found = found.filter(reader_id=reader_id)
     return found.order_by("placed_at", "id")
 
 
@@ -82,3 +93,18 @@ def desk_summary(user: User) -> dict[str, Any]:
     return {"on_loan": open_loans.count(), "overdue": open_loans.filter(due_on__lt=today).count(),
             "holds_waiting": holds(user).filter(status=HoldStatus.WAITING).count(),
             "holds_ready": holds(user).filter(status=HoldStatus.READY).count()}
+
+
+# Workbench counts
+
+
+def overdue_loans_count(user: User) -> int:
+    return loans(user, overdue_only=True).count()
+
+
+def due_soon_loans_count(user: User) -> int:
+    return loans(user, due_soon_only=True).count()
+
+
+def holds_ready_count(user: User) -> int:
+    return holds(user, ready_only=True).count()

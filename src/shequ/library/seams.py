@@ -27,3 +27,9 @@ def reader_by_card(number: str, *, actor: Any) -> Person:
 def reader_by_id(person_id: int, *, actor: Any) -> Person:
     """A card holder the desk found before, by her person id."""
     return cards.desk_pick(actor=actor, person_id=person_id, desk=DESK).person
+
+
+def card_masked(person: Person) -> str:
+    """The reader's live card, masked as a desk shows it ("**** 1234"), for her loan slip; "" without a card."""
+    card = cards.live_card_of(person)
+    return cards.mask_card(card.number) if card is not None else ""

@@ -5,9 +5,11 @@ See :mod:`shequ.core.registry`.
 
 from __future__ import annotations
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from shequ.core.registry import Group, NavLink, both, may, nav, residents, staff
+from shequ.core.registry import Group, NavLink, Urgency, WorkCount, both, may, nav, residents, staff, work_count
+from shequ.library import queries
 
 # Menu
 
@@ -27,5 +29,16 @@ nav(NavLink("library.mine", _("My library"), "library:my_loans", Group.COMMUNITY
 # Resident portal tiles
 
 # Workbench counts
+
+_librarian = both(staff, may("library.loan", "add"))
+work_count(WorkCount("library.holds_ready", _("Holds ready for pickup"), Urgency.TODO, _librarian,
+                     count=queries.holds_ready_count,
+                     url=lambda user: reverse("library:hold_list") + "?status=ready", order=20))
+work_count(WorkCount("library.due_soon", _("Loans due within 3 days"), Urgency.DUE_SOON, _librarian,
+                     count=queries.due_soon_loans_count,
+                     url=lambda user: reverse("library:loan_list") + "?status=due_soon", order=20))
+work_count(WorkCount("library.overdue", _("Overdue loans"), Urgency.OVERDUE, _librarian,
+                     count=queries.overdue_loans_count,
+                     url=lambda user: reverse("library:loan_list") + "?status=overdue", order=20))
 
 # Dashboard figures

@@ -14,6 +14,7 @@ urlpatterns = [
     path("desk/return/", views.desk_return, name="desk_return"),
     path("loans/", views.loan_list, name="loan_list"),
     path("loans/<int:pk>/renew/", views.loan_renew, name="loan_renew"),
+    path("loans/<int:pk>/slip/", views.loan_slip, name="loan_slip"),
     path("holds/", views.hold_list, name="hold_list"),
     path("holds/<int:pk>/cancel/", views.hold_cancel, name="hold_cancel"),
     path("mine/", views.my_loans, name="my_loans"),

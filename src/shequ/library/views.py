@@ -27,6 +27,7 @@ from shequ.library.forms import (
     CatalogueSearchForm,
     CheckoutForm,
     CopyForm,
+    HoldFilterForm,
     ImportForm,
     LoanFilterForm,
     ReaderSearchForm,
@@ -165,13 +166,32 @@ def desk(request: AuthedRequest) -> HttpResponse:
         else:
             messages.success(request, _("《%(title)s》 lent to %(reader)s, due %(date)s.")
                              % {"title": loan.copy.title, "reader": reader.name, "date": loan.due_on})
-            return redirect(f"{request.path}?reader={reader.person_id}")
+            return redirect(f"{request.path}?reader={reader.person_id}&lent={loan.pk}")
     return render(request, "library/desk.html", {
         "search": search, "reader": reader, "matches": matches, "checkout": checkout,
         "return_form": ReturnForm(prefix="return"),
-        "reader_loans": queries.loans(request.user, open_only=True, reader_id=reader.person_id) if reader else [],
+        **(_reader_context(request, reader.person_id) if reader else {}),
+        "lent": str(request.GET.get("lent", "")),
         "summary": queries.desk_summary(request.user), "today": timezone.localdate(),
     })
+
+
+def _reader_context(request: AuthedRequest, reader_id: int) -> dict[str, object]:
+    """What the desk must see before lending: her books on loan (overdue ones first) and holds ready for her."""
+    today = timezone.localdate()
+    open_loans = list(queries.loans(request.user, open_only=True, reader_id=reader_id).order_by("due_on", "id"))
+    return {"reader_loans": open_loans, "reader_overdue": [loan for loan in open_loans if loan.due_on < today],
+            "reader_holds_ready": list(queries.holds(request.user, ready_only=True, reader_id=reader_id)),
+            "max_open_loans": actions.MAX_OPEN_LOANS}
+
+
+@login_required
+def loan_slip(request: AuthedRequest, pk: int) -> HttpResponse:
+    """借书凭条: the slip handed to the reader with her book (title, due date, library, masked card)."""
+    _require(request, Loan, "view")
+    loan = get_visible(queries.loans(request.user), request.user, pk=pk)
+    return render(request, "library/loan_slip.html", {"loan": loan, "card_masked": seams.card_masked(loan.reader),
+                                                      "library_name": loan.subdistrict.name})
 
 
 @login_required
@@ -201,6 +221,7 @@ def loan_list(request: AuthedRequest) -> HttpResponse:
     exporting = request.GET.get("format") == "xlsx"
     reader_id = request.GET.get("reader", "")
     found = queries.loans(request.user, open_only=status == "open", overdue_only=status == "overdue",
+                          due_soon_only=status == "due_soon",
                           reader_id=int(reader_id) if reader_id.isdigit() and len(reader_id) < 19 else None,
                           action="export" if exporting else "view")
     if exporting:
@@ -217,8 +238,10 @@ def loan_list(request: AuthedRequest) -> HttpResponse:
 @login_required
 def hold_list(request: AuthedRequest) -> HttpResponse:
     _require(request, Hold, "view")
-    page = Paginator(queries.holds(request.user), 30).get_page(request.GET.get("page"))
-    return render(request, "library/hold_list.html", {"page": page})
+    form = HoldFilterForm(request.GET or None)
+    ready = form.is_valid() and form.cleaned_data["status"] == "ready"
+    page = Paginator(queries.holds(request.user, ready_only=ready), 30).get_page(request.GET.get("page"))
+    return render(request, "library/hold_list.html", {"page": page, "form": form})
 
 
 @login_required
