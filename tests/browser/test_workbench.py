@@ -12,7 +12,7 @@ from shequ.affairs.choices import Channel, Status
 from shequ.affairs.models import ServiceRequest
 from shequ.core.roles import Role
 from tests.affairs.conftest import centre, staff  # noqa: F401 -- the service centre fixtures
-from tests.browser.conftest import save_screenshot, sign_in
+from tests.browser.conftest import assert_accessible, save_screenshot, sign_in
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -36,6 +36,7 @@ def test_a_clerk_sees_her_counts_opens_the_overdue_list_and_takes_a_call_through
     assert "已逾期" in page.inner_text("[data-urgency=overdue] h3")
     assert page.locator("[data-testid=desks] a[href='/affairs/requests/new/']").count() == 1
     save_screenshot(page, f"workbench-clerk-{'phone' if screen == 'phone_page' else 'desktop'}")
+    assert_accessible(page)
 
     with page.expect_navigation():
         overdue.click()
@@ -54,6 +55,7 @@ def test_a_clerk_sees_her_counts_opens_the_overdue_list_and_takes_a_call_through
     assert (page.input_value("#id_building"), page.input_value("#id_room")) == (home.building.number, home.room)
     assert page.locator("[data-suggested='1']").count() == 5
     assert page.locator("[data-testid=suggested-note]").is_visible()
+    assert_accessible(page)
     with page.expect_navigation():
         page.click("button[name=save]")
     taken = ServiceRequest.objects.get(description__startswith="厨房水管漏水")
