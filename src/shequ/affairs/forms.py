@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
@@ -39,12 +40,19 @@ class ServiceRequestForm(forms.Form):
     department = forms.ModelChoiceField(label=_("Dispatch at once to"), queryset=Department.objects.none(),
                                         required=False)
 
-    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, suggested: Iterable[str] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
         self.fields["service"].queryset = _services(user)  # type: ignore[attr-defined]
         self.fields["compound"].queryset = compounds(user)  # type: ignore[attr-defined]
         self.fields["department"].queryset = queries.departments(user)  # type: ignore[attr-defined]
+        # Values the check step filled in from what it found: marked, in words and on the input, for the
+        # operator to confirm or change.
+        self.suggested = [name for name in suggested if name in self.fields]
+        for name in self.suggested:
+            field = self.fields[name]
+            field.help_text = _("Suggested by the check: confirm or change it.")
+            field.widget.attrs.update({"class": "is-suggested", "data-suggested": "1"})
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -74,6 +82,10 @@ class QueueFilterForm(forms.Form):
     q = forms.CharField(label=_("Number, phone or text"), required=False)
     status = forms.ChoiceField(label=_("Status"), choices=[("", _("All open")), *Status.choices], required=False)
     department = forms.ModelChoiceField(label=_("Department"), queryset=Department.objects.none(), required=False)
+    state = forms.ChoiceField(label=_("Whose turn"), required=False, choices=[
+        ("", _("Anyone's")), ("to_dispatch", _("To dispatch")), ("to_handle", _("To handle in my department"))])
+    due = forms.ChoiceField(label=_("Deadline"), required=False, choices=[
+        ("", _("Any deadline")), ("soon", _("Due within a working day")), ("overdue", _("Overdue"))])
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import math
+import re
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -28,10 +30,26 @@ def requests(user: Any, action: str = "view") -> QuerySet[ServiceRequest]:
 
 def queue(
     user: Any, *, status: str = "", department_id: int | None = None, q: str = "", open_only: bool = True,
-    emergency: bool | None = None,
+    emergency: bool | None = None, state: str = "", due: str = "", now: dt.datetime | None = None,
 ) -> QuerySet[ServiceRequest]:
-    """The requests a member of staff works through, oldest deadline first."""
-    found = requests(user).select_related(*_LIST_RELATED)
+    """The requests a member of staff works through, oldest deadline first.
+
+    ``state`` narrows to the work of one side: ``to_dispatch`` (the service centre's) or ``to_handle`` (the
+    departments' the user works for); ``due`` to deadlines that are ``soon`` or ``overdue``. These are the
+    lists behind the workbench counts, read by the same functions as the counts.
+    """
+    now = now or timezone.now()
+    if state == "to_dispatch":
+        found = to_dispatch(user)
+    elif state == "to_handle":
+        found = to_handle(user)
+    else:
+        found = requests(user)
+    if due == "soon":
+        found = found.filter(status__in=OPEN_STATUSES, due_at__gte=now, due_at__lt=due_soon_until(now))
+    elif due == "overdue":
+        found = found.filter(due_at__lt=now, status__in=OPEN_STATUSES)
+    found = found.select_related(*_LIST_RELATED)
     if status:
         found = found.filter(status=status)
     elif open_only:
@@ -190,3 +208,126 @@ def place_named(user: Any, text: str) -> Dwelling | Compound | None:
             if key and key in compact and (best is None or len(key) > best[0]):
                 best = (len(key), compound)
     return best[1] if best else None
+
+
+# Workbench counts -------------------------------------------------------------------------------------------
+# Each count is the number of rows of a list page with the same filter (see the view that reads the filter).
+
+TO_DISPATCH = (Status.ACCEPTED, Status.RETURNED)
+TO_HANDLE = (Status.DISPATCHED, Status.IN_PROGRESS)
+
+
+def to_dispatch(user: Any) -> QuerySet[ServiceRequest]:
+    """Requests waiting for the service centre to send them to a department (new, or returned to it)."""
+    return requests(user).filter(status__in=TO_DISPATCH)
+
+
+def to_handle(user: Any) -> QuerySet[ServiceRequest]:
+    """Requests sent to a department the user works for, or to the user herself, that are not yet resolved."""
+    own = ServiceRequest.objects.filter(Q(department__members__user=user.pk) | Q(assignee=user.pk)).values("pk")
+    return requests(user).filter(status__in=TO_HANDLE, pk__in=own)
+
+
+def due_soon_until(now: dt.datetime | None = None) -> dt.datetime:
+    """The end of the next working day's worth of time from now: deadlines before it are "due soon"."""
+    from shequ.affairs.workdays import add_working_days
+
+    return add_working_days(now or timezone.now(), 1)
+
+
+def due_soon(user: Any, now: dt.datetime | None = None) -> QuerySet[ServiceRequest]:
+    """Open requests not yet overdue whose deadline falls within the next working day."""
+    now = now or timezone.now()
+    return requests(user).filter(status__in=OPEN_STATUSES, due_at__gte=now, due_at__lt=due_soon_until(now))
+
+
+def waiting_linkages(user: Any) -> QuerySet[EmergencyDispatch]:
+    """Alerts of open emergencies that the party alerted has not acknowledged yet."""
+    return emergency_linkages(user).filter(acknowledged_at__isnull=True)
+
+
+def count_to_dispatch(user: Any) -> int:
+    return to_dispatch(user).count()
+
+
+def count_to_handle(user: Any) -> int:
+    return to_handle(user).count()
+
+
+def count_due_soon(user: Any) -> int:
+    return due_soon(user).count()
+
+
+def count_overdue(user: Any) -> int:
+    return watch_list(user).order_by().count()
+
+
+def count_unacknowledged_emergencies(user: Any) -> int:
+    """Emergencies (requests) with at least one alerted party that has not acknowledged: the board's groups."""
+    return waiting_linkages(user).order_by().values("request_id").distinct().count()
+
+
+# Hotline check (workbench) ----------------------------------------------------------------------------------
+
+_BUILDING_ROOM = re.compile(r"(\d+)\s*(?:号楼|号|幢|栋)\s*(\d{2,5})")
+
+
+@dataclass(frozen=True)
+class IntakeCheck:
+    """What the check step of the hotline found for a call: the caller in the registry, the services the text
+    suggests, and where the request is (her home, or the place the text names)."""
+
+    caller: Any
+    suggestions: list[Any]
+    service: Service | None
+    department: Department | None
+    compound: Compound | None
+    dwelling: Dwelling | None
+
+    def form_values(self) -> dict[str, str]:
+        """The intake form's values for what was found, by field name."""
+        values: dict[str, str] = {}
+        if self.service is not None:
+            values["service"] = str(self.service.pk)
+        if self.department is not None:
+            values["department"] = str(self.department.pk)
+        if self.compound is not None:
+            values["compound"] = str(self.compound.pk)
+        if self.dwelling is not None:
+            values["building"] = self.dwelling.building.number
+            values["room"] = self.dwelling.room
+        return values
+
+
+def _place_in_text(user: Any, text: str) -> Dwelling | Compound | None:
+    """The dwelling or compound of the user's area that the text names: "华山小区1号楼201室漏水" → 1号 201."""
+    place = place_named(user, text)
+    if isinstance(place, Compound):
+        match = _BUILDING_ROOM.search(text)
+        if match:
+            room = core_queries.find_dwelling(user, compound=place, building=f"{match[1]}号", room=match[2])
+            if room is not None:
+                return dwelling_in_area(user, room.pk)
+    return place
+
+
+def intake_check(user: Any, *, caller_phone: str, description: str, address: str = "",
+                 service: Service | None = None, department: Department | None = None,
+                 compound: Compound | None = None) -> IntakeCheck:
+    """Match a call to the registry, the catalogue and the organisation tree; what the operator gave wins."""
+    from shequ.affairs import routing
+
+    caller = caller_match(user, caller_phone)
+    suggestions = routing.suggest(getattr(user, "subdistrict_id", None), description)
+    chosen = service or (suggestions[0].service if suggestions else None)
+    if department is None and chosen is not None:
+        department = departments(user).filter(pk=chosen.department_id).first()
+    dwelling: Dwelling | None = None
+    if compound is None:
+        place = ((caller.dwelling if caller is not None and caller.dwelling_id else None)
+                 or (_place_in_text(user, address) if address.strip() else None) or _place_in_text(user, description))
+        if isinstance(place, Dwelling):
+            dwelling, compound = place, place.building.compound
+        elif isinstance(place, Compound):
+            compound = place
+    return IntakeCheck(caller, suggestions, chosen, department, compound, dwelling)

@@ -5,9 +5,11 @@ See :mod:`shequ.core.registry`.
 
 from __future__ import annotations
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from shequ.core.registry import Group, NavLink, both, may, nav, residents, staff
+from shequ.affairs import queries
+from shequ.core.registry import Group, NavLink, Urgency, WorkCount, both, may, nav, residents, staff, work_count
 
 # Menu
 
@@ -31,5 +33,22 @@ nav(NavLink("affairs.mine", _("My requests"), "affairs:my_requests", Group.SERVI
 # Resident portal tiles
 
 # Workbench counts
+
+_QUEUE = "affairs:queue"
+work_count(WorkCount("affairs.to_dispatch", _("Requests to dispatch"), Urgency.TODO,
+                     both(staff, may("affairs.servicerequest", "add")), queries.count_to_dispatch,
+                     lambda user: f"{reverse(_QUEUE)}?state=to_dispatch", order=10))
+work_count(WorkCount("affairs.to_handle", _("Requests to handle in my department"), Urgency.TODO,
+                     both(staff, may("affairs.servicerequest", "change")), queries.count_to_handle,
+                     lambda user: f"{reverse(_QUEUE)}?state=to_handle", order=11))
+work_count(WorkCount("affairs.due_soon", _("Requests due within a working day"), Urgency.DUE_SOON,
+                     both(staff, may("affairs.servicerequest")), queries.count_due_soon,
+                     lambda user: f"{reverse(_QUEUE)}?due=soon", order=10))
+work_count(WorkCount("affairs.overdue", _("Overdue requests"), Urgency.OVERDUE,
+                     both(staff, may("affairs.servicerequest")), queries.count_overdue,
+                     lambda user: reverse("affairs:watch_list"), order=10))
+work_count(WorkCount("affairs.emergencies", _("Emergencies not acknowledged"), Urgency.ALERT,
+                     both(staff, may("affairs.emergencydispatch")), queries.count_unacknowledged_emergencies,
+                     lambda user: f"{reverse('affairs:emergency_board')}?waiting=1", order=10))
 
 # Dashboard figures

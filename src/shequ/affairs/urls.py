@@ -7,6 +7,7 @@ urlpatterns = [
     path("requests/", views.queue, name="queue"),
     path("requests/new/", views.request_create, name="request_create"),
     path("requests/<int:pk>/", views.request_detail, name="request_detail"),
+    path("requests/<int:pk>/receipt/", views.request_receipt, name="request_receipt"),
     path("requests/<int:pk>/<slug:step>/", views.request_act, name="request_act"),
     path("watch/", views.watch_list, name="watch_list"),
     path("emergencies/", views.emergency_board, name="emergency_board"),

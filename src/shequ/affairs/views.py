@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -18,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
-from shequ.affairs import actions, assessment, importing, queries, routing
+from shequ.affairs import actions, assessment, importing, queries
 from shequ.affairs.choices import Channel, Status
 from shequ.affairs.forms import (
     DepartmentForm,
@@ -92,10 +93,12 @@ def queue(request: AuthedRequest) -> HttpResponse:
     form = QueueFilterForm(request.GET or None, user=request.user)
     data: dict[str, Any] = form.cleaned_data if form.is_valid() else {}
     found = queries.queue(request.user, status=data.get("status", ""), q=data.get("q", ""),
-                          department_id=data["department"].pk if data.get("department") else None)
+                          department_id=data["department"].pk if data.get("department") else None,
+                          state=data.get("state", ""), due=data.get("due", ""))
     page = Paginator(found, 30).get_page(request.GET.get("page"))
     return render(request, "affairs/queue.html", {"form": form, "page": page, "now": timezone.now(),
-                                                  "title": _("Open requests")})
+                                                  "title": _("Open requests"),
+                                                  "filtered": any(data.get(name) for name in form.fields)})
 
 
 @login_required
@@ -106,17 +109,23 @@ def watch_list(request: AuthedRequest) -> HttpResponse:
                                                   "title": _("Overdue watch list")})
 
 
+ADDRESS_FIELDS = ("compound", "building", "room")
+
+
 @login_required
 def request_create(request: AuthedRequest) -> HttpResponse:
-    """Hotline or counter intake; the caller's number finds her in the registry, the text suggests a service."""
+    """Hotline or counter intake. "Check" (核对) finds the caller in the registry and fills in the service the
+    text suggests, its department and the address, marked as suggestions; "Accept" takes the request."""
     _require(request, ServiceRequest, "add")
     form = ServiceRequestForm(request.POST or None, user=request.user, initial={"channel": Channel.HOTLINE})
-    caller = None
-    suggestions: list[routing.Suggestion] = []
+    found = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        caller = queries.caller_match(request.user, data["caller_phone"])
-        suggestions = routing.suggest(request.user.subdistrict_id, data["description"])
+        found = queries.intake_check(request.user, caller_phone=data["caller_phone"],
+                                     description=data["description"], address=data["address"],
+                                     service=data["service"], department=data["department"],
+                                     compound=data["compound"])
+        suggestions = found.suggestions
         service = data["service"] or (suggestions[0].service if suggestions and "save" in request.POST else None)
         if "save" in request.POST and service is not None:
             try:
@@ -133,7 +142,20 @@ def request_create(request: AuthedRequest) -> HttpResponse:
                 return redirect("affairs:request_detail", pk=created.pk)
         elif "save" in request.POST:
             form.add_error("service", _("Choose a service."))
-    return render(request, "affairs/request_form.html", {"form": form, "caller": caller, "suggestions": suggestions})
+        else:
+            # Fill in only what the operator left empty: what she typed or chose stands.
+            # The address is one whole (compound, building, room): filled in only when none of it was given.
+            filled = request.POST.copy()
+            values = found.form_values()
+            if any(filled.get(name) for name in ADDRESS_FIELDS):
+                values = {name: value for name, value in values.items() if name not in ADDRESS_FIELDS}
+            suggested = [name for name in values if not filled.get(name)]
+            for name in suggested:
+                filled[name] = values[name]
+            form = ServiceRequestForm(filled, user=request.user, suggested=suggested)
+    return render(request, "affairs/request_form.html", {
+        "form": form, "found": found, "caller": found.caller if found else None,
+        "suggestions": found.suggestions if found else []})
 
 
 @login_required
@@ -148,6 +170,19 @@ def request_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     if request.user.is_resident:
         return render(request, "affairs/my_request.html", context)
     return render(request, "affairs/request_detail.html", context)
+
+
+# The service centre's hotline (热线), printed on receipts; a deployment's own number comes from settings.HOTLINE.
+HOTLINE = "52389022"
+
+
+@login_required
+def request_receipt(request: AuthedRequest, pk: int) -> HttpResponse:
+    """回执: the slip handed or sent to the caller, with the number, the promised deadline and the hotline."""
+    _require(request, ServiceRequest, "view")
+    found = queries.request_detail(request.user, pk)
+    return render(request, "affairs/request_receipt.html", {
+        "req": found, "hotline": getattr(settings, "HOTLINE", HOTLINE), "printed_at": timezone.now()})
 
 
 _NOTE_ACTIONS = {
@@ -203,12 +238,14 @@ def request_act(request: AuthedRequest, pk: int, step: str) -> HttpResponse:
 def emergency_board(request: AuthedRequest) -> HttpResponse:
     """The live board: open emergencies and who has acknowledged; the page refreshes itself."""
     _require(request, EmergencyDispatch, "view")
+    waiting = request.GET.get("waiting") == "1"
+    linkages = queries.waiting_linkages(request.user) if waiting else queries.emergency_linkages(request.user)
     groups: dict[int, dict[str, Any]] = {}
-    for linkage in queries.emergency_linkages(request.user)[:300]:
+    for linkage in linkages[:300]:
         group = groups.setdefault(linkage.request_id, {"req": linkage.request, "linkages": []})
         group["linkages"].append(linkage)
     return render(request, "affairs/emergency_board.html", {
-        "groups": list(groups.values()), "now": timezone.now(),
+        "groups": list(groups.values()), "now": timezone.now(), "waiting": waiting,
         "can_ack": {link.pk for g in groups.values() for link in g["linkages"]
                     if link.acknowledged_at is None and (actions.is_coordinator(request.user)
                                                          or actions.is_member(request.user, link.department_id))},

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
-from shequ.core import actions, audit, queries, signin
+from shequ.core import actions, audit, queries, registry, signin
 from shequ.core.choices import MessageStatus, TaskStatus
 from shequ.core.errors import NotFound
 from shequ.core.excel import personal_data_xlsx
@@ -105,9 +105,17 @@ def resident_login(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def home(request: AuthedRequest) -> HttpResponse:
+    """A member of staff's desk: her role's work as counts by urgency (待办, 即将超时, 已逾期, 预警), each linking
+    to the list it counts, then her desks (her menu). Both come from the registry: this page names no app."""
     if request.user.is_resident:
         return redirect("portal:home")
-    return render(request, "core/home.html", {})
+    work: dict[str, dict[str, Any]] = {}
+    for entry in registry.counts_for(request.user):  # in the order of Urgency
+        group = work.setdefault(entry.urgency, {"urgency": registry.Urgency(entry.urgency), "counts": []})
+        group["counts"].append({"key": entry.key, "label": entry.label, "value": entry.count(request.user),
+                                "url": entry.url(request.user)})
+    # Her desks are the menu's entries (``nav_groups``, from the context processor) shown large, but this one.
+    return render(request, "core/home.html", {"work": list(work.values()), "home_url_name": "core:home"})
 
 
 @require_POST

@@ -152,16 +152,20 @@ def person_health(user: User, person_id: int) -> dict[str, Any]:
     return summary
 
 
-def worklist(user: Any, day: dt.date | None = None) -> dict[str, Any]:
-    """A family doctor's (or the centre's) overdue and due follow-ups and open alerts."""
+WORKLIST_SECTIONS = ("alerts", "overdue", "due")
+
+
+def worklist(user: Any, day: dt.date | None = None, *, show: str = "", due_days: int = DUE_SOON_DAYS
+             ) -> dict[str, Any]:
+    """A family doctor's (or the centre's) overdue and due follow-ups and open alerts; ``show`` names one of
+    them (the list behind a workbench count) and ``due_days`` how far ahead "due" looks."""
     day = day or timezone.localdate()
-    scheduled = follow_ups(user).filter(status=FollowUpStatus.SCHEDULED)
-    overdue = list(scheduled.filter(due_on__lt=day).order_by("due_on", "id")[:200])
-    due = list(scheduled.filter(due_on__gte=day, due_on__lte=day + dt.timedelta(days=DUE_SOON_DAYS))
-               .order_by("due_on", "id")[:200])
-    open_alerts = list(alerts(user).filter(status=AlertStatus.OPEN).order_by("-raised_at", "-id")[:200])
+    shown = [show] if show in WORKLIST_SECTIONS else list(WORKLIST_SECTIONS)
+    overdue = list(follow_ups_overdue(user, day)[:200]) if "overdue" in shown else []
+    due = list(follow_ups_due(user, day, due_days)[:200]) if "due" in shown else []
+    open_alerts = list(alerts_open(user)[:200]) if "alerts" in shown else []
     audit_read(user, [*(f.person_id for f in [*overdue, *due]), *(a.person_id for a in open_alerts)], "worklist")
-    return {"day": day, "overdue": overdue, "due": due, "alerts": open_alerts}
+    return {"day": day, "overdue": overdue, "due": due, "alerts": open_alerts, "shown": shown, "due_days": due_days}
 
 
 def next_follow_up(user: Any, person: Person) -> FollowUp | None:
@@ -181,3 +185,36 @@ def active_contract(person: Person, day: dt.date | None = None) -> FamilyDoctorC
 def health_workers(user: Any) -> QuerySet[HealthWorker]:
     """Who in the user's area is a family doctor and who is centre staff (no health data)."""
     return restrict(HealthWorker.objects.select_related("user"), user).order_by("kind", "user__full_name")
+
+
+# Workbench counts: numbers only, no person is read (so no audit row); each is the length of a worklist section.
+
+def follow_ups_overdue(user: Any, day: dt.date | None = None) -> QuerySet[FollowUp]:
+    day = day or timezone.localdate()
+    return follow_ups(user).filter(status=FollowUpStatus.SCHEDULED, due_on__lt=day).order_by("due_on", "id")
+
+
+def follow_ups_due(user: Any, day: dt.date | None = None, days: int = DUE_SOON_DAYS) -> QuerySet[FollowUp]:
+    """Scheduled follow-ups due from ``day`` to ``days`` days after it, both included."""
+    day = day or timezone.localdate()
+    return (follow_ups(user).filter(status=FollowUpStatus.SCHEDULED, due_on__gte=day,
+                                    due_on__lte=day + dt.timedelta(days=days)).order_by("due_on", "id"))
+
+
+def alerts_open(user: Any) -> QuerySet[Alert]:
+    return alerts(user).filter(status=AlertStatus.OPEN).order_by("-raised_at", "-id")
+
+
+WORKBENCH_DUE_DAYS = 7
+
+
+def count_follow_ups_due(user: Any) -> int:
+    return follow_ups_due(user, days=WORKBENCH_DUE_DAYS).order_by().count()
+
+
+def count_follow_ups_overdue(user: Any) -> int:
+    return follow_ups_overdue(user).order_by().count()
+
+
+def count_open_alerts(user: Any) -> int:
+    return alerts_open(user).order_by().count()

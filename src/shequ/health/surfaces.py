@@ -5,9 +5,11 @@ See :mod:`shequ.core.registry`.
 
 from __future__ import annotations
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from shequ.core.registry import Group, NavLink, both, may, nav, residents, staff
+from shequ.core.registry import Group, NavLink, Urgency, WorkCount, both, may, nav, residents, staff, work_count
+from shequ.health import queries
 
 # Menu
 
@@ -26,5 +28,16 @@ nav(NavLink("health.mine", _("My health diary"), "health:my_health", Group.HEALT
 # Resident portal tiles
 
 # Workbench counts
+
+_WORKLIST = "health:worklist"
+work_count(WorkCount("health.follow_ups_due", _("Follow-ups due in the next 7 days"), Urgency.DUE_SOON,
+                     both(staff, may("health.followup")), queries.count_follow_ups_due,
+                     lambda user: f"{reverse(_WORKLIST)}?show=due&days={queries.WORKBENCH_DUE_DAYS}", order=10))
+work_count(WorkCount("health.follow_ups_overdue", _("Overdue follow-ups"), Urgency.OVERDUE,
+                     both(staff, may("health.followup")), queries.count_follow_ups_overdue,
+                     lambda user: f"{reverse(_WORKLIST)}?show=overdue", order=20))
+work_count(WorkCount("health.alerts", _("Diary alerts not handled"), Urgency.ALERT,
+                     both(staff, may("health.alert")), queries.count_open_alerts,
+                     lambda user: f"{reverse(_WORKLIST)}?show=alerts", order=20))
 
 # Dashboard figures

@@ -69,8 +69,11 @@ def worklist(request: AuthedRequest) -> HttpResponse:
     if request.user.role == Role.RESIDENT:
         return redirect("health:my_health")
     _staff(request, FollowUp)
+    days = request.GET.get("days", "")
+    due_days = int(days) if days.isdigit() and 1 <= int(days) <= 90 else queries.DUE_SOON_DAYS
     return render(request, "health/worklist.html", {
-        "work": queries.worklist(request.user), "centre": queries.is_centre_staff(request.user),
+        "work": queries.worklist(request.user, show=request.GET.get("show", ""), due_days=due_days),
+        "centre": queries.is_centre_staff(request.user),
         "handle_form": HandleAlertForm(),
     })
 

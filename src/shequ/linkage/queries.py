@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 
 from shequ.core.models import User
 from shequ.core.scopes import get_visible, restrict
@@ -66,3 +66,16 @@ def links(user: User, *, open_only: bool = True) -> QuerySet[PersonLink]:
 
 def link(user: User, pk: int) -> PersonLink:
     return get_visible(PersonLink.objects.select_related("record", "person"), user, pk=pk)
+
+
+# Workbench counts
+
+
+def count_review_backlog(user: User) -> int:
+    """The length of :func:`review_queue` in one query: the latest run is read as a subquery."""
+    latest = runs(user).order_by("-started_at", "-id").values("pk")[:1]
+    decided = ReviewDecision.objects.filter(record=OuterRef("record"), person=OuterRef("person"))
+    merged = PersonLink.objects.filter(record=OuterRef("record"), ended_at__isnull=True)
+    return (restrict(LinkCandidate.objects.all(), user)
+            .filter(run=Subquery(latest), status=CandidateStatus.REVIEW)
+            .filter(~Exists(decided), ~Exists(merged)).count())

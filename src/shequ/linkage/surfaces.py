@@ -5,9 +5,11 @@ See :mod:`shequ.core.registry`.
 
 from __future__ import annotations
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from shequ.core.registry import Group, NavLink, may, nav
+from shequ.core.registry import Group, NavLink, Urgency, WorkCount, both, may, nav, staff, work_count
+from shequ.linkage import queries
 
 # Menu
 
@@ -17,5 +19,9 @@ nav(NavLink("linkage.overview", _("Record linkage"), "linkage:overview", Group.H
 # Resident portal tiles
 
 # Workbench counts
+
+work_count(WorkCount("linkage.review", _("Record pairs to review"), Urgency.TODO,
+                     both(staff, may("linkage.linkcandidate", "change")), queries.count_review_backlog,
+                     lambda user: reverse("linkage:review_queue"), order=50))
 
 # Dashboard figures

@@ -134,6 +134,7 @@ class PermitIssueForm(forms.Form):
 class PermitFilterForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), choices=[("", _("All")), *PermitStatus.choices], required=False)
     expiring = forms.BooleanField(label=_("Expiring within 30 days"), required=False)
+    expired = forms.BooleanField(label=_("Expired and not renewed"), required=False)
 
 
 def dwelling_of(form: forms.Form) -> Dwelling:

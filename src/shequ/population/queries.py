@@ -16,7 +16,7 @@ from shequ.core.idnumbers import normalize as normalize_id
 from shequ.core.models import Compound, Neighborhood, User
 from shequ.core.scopes import can, restrict, scope_q
 from shequ.core.text import could_be_full_pinyin, could_be_initials, looks_like_pinyin
-from shequ.population.choices import AGE_BANDS, PersonStatus, ResidenceType
+from shequ.population.choices import AGE_BANDS, PermitStatus, PersonStatus, ResidenceType
 from shequ.population.models import Household, LifeEvent, Person, PopulationCount, ResidencePermit
 
 _ID_PATTERN = re.compile(r"^\d{17}[\dX]$")
@@ -136,14 +136,15 @@ def household_members(user: User, household: Household | None) -> QuerySet[Perso
     return people(user).filter(household=household, status=PersonStatus.ACTIVE).order_by("birth_date")
 
 
-def permits(user: User, *, status: str = "", expiring_within_days: int | None = None) -> QuerySet[ResidencePermit]:
+def permits(user: User, *, status: str = "", expiring_within_days: int | None = None,
+            expired: bool = False) -> QuerySet[ResidencePermit]:
     found = restrict(ResidencePermit.objects.select_related("person", "person__dwelling"), user)
     if status:
         found = found.filter(status=status)
     if expiring_within_days is not None:
-        today = timezone.localdate()
-        found = found.filter(status="issued", expires_on__gte=today,
-                             expires_on__lte=today + dt.timedelta(days=expiring_within_days))
+        found = found.filter(pk__in=permits_expiring(user, expiring_within_days).values("pk"))
+    if expired:
+        found = found.filter(pk__in=permits_expired(user).values("pk"))
     return found.order_by("expires_on", "id")
 
 
@@ -254,3 +255,30 @@ def household_representative(household: Household) -> Person | None:
     """The member who receives what is given to the household: the head, else the eldest living member."""
     members = Person.objects.filter(household=household, status=PersonStatus.ACTIVE)
     return members.filter(relationship="head").order_by("id").first() or members.order_by("birth_date", "id").first()
+
+
+# Workbench counts: each is the number of rows of the permit list with the same filter.
+
+PERMIT_EXPIRING_DAYS = 30
+
+
+def permits_expiring(user: User, days: int = PERMIT_EXPIRING_DAYS) -> QuerySet[ResidencePermit]:
+    """Issued permits that expire from today to ``days`` days on: their holders are reminded to renew."""
+    today = timezone.localdate()
+    return restrict(ResidencePermit.objects.all(), user).filter(
+        status=PermitStatus.ISSUED, expires_on__gte=today, expires_on__lte=today + dt.timedelta(days=days))
+
+
+def permits_expired(user: User) -> QuerySet[ResidencePermit]:
+    """Permits past their date and not renewed (including those the nightly task has not marked yet)."""
+    today = timezone.localdate()
+    return restrict(ResidencePermit.objects.all(), user).filter(
+        Q(status=PermitStatus.EXPIRED) | Q(status=PermitStatus.ISSUED, expires_on__lt=today))
+
+
+def count_permits_expiring(user: User) -> int:
+    return permits_expiring(user).count()
+
+
+def count_permits_expired(user: User) -> int:
+    return permits_expired(user).count()

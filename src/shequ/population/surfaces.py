@@ -5,9 +5,11 @@ See :mod:`shequ.core.registry`.
 
 from __future__ import annotations
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from shequ.core.registry import Group, NavLink, both, may, nav, staff
+from shequ.core.registry import Group, NavLink, Urgency, WorkCount, both, may, nav, staff, work_count
+from shequ.population import queries
 
 # Menu
 
@@ -26,5 +28,13 @@ nav(NavLink("population.permits", _("Residence permits"), "population:permit_lis
 # Resident portal tiles
 
 # Workbench counts
+
+_PERMITS = "population:permit_list"
+work_count(WorkCount("population.permits_expiring", _("Residence permits expiring within 30 days"), Urgency.DUE_SOON,
+                     both(staff, may("population.residencepermit", "change")), queries.count_permits_expiring,
+                     lambda user: f"{reverse(_PERMITS)}?expiring={queries.PERMIT_EXPIRING_DAYS}", order=30))
+work_count(WorkCount("population.permits_expired", _("Residence permits expired"), Urgency.OVERDUE,
+                     both(staff, may("population.residencepermit", "change")), queries.count_permits_expired,
+                     lambda user: f"{reverse(_PERMITS)}?expired=1", order=30))
 
 # Dashboard figures

@@ -223,7 +223,8 @@ def permit_list(request: AuthedRequest) -> HttpResponse:
     form = PermitFilterForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
     found = queries.permits(request.user, status=data.get("status", ""),
-                            expiring_within_days=30 if data.get("expiring") else None)
+                            expiring_within_days=queries.PERMIT_EXPIRING_DAYS if data.get("expiring") else None,
+                            expired=bool(data.get("expired")))
     page = Paginator(found, 30).get_page(request.GET.get("page"))
     return render(request, "population/permit_list.html", {"form": form, "page": page})
 

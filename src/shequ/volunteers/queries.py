@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 
 from shequ.core.models import User
@@ -89,3 +89,18 @@ def my_volunteering(user: User) -> dict[str, Any]:
         "open_shifts": open_shifts(volunteer.subdistrict_id).exclude(
             signups__volunteer=volunteer, signups__status=SignUpStatus.SIGNED_UP)[:30],
     }
+
+
+# Workbench counts
+
+
+def shifts_today_unfilled(user: User) -> QuerySet[Shift]:
+    """Today's shifts, not yet over, with places nobody has taken: the coordinator still looks for volunteers."""
+    now = timezone.now()
+    start = timezone.make_aware(dt.datetime.combine(timezone.localdate(), dt.time.min))
+    return (shifts(user).filter(starts_at__gte=start, starts_at__lt=start + dt.timedelta(days=1), ends_at__gt=now)
+            .filter(taken__lt=F("capacity")).order_by("starts_at", "id"))  # type: ignore[misc]
+
+
+def count_shifts_today_unfilled(user: User) -> int:
+    return shifts_today_unfilled(user).count()

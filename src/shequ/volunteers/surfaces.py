@@ -5,9 +5,11 @@ See :mod:`shequ.core.registry`.
 
 from __future__ import annotations
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from shequ.core.registry import Group, NavLink, both, may, nav, residents, staff
+from shequ.core.registry import Group, NavLink, Urgency, WorkCount, both, may, nav, residents, staff, work_count
+from shequ.volunteers import queries
 
 # Menu
 
@@ -19,5 +21,9 @@ nav(NavLink("volunteers.mine", _("My volunteering"), "volunteers:mine", Group.CO
 # Resident portal tiles
 
 # Workbench counts
+
+work_count(WorkCount("volunteers.shifts_today", _("Today's shifts with free places"), Urgency.TODO,
+                     both(staff, may("volunteers.shift", "change")), queries.count_shifts_today_unfilled,
+                     lambda user: f"{reverse('volunteers:home')}?shifts=today_unfilled", order=40))
 
 # Dashboard figures

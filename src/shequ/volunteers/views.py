@@ -48,9 +48,12 @@ def hours(minutes: int | None) -> str:
 @login_required
 def home(request: AuthedRequest) -> HttpResponse:
     _require(request, Activity)
+    today_unfilled = request.GET.get("shifts") == "today_unfilled"
+    shifts = (queries.shifts_today_unfilled(request.user) if today_unfilled
+              else queries.shifts(request.user).filter(ends_at__gt=timezone.now()))
     return render(request, "volunteers/home.html", {
-        "activities": queries.activities(request.user)[:50],
-        "shifts": queries.shifts(request.user).filter(ends_at__gt=timezone.now())[:50],
+        "activities": queries.activities(request.user)[:50], "today_unfilled": today_unfilled,
+        "shifts": shifts[:50],
         "can_add": can(request.user, Activity, "add")})
 
 
