@@ -24,7 +24,7 @@ def _policy(response) -> dict[str, list[str]]:
 
 
 def test_the_sign_in_pages_carry_a_policy_without_inline_script(client, org):
-    for url in ("/login/", "/login/resident/", "/library/"):
+    for url in ("/", "/login/", "/login/resident/", "/library/"):
         policy = _policy(client.get(url))
         assert policy["script-src"] == ["'self'"], url
         assert "'unsafe-inline'" not in policy["style-src"] and "'unsafe-eval'" not in policy["script-src"]
@@ -33,7 +33,7 @@ def test_the_sign_in_pages_carry_a_policy_without_inline_script(client, org):
 
 def test_staff_pages_and_the_api_carry_the_policy_and_the_permissions_policy(client, alice):
     login(client, alice)
-    for url in ("/", "/population/people/", "/api/v1/auth/tokens/"):
+    for url in ("/desk/", "/population/people/", "/api/v1/auth/tokens/"):
         response = client.get(url)
         assert response.status_code == 200, url
         assert _policy(response)["script-src"] == ["'self'"]

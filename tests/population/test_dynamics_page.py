@@ -78,7 +78,6 @@ def test_the_dynamics_page_loads_chart_js_from_the_platform_and_never_from_a_cdn
     assert static(CHART_JS) in html
     assert static("population/dynamics.js") in html
     assert not re.search(r'(?:src|href)="(?:https?:)?//', html), "everything the browser loads is served locally"
-    assert "cdn" not in html.lower()
     # The tables stay on the page as the accessible fallback of the charts.
     assert html.count('<details class="fallback"') == 4
 
