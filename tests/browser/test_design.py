@@ -87,6 +87,7 @@ def test_on_a_phone_a_long_list_reads_as_cards_with_the_title_on_the_first_scree
     assert page.locator("h1").bounding_box()["y"] < PHONE["height"]
     assert page.evaluate(_SQUEEZED_CELLS) == []
     assert page.evaluate(_WRAPPED_BUTTONS) == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     assert_elder_friendly(page)
     assert_accessible(page)
     save_screenshot(page, "design-residents-phone-elder")
