@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from shequ.core import views
+from shequ.core import design, views
 
 app_name = "core"
 urlpatterns = [
@@ -16,4 +16,5 @@ urlpatterns = [
     path("account/tokens/", views.api_tokens, name="api_tokens"),
     path("tasks/<int:pk>/", views.task_detail, name="task"),
     path("tasks/<int:pk>/status/", views.task_status, name="task_status"),
+    path("ui/", design.ui, name="ui"),
 ]
