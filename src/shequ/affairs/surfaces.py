@@ -33,3 +33,37 @@ nav(NavLink("affairs.mine", _("My requests"), "affairs:my_requests", Group.SERVI
 # Workbench counts
 
 # Dashboard figures
+
+from django.urls import reverse  # noqa: E402  (imports of this section kept here: parallel sections merge cleanly)
+from django.utils.translation import pgettext_lazy  # noqa: E402
+
+from shequ.affairs import queries as affairs_queries  # noqa: E402
+from shequ.core.models import User  # noqa: E402
+from shequ.core.registry import Figure, Period, Unit, figure, from_series  # noqa: E402
+
+_SERVICES_SECTION = Group.SERVICES.label
+_sees_requests = both(staff, may("affairs.servicerequest"))
+
+
+def _assessment(user: User, period: Period) -> str:
+    return reverse("affairs:assessment") + "?" + period.query()
+
+
+def _emergency_board(user: User, period: Period) -> str:
+    return reverse("affairs:emergency_board")
+
+
+for _order, (_key, _label, _unit, _better) in enumerate([
+    ("received", pgettext_lazy("count of requests", "Requests received"), Unit.COUNT, None),
+    ("on_time", _("Resolved on time"), Unit.COUNT, True),
+    ("overdue", pgettext_lazy("count of requests", "Overdue"), Unit.COUNT, False),
+    ("satisfaction", _("Satisfaction"), Unit.SCORE, True),
+]):
+    def _assessed(user: User, periods: list[Period], name: str = _key) -> list[int | float | None]:
+        return affairs_queries.assessed_by_period(user, periods, name)
+
+    figure(Figure(f"affairs.{_key}", _label, _SERVICES_SECTION, _unit, _sees_requests, value=from_series(_assessed),
+                  series=_assessed, drill=_assessment, order=20 + _order, higher_is_better=_better))
+figure(Figure("affairs.emergencies", _("Emergencies"), _SERVICES_SECTION, Unit.COUNT, _sees_requests,
+              value=from_series(affairs_queries.emergencies_by_period),
+              series=affairs_queries.emergencies_by_period, drill=_emergency_board, order=25))

@@ -76,3 +76,13 @@ def my_points(user: User) -> tuple[Person | None, int]:
     """A resident's own charity-points balance."""
     person = Person.objects.filter(user=user).first()
     return person, seams.points_balance(person) if person else 0
+
+
+# Dashboard figures
+
+
+def sales_by_period(user: Any, periods: list[Any]) -> list[int]:
+    """Sales rung up at the charity shop in each period."""
+    from shequ.core.registry import per_period
+
+    return per_period(restrict(Sale.objects.all(), user), periods, "sold_at", moment=True)

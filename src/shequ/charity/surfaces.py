@@ -24,3 +24,18 @@ nav(NavLink("charity.mine", _("My charity points"), "charity:mine", Group.COMMUN
 # Workbench counts
 
 # Dashboard figures
+
+from django.urls import reverse  # noqa: E402  (imports of this section kept here: parallel sections merge cleanly)
+
+from shequ.charity import queries as charity_queries  # noqa: E402
+from shequ.core.models import User  # noqa: E402
+from shequ.core.registry import Figure, Period, Unit, figure, from_series  # noqa: E402
+
+
+def _sales(user: User, period: Period) -> str:
+    return reverse("charity:sale_list")
+
+
+figure(Figure("charity.sales", _("Charity-shop sales"), Group.COMMUNITY.label, Unit.COUNT,
+              both(staff, may("charity.sale")), value=from_series(charity_queries.sales_by_period),
+              series=charity_queries.sales_by_period, drill=_sales, order=70))

@@ -181,3 +181,40 @@ def active_contract(person: Person, day: dt.date | None = None) -> FamilyDoctorC
 def health_workers(user: Any) -> QuerySet[HealthWorker]:
     """Who in the user's area is a family doctor and who is centre staff (no health data)."""
     return restrict(HealthWorker.objects.select_related("user"), user).order_by("kind", "user__full_name")
+
+
+# Dashboard figures
+
+
+def _follow_ups_to_count(user: Any) -> QuerySet[FollowUp]:
+    """Follow-ups the user may COUNT, never list: health staff those she may see; a sub-district administrator
+    those of her area, as aggregate counts only (no name, condition or value is read, so nothing is audited).
+    Never render this queryset row by row."""
+    from shequ.core.scopes import can, level_of, scope_q
+
+    if can(user, FollowUp):
+        return follow_ups(user)
+    if getattr(user, "role", None) == Role.ADMIN and level_of(user) == "subdistrict":
+        return FollowUp.objects.filter(scope_q(FollowUp, user))
+    return FollowUp.objects.none()
+
+
+def may_count_follow_ups(user: Any) -> bool:
+    from shequ.core.scopes import can, level_of
+
+    return can(user, FollowUp) or (getattr(user, "role", None) == Role.ADMIN and level_of(user) == "subdistrict")
+
+
+def follow_ups_due_by_period(user: Any, periods: list[Any]) -> list[int]:
+    """Follow-ups due in each period, done or not (cancelled ones are not counted)."""
+    from shequ.core.registry import per_period
+
+    found = _follow_ups_to_count(user).exclude(status=FollowUpStatus.CANCELLED)
+    return per_period(found, periods, "due_on")
+
+
+def follow_ups_done_by_period(user: Any, periods: list[Any]) -> list[int]:
+    """Follow-ups done in each period, whenever they were due."""
+    from shequ.core.registry import per_period
+
+    return per_period(_follow_ups_to_count(user).filter(status=FollowUpStatus.DONE), periods, "done_on")

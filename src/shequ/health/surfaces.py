@@ -28,3 +28,18 @@ nav(NavLink("health.mine", _("My health diary"), "health:my_health", Group.HEALT
 # Workbench counts
 
 # Dashboard figures
+
+
+from shequ.core.registry import Figure, Unit, figure, from_series  # noqa: E402
+from shequ.health import queries as health_queries  # noqa: E402
+
+# Counts only, for health staff and for the sub-district administrator (who may open no health record): a
+# count names nobody, so it is not a read of health data; the figures have no list to drill into for her.
+figure(Figure("health.follow_ups_due", _("Follow-ups due"), Group.HEALTH.label, Unit.COUNT,
+              both(staff, health_queries.may_count_follow_ups),
+              value=from_series(health_queries.follow_ups_due_by_period),
+              series=health_queries.follow_ups_due_by_period, order=30))
+figure(Figure("health.follow_ups_done", _("Follow-ups done"), Group.HEALTH.label, Unit.COUNT,
+              both(staff, health_queries.may_count_follow_ups),
+              value=from_series(health_queries.follow_ups_done_by_period),
+              series=health_queries.follow_ups_done_by_period, order=31, higher_is_better=True))

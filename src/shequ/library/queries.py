@@ -82,3 +82,13 @@ def desk_summary(user: User) -> dict[str, Any]:
     return {"on_loan": open_loans.count(), "overdue": open_loans.filter(due_on__lt=today).count(),
             "holds_waiting": holds(user).filter(status=HoldStatus.WAITING).count(),
             "holds_ready": holds(user).filter(status=HoldStatus.READY).count()}
+
+
+# Dashboard figures
+
+
+def loans_by_period(user: User, periods: list[Any]) -> list[int]:
+    """Loans made (books lent) in each period, counted by the time of lending."""
+    from shequ.core.registry import per_period
+
+    return per_period(restrict(Loan.objects.all(), user), periods, "borrowed_at", moment=True)

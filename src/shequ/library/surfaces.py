@@ -29,3 +29,18 @@ nav(NavLink("library.mine", _("My library"), "library:my_loans", Group.COMMUNITY
 # Workbench counts
 
 # Dashboard figures
+
+from django.urls import reverse  # noqa: E402  (imports of this section kept here: parallel sections merge cleanly)
+
+from shequ.core.models import User  # noqa: E402
+from shequ.core.registry import Figure, Period, Unit, figure, from_series  # noqa: E402
+from shequ.library import queries as library_queries  # noqa: E402
+
+
+def _loans(user: User, period: Period) -> str:
+    return reverse("library:loan_list") + "?" + period.query()
+
+
+figure(Figure("library.loans", _("Library loans"), Group.COMMUNITY.label, Unit.COUNT,
+              both(staff, may("library.loan")), value=from_series(library_queries.loans_by_period),
+              series=library_queries.loans_by_period, drill=_loans, order=50))

@@ -66,3 +66,31 @@ def links(user: User, *, open_only: bool = True) -> QuerySet[PersonLink]:
 
 def link(user: User, pk: int) -> PersonLink:
     return get_visible(PersonLink.objects.select_related("record", "person"), user, pk=pk)
+
+
+# Dashboard figures
+
+
+def may_count_backlog(user: User) -> bool:
+    from shequ.core.roles import Role
+    from shequ.core.scopes import can, level_of
+
+    return can(user, LinkCandidate) or (getattr(user, "role", None) == Role.ADMIN and level_of(user) == "subdistrict")
+
+
+def review_backlog(user: User) -> int:
+    """Pairs of the latest run waiting for a reviewer now (the review queue's length). A sub-district
+    administrator, who may not open the queue, gets the count of her area's queue and nothing else."""
+    from shequ.core.scopes import can, scope_q
+
+    if can(user, LinkCandidate):
+        return review_queue(user).count()
+    if not may_count_backlog(user):
+        return 0
+    latest = LinkageRun.objects.filter(scope_q(LinkageRun, user)).first()
+    if latest is None:
+        return 0
+    decided = ReviewDecision.objects.filter(record=OuterRef("record"), person=OuterRef("person"))
+    merged = PersonLink.objects.filter(record=OuterRef("record"), ended_at__isnull=True)
+    return (LinkCandidate.objects.filter(scope_q(LinkCandidate, user), run=latest, status=CandidateStatus.REVIEW)
+            .filter(~Exists(decided), ~Exists(merged)).count())

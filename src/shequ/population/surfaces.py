@@ -28,3 +28,35 @@ nav(NavLink("population.permits", _("Residence permits"), "population:permit_lis
 # Workbench counts
 
 # Dashboard figures
+
+from django.urls import reverse  # noqa: E402  (imports of this section kept here: parallel sections merge cleanly)
+
+from shequ.core.models import User  # noqa: E402
+from shequ.core.registry import Figure, Period, Unit, figure, from_series  # noqa: E402
+from shequ.population import queries as population_queries  # noqa: E402
+from shequ.population.choices import LifeEventKind  # noqa: E402
+
+_REGISTRY_SECTION = Group.REGISTRY.label
+_sees_people = both(staff, may("population.person"))
+
+
+def _people_list(user: User, period: Period) -> str:
+    return reverse("population:person_list") + "?status=active"
+
+
+def _dynamics(user: User, period: Period) -> str:
+    return reverse("population:dynamics")
+
+
+figure(Figure("population.living", _("People living here"), _REGISTRY_SECTION, Unit.COUNT, _sees_people,
+              value=from_series(population_queries.living_by_period), series=population_queries.living_by_period,
+              drill=_people_list, order=10))
+for _order, (_kind, _label) in enumerate([
+    (LifeEventKind.MOVE_IN, _("Moved in")), (LifeEventKind.MOVE_OUT, _("Moved out")),
+    (LifeEventKind.BIRTH, _("Births")), (LifeEventKind.DEATH, _("Deaths")),
+]):
+    def _events(user: User, periods: list[Period], kind: str = _kind) -> list[int]:
+        return population_queries.life_events_by_period(user, periods, kind)
+
+    figure(Figure(f"population.{_kind}", _label, _REGISTRY_SECTION, Unit.COUNT, _sees_people,
+                  value=from_series(_events), series=_events, drill=_dynamics, order=11 + _order))

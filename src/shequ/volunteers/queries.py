@@ -89,3 +89,15 @@ def my_volunteering(user: User) -> dict[str, Any]:
         "open_shifts": open_shifts(volunteer.subdistrict_id).exclude(
             signups__volunteer=volunteer, signups__status=SignUpStatus.SIGNED_UP)[:30],
     }
+
+
+# Dashboard figures
+
+
+def hours_by_period(user: User, periods: list[Any]) -> list[float]:
+    """Hours credited to volunteers for the shifts that started in each period (as the hours report counts)."""
+    from shequ.core.registry import per_period
+
+    minutes = per_period(restrict(SignUp.objects.all(), user), periods, "shift__starts_at", moment=True,
+                         measure=lambda within: Sum("minutes_credited", filter=within, default=0))
+    return [round(value / 60, 1) for value in minutes]

@@ -21,3 +21,21 @@ nav(NavLink("volunteers.mine", _("My volunteering"), "volunteers:mine", Group.CO
 # Workbench counts
 
 # Dashboard figures
+
+import datetime as _dt  # noqa: E402
+
+from django.urls import reverse  # noqa: E402  (imports of this section kept here: parallel sections merge cleanly)
+
+from shequ.core.models import User  # noqa: E402
+from shequ.core.registry import Figure, Period, Unit, figure, from_series  # noqa: E402
+from shequ.volunteers import queries as volunteer_queries  # noqa: E402
+
+
+def _hours_report(user: User, period: Period) -> str:
+    last_day = period.end - _dt.timedelta(days=1)  # the report's "until" includes its day
+    return reverse("volunteers:report") + f"?since={period.start:%Y-%m-%d}&until={last_day:%Y-%m-%d}"
+
+
+figure(Figure("volunteers.hours", _("Volunteer hours"), Group.COMMUNITY.label, Unit.HOURS,
+              both(staff, may("volunteers.signup")), value=from_series(volunteer_queries.hours_by_period),
+              series=volunteer_queries.hours_by_period, drill=_hours_report, order=60))
