@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from shequ.core.errors import NotFound
 from shequ.core.http import AuthedRequest
+from shequ.core.registry import Unit
 from shequ.dashboard import actions, queries
 
 FORMATS = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "pdf": "application/pdf"}
@@ -39,7 +40,8 @@ def board(request: AuthedRequest) -> HttpResponse:
     day = _day(request.GET.get("day"))
     found = queries.board(request.user, day)
     charts: dict[str, Any] = {
-        row.figure.key: {"labels": [month for month, _value in row.trend], "values": row.chart_values}
+        row.figure.key: {"labels": [month for month, _value in row.trend], "values": row.chart_values,
+                         "whole": row.figure.unit == Unit.COUNT}
         for row in found.rows if row.trend}
     return render(request, "dashboard/board.html", {
         "board": found, "charts": charts, "day": day, "today": timezone.localdate(),

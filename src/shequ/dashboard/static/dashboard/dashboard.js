@@ -23,7 +23,8 @@
       data: { labels: series.labels.map(function (month) { return month.slice(2); }),
               datasets: [{ label: canvas.dataset.label, data: series.values, borderColor: "#0b57a4",
                            backgroundColor: "#0b57a4", tension: 0.2, pointRadius: 2 }] },
-      options: { scales: { y: { beginAtZero: true } }, plugins: { legend: { display: false } } }
+      options: { scales: { y: { beginAtZero: true, ticks: series.whole ? { precision: 0 } : {} } },
+                 plugins: { legend: { display: false } } }
     });
     var fallback = box.parentElement && box.parentElement.querySelector("details.fallback");
     if (fallback) { fallback.open = false; }
