@@ -98,7 +98,7 @@ def test_the_request_figures_drill_down_to_the_assessment_of_the_same_period(cli
 def test_the_page_shows_every_figure_with_a_bounded_number_of_queries(client, world, admin,
                                                                       django_assert_max_num_queries):
     login(client, admin)
-    with django_assert_max_num_queries(40):
+    with django_assert_max_num_queries(25):
         page = client.get("/dashboard/", {"day": DAY.isoformat()})
     text = page.content.decode()
     assert page.status_code == 200 and "¥10.00" in text and 'id="dashboard-data"' in text

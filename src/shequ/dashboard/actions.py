@@ -41,7 +41,7 @@ def request_monthly_report(*, actor: User, month: dt.date) -> MonthlyReport:
 @transaction.atomic(durable=True)
 def store_monthly_report(*, actor: User, report: MonthlyReport, xlsx: bytes, pdf: bytes | None,
                          pdf_problem: str = "") -> MonthlyReport:
-    report = queries.reports(actor).select_for_update().get(pk=report.pk)
+    report = queries.reports(actor).select_related(None).select_for_update().get(pk=report.pk)
     report.xlsx, report.pdf, report.pdf_problem = xlsx, pdf, pdf_problem
     report.finished_at = timezone.now()
     report.save(update_fields=["xlsx", "pdf", "pdf_problem", "finished_at"])
