@@ -331,3 +331,22 @@ def intake_check(user: Any, *, caller_phone: str, description: str, address: str
         elif isinstance(place, Compound):
             compound = place
     return IntakeCheck(caller, suggestions, chosen, department, compound, dwelling)
+
+
+# Dashboard figures
+
+
+def assessed_by_period(user: Any, periods: list[Any], figure: str) -> list[int | float | None]:
+    """One total of the assessment (received, on_time, overdue, satisfaction) for each period: the same
+    computation as the assessment page, so the two always agree."""
+    from shequ.affairs import assessment
+
+    return [getattr(totals, figure) for totals in assessment.totals_by_period(user, periods)]
+
+
+def emergencies_by_period(user: Any, periods: list[Any]) -> list[int]:
+    """Emergency requests accepted in each period (duplicates merged into another are not counted)."""
+    from shequ.core.registry import per_period
+
+    found = requests(user).filter(is_emergency=True).exclude(status=Status.MERGED)
+    return per_period(found, periods, "created_at", moment=True)

@@ -7,9 +7,27 @@ from __future__ import annotations
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from shequ.affairs import queries
-from shequ.core.registry import Group, NavLink, Urgency, WorkCount, both, may, nav, residents, staff, work_count
+from shequ.core.models import User
+from shequ.core.registry import (
+    Figure,
+    Group,
+    NavLink,
+    Period,
+    Unit,
+    Urgency,
+    WorkCount,
+    both,
+    figure,
+    from_series,
+    may,
+    nav,
+    residents,
+    staff,
+    work_count,
+)
 
 # Menu
 
@@ -52,3 +70,31 @@ work_count(WorkCount("affairs.emergencies", _("Emergencies not acknowledged"), U
                      lambda user: f"{reverse('affairs:emergency_board')}?waiting=1", order=10))
 
 # Dashboard figures
+
+
+_SERVICES_SECTION = Group.SERVICES.label
+_sees_requests = both(staff, may("affairs.servicerequest"))
+
+
+def _assessment(user: User, period: Period) -> str:
+    return reverse("affairs:assessment") + "?" + period.query()
+
+
+def _emergency_board(user: User, period: Period) -> str:
+    return reverse("affairs:emergency_board")
+
+
+for _order, (_key, _label, _unit, _better) in enumerate([
+    ("received", pgettext_lazy("count of requests", "Requests received"), Unit.COUNT, None),
+    ("on_time", _("Resolved on time"), Unit.COUNT, True),
+    ("overdue", pgettext_lazy("count of requests", "Overdue"), Unit.COUNT, False),
+    ("satisfaction", _("Satisfaction"), Unit.SCORE, True),
+]):
+    def _assessed(user: User, periods: list[Period], name: str = _key) -> list[int | float | None]:
+        return queries.assessed_by_period(user, periods, name)
+
+    figure(Figure(f"affairs.{_key}", _label, _SERVICES_SECTION, _unit, _sees_requests, value=from_series(_assessed),
+                  series=_assessed, drill=_assessment, order=20 + _order, higher_is_better=_better))
+figure(Figure("affairs.emergencies", _("Emergencies"), _SERVICES_SECTION, Unit.COUNT, _sees_requests,
+              value=from_series(queries.emergencies_by_period),
+              series=queries.emergencies_by_period, drill=_emergency_board, order=25))

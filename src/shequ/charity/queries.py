@@ -115,3 +115,13 @@ def unfinished_allowance_runs(user: User) -> QuerySet[AllowanceRun]:
 
 def unfinished_allowance_runs_count(user: User) -> int:
     return restrict(AllowanceRun.objects.filter(completed_at__isnull=True), user).count()
+
+
+# Dashboard figures
+
+
+def sales_by_period(user: Any, periods: list[Any]) -> list[int]:
+    """Sales rung up at the charity shop in each period."""
+    from shequ.core.registry import per_period
+
+    return per_period(restrict(Sale.objects.all(), user), periods, "sold_at", moment=True)

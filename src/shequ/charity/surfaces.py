@@ -9,7 +9,24 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from shequ.charity import queries
-from shequ.core.registry import Group, NavLink, Urgency, WorkCount, both, may, nav, residents, staff, work_count
+from shequ.core.models import User
+from shequ.core.registry import (
+    Figure,
+    Group,
+    NavLink,
+    Period,
+    Unit,
+    Urgency,
+    WorkCount,
+    both,
+    figure,
+    from_series,
+    may,
+    nav,
+    residents,
+    staff,
+    work_count,
+)
 
 # Menu
 
@@ -35,3 +52,12 @@ work_count(WorkCount(
     url=lambda user: reverse("charity:allowance_list") + "?pending=1", order=31))
 
 # Dashboard figures
+
+
+def _sales(user: User, period: Period) -> str:
+    return reverse("charity:sale_list")
+
+
+figure(Figure("charity.sales", _("Charity-shop sales"), Group.COMMUNITY.label, Unit.COUNT,
+              both(staff, may("charity.sale")), value=from_series(queries.sales_by_period),
+              series=queries.sales_by_period, drill=_sales, order=70))

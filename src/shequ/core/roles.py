@@ -3,7 +3,8 @@
 This table is the one place that grants permissions; :func:`shequ.core.scopes.restrict` applies it.
 Actions: view, add, change, reveal (see an ID number or phone unmasked), export, import, and ``desk`` on
 cards: find a card holder at a service desk, by her card or her name, seeing her name and masked card only
-(see :mod:`shequ.cards.queries`).
+(see :mod:`shequ.cards.queries`), and ``count``: aggregate figures over the user's area, never a row (see
+:func:`shequ.core.scopes.countable`).
 """
 
 from __future__ import annotations
@@ -106,6 +107,12 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         **_grant(_LIBRARY_MODELS, {"view", "export"}),
         **_grant(_CHARITY_MODELS, {"view", "export"}),
         **_grant(_VOLUNTEER_MODELS, {"view", "export"}),
+        # The monthly report of the leadership view (figures only, no person in it).
+        "dashboard.monthlyreport": frozenset({"view", "add"}),
+        # The leadership view counts health follow-ups and the linkage backlog; she opens no record of them.
+        "health.followup": frozenset({"count"}),
+        "linkage.linkagerun": frozenset({"count"}),
+        "linkage.linkcandidate": frozenset({"count"}),
     },
     Role.COMMITTEE: _grant(_REGISTRY_MODELS, {"view", "add", "change", "reveal", "export", "import"}),
     Role.CLERK: {**_grant(_REGISTRY_MODELS, {"view", "add", "change", "reveal", "export"}), **_CARD_DESK},

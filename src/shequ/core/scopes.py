@@ -113,6 +113,17 @@ def restrict(queryset: QuerySet[M], user: Any, action: str = "view") -> QuerySet
     return queryset.filter(scope_q(queryset.model, user))
 
 
+def countable(queryset: QuerySet[M], user: Any) -> QuerySet[M]:
+    """The rows ``user`` may count in a figure: those she may view, else those her role may only ``count``.
+
+    A ``count`` right (the leadership view's health and linkage figures) gives aggregate numbers over the
+    user's area and never a row: such a queryset is only ever counted or summed, never listed.
+    """
+    if can(user, queryset.model, "view"):
+        return restrict(queryset, user, "view")
+    return restrict(queryset, user, "count")
+
+
 def get_visible(queryset: QuerySet[M], user: Any, action: str = "view", **lookup: Any) -> M:
     """One row the user may ``action``; forbidden and missing both raise the same :class:`NotFound`."""
     try:

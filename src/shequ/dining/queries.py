@@ -199,3 +199,26 @@ def canteens_without_menu(user: Any, day: dt.date | None = None) -> QuerySet[Can
 
 def canteens_without_menu_count(user: Any) -> int:
     return canteens_without_menu(user).count()
+
+
+# Dashboard figures
+
+
+def _meals_served(user: Any) -> QuerySet[Meal]:
+    # A meal voided at the till (its payment reversed) was not served.
+    return meals(user).filter(transaction__reversed_by__isnull=True)
+
+
+def meals_by_period(user: Any, periods: list[Any]) -> list[int]:
+    """Meals served (not voided) on the days of each period, in the canteens the user may see."""
+    from shequ.core.registry import per_period
+
+    return per_period(_meals_served(user), periods, "day")
+
+
+def meal_subsidy_by_period(user: Any, periods: list[Any]) -> list[int]:
+    """The subsidy fund's share (fen) of the meals served in each period."""
+    from shequ.core.registry import per_period
+
+    return per_period(_meals_served(user), periods, "day",
+                      measure=lambda within: Sum("subsidy_fen", filter=within, default=0))

@@ -8,7 +8,23 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from shequ.core.registry import Group, NavLink, Urgency, WorkCount, both, may, nav, staff, work_count
+from shequ.core.models import User
+from shequ.core.registry import (
+    Figure,
+    Group,
+    NavLink,
+    Period,
+    Unit,
+    Urgency,
+    WorkCount,
+    both,
+    figure,
+    from_series,
+    may,
+    nav,
+    staff,
+    work_count,
+)
 from shequ.dining import queries
 
 # Menu
@@ -26,3 +42,15 @@ work_count(WorkCount(
     url=lambda user: reverse("dining:canteen_list") + "?menu=missing", order=10))
 
 # Dashboard figures
+
+
+def _canteens(user: User, period: Period) -> str:
+    return reverse("dining:canteen_list")
+
+
+figure(Figure("dining.meals", _("Meals served"), Group.COMMUNITY.label, Unit.COUNT, both(staff, may("dining.meal")),
+              value=from_series(queries.meals_by_period), series=queries.meals_by_period,
+              drill=_canteens, order=40))
+figure(Figure("dining.subsidy", _("Meal subsidy spent"), Group.COMMUNITY.label, Unit.FEN,
+              both(staff, may("dining.meal")), value=from_series(queries.meal_subsidy_by_period),
+              series=queries.meal_subsidy_by_period, drill=_canteens, order=41))

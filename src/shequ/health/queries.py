@@ -218,3 +218,36 @@ def count_follow_ups_overdue(user: Any) -> int:
 
 def count_open_alerts(user: Any) -> int:
     return alerts_open(user).order_by().count()
+
+
+# Dashboard figures
+
+
+def _follow_ups_to_count(user: Any) -> QuerySet[FollowUp]:
+    """Follow-ups the user may COUNT, never list: health staff those she may see; a sub-district administrator
+    those of her area (the role table's ``count`` right: no name, condition or value is read, so nothing is
+    audited). Never render this queryset row by row."""
+    from shequ.core.scopes import can, countable
+
+    return follow_ups(user) if can(user, FollowUp) else countable(FollowUp.objects.all(), user)
+
+
+def may_count_follow_ups(user: Any) -> bool:
+    from shequ.core.scopes import can
+
+    return can(user, FollowUp) or can(user, FollowUp, "count")
+
+
+def follow_ups_due_by_period(user: Any, periods: list[Any]) -> list[int]:
+    """Follow-ups due in each period, done or not (cancelled ones are not counted)."""
+    from shequ.core.registry import per_period
+
+    found = _follow_ups_to_count(user).exclude(status=FollowUpStatus.CANCELLED)
+    return per_period(found, periods, "due_on")
+
+
+def follow_ups_done_by_period(user: Any, periods: list[Any]) -> list[int]:
+    """Follow-ups done in each period, whenever they were due."""
+    from shequ.core.registry import per_period
+
+    return per_period(_follow_ups_to_count(user).filter(status=FollowUpStatus.DONE), periods, "done_on")

@@ -8,7 +8,22 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from shequ.core.registry import Group, NavLink, Urgency, WorkCount, both, may, nav, residents, staff, work_count
+from shequ.core.registry import (
+            Figure,
+            Group,
+            NavLink,
+            Unit,
+            Urgency,
+            WorkCount,
+            both,
+            figure,
+            from_series,
+            may,
+            nav,
+            residents,
+            staff,
+            work_count,
+)
 from shequ.health import queries
 
 # Menu
@@ -41,3 +56,15 @@ work_count(WorkCount("health.alerts", _("Diary alerts not handled"), Urgency.ALE
                      lambda user: f"{reverse(_WORKLIST)}?show=alerts", order=20))
 
 # Dashboard figures
+
+
+# Counts only, for health staff and for the sub-district administrator (who may open no health record): a
+# count names nobody, so it is not a read of health data; the figures have no list to drill into for her.
+figure(Figure("health.follow_ups_due", _("Follow-ups due"), Group.HEALTH.label, Unit.COUNT,
+              both(staff, queries.may_count_follow_ups),
+              value=from_series(queries.follow_ups_due_by_period),
+              series=queries.follow_ups_due_by_period, order=30))
+figure(Figure("health.follow_ups_done", _("Follow-ups done"), Group.HEALTH.label, Unit.COUNT,
+              both(staff, queries.may_count_follow_ups),
+              value=from_series(queries.follow_ups_done_by_period),
+              series=queries.follow_ups_done_by_period, order=31, higher_is_better=True))

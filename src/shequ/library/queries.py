@@ -108,3 +108,13 @@ def due_soon_loans_count(user: User) -> int:
 
 def holds_ready_count(user: User) -> int:
     return holds(user, ready_only=True).count()
+
+
+# Dashboard figures
+
+
+def loans_by_period(user: User, periods: list[Any]) -> list[int]:
+    """Loans made (books lent) in each period, counted by the time of lending."""
+    from shequ.core.registry import per_period
+
+    return per_period(restrict(Loan.objects.all(), user), periods, "borrowed_at", moment=True)

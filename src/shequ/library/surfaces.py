@@ -8,7 +8,24 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from shequ.core.registry import Group, NavLink, Urgency, WorkCount, both, may, nav, residents, staff, work_count
+from shequ.core.models import User
+from shequ.core.registry import (
+    Figure,
+    Group,
+    NavLink,
+    Period,
+    Unit,
+    Urgency,
+    WorkCount,
+    both,
+    figure,
+    from_series,
+    may,
+    nav,
+    residents,
+    staff,
+    work_count,
+)
 from shequ.library import queries
 
 # Menu
@@ -42,3 +59,12 @@ work_count(WorkCount("library.overdue", _("Overdue loans"), Urgency.OVERDUE, _li
                      url=lambda user: reverse("library:loan_list") + "?status=overdue", order=20))
 
 # Dashboard figures
+
+
+def _loans(user: User, period: Period) -> str:
+    return reverse("library:loan_list") + "?" + period.query()
+
+
+figure(Figure("library.loans", _("Library loans"), Group.COMMUNITY.label, Unit.COUNT,
+              both(staff, may("library.loan")), value=from_series(queries.loans_by_period),
+              series=queries.loans_by_period, drill=_loans, order=50))

@@ -21,6 +21,7 @@ from shequ.core import actions as core_actions
 from shequ.core.errors import DomainError, NotFound
 from shequ.core.excel import personal_data_xlsx, xlsx_response
 from shequ.core.http import AuthedRequest
+from shequ.core.registry import Period
 from shequ.core.scopes import can, get_visible
 from shequ.library import actions, importing, queries, seams
 from shequ.library.forms import (
@@ -224,6 +225,9 @@ def loan_list(request: AuthedRequest) -> HttpResponse:
                           due_soon_only=status == "due_soon",
                           reader_id=int(reader_id) if reader_id.isdigit() and len(reader_id) < 19 else None,
                           action="export" if exporting else "view")
+    lent_in = Period.from_query(request.GET)  # ?start=&end=: the loans behind the dashboard's figure
+    if lent_in is not None:
+        found = found.filter(lent_in.within("borrowed_at", moment=True))
     if exporting:
         rows = ((loan.copy.barcode, loan.copy.title.title, loan.reader.name, _local(loan.borrowed_at), loan.due_on,
                  loan.renewals, _local(loan.returned_at)) for loan in found.iterator(chunk_size=2000))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
 
 from shequ.core.models import User
-from shequ.core.scopes import get_visible, restrict
+from shequ.core.scopes import can, countable, get_visible, restrict
 from shequ.linkage.choices import CandidateStatus
 from shequ.linkage.models import LinkageRun, LinkCandidate, PersonLink, ReviewDecision, SourceBatch, SourceRecord
 
@@ -73,9 +73,25 @@ def link(user: User, pk: int) -> PersonLink:
 
 def count_review_backlog(user: User) -> int:
     """The length of :func:`review_queue` in one query: the latest run is read as a subquery."""
-    latest = runs(user).order_by("-started_at", "-id").values("pk")[:1]
+    return _backlog(restrict(LinkageRun.objects.all(), user), restrict(LinkCandidate.objects.all(), user))
+
+
+def _backlog(runs_: QuerySet[LinkageRun], candidates: QuerySet[LinkCandidate]) -> int:
+    latest = runs_.order_by("-started_at", "-id").values("pk")[:1]
     decided = ReviewDecision.objects.filter(record=OuterRef("record"), person=OuterRef("person"))
     merged = PersonLink.objects.filter(record=OuterRef("record"), ended_at__isnull=True)
-    return (restrict(LinkCandidate.objects.all(), user)
-            .filter(run=Subquery(latest), status=CandidateStatus.REVIEW)
+    return (candidates.filter(run=Subquery(latest), status=CandidateStatus.REVIEW)
             .filter(~Exists(decided), ~Exists(merged)).count())
+
+
+# Dashboard figures
+
+
+def may_count_backlog(user: User) -> bool:
+    return can(user, LinkCandidate) or can(user, LinkCandidate, "count")
+
+
+def review_backlog(user: User) -> int:
+    """Pairs of the latest run waiting for a reviewer now (the review queue's length). A sub-district
+    administrator, who may not open the queue, gets the count of her area's queue and nothing else."""
+    return _backlog(countable(LinkageRun.objects.all(), user), countable(LinkCandidate.objects.all(), user))

@@ -282,3 +282,27 @@ def count_permits_expiring(user: User) -> int:
 
 def count_permits_expired(user: User) -> int:
     return permits_expired(user).count()
+
+
+# Dashboard figures
+
+
+def living_by_period(user: User, periods: list[Any]) -> list[int]:
+    """People living here at the end of each period: a residence begun before the period's end and not ended
+    by then (a person who moved within the sub-district is counted once). Now, for a period that has not ended."""
+    from shequ.population.models import Residence
+
+    if not periods:
+        return []
+    found = restrict(Residence.objects.all(), user).order_by().aggregate(**{
+        f"p{position}": Count("person", distinct=True, filter=Q(started_on__lt=period.end) & (
+            Q(ended_on__isnull=True) | Q(ended_on__gte=period.end)))
+        for position, period in enumerate(periods)})
+    return [found[f"p{position}"] for position in range(len(periods))]
+
+
+def life_events_by_period(user: User, periods: list[Any], kind: str) -> list[int]:
+    """Life events of one kind (moved in, moved out, birth, death) dated in each period."""
+    from shequ.core.registry import per_period
+
+    return per_period(restrict(LifeEvent.objects.filter(kind=kind), user), periods, "occurred_on")

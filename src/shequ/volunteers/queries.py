@@ -104,3 +104,15 @@ def shifts_today_unfilled(user: User) -> QuerySet[Shift]:
 
 def count_shifts_today_unfilled(user: User) -> int:
     return shifts_today_unfilled(user).count()
+
+
+# Dashboard figures
+
+
+def hours_by_period(user: User, periods: list[Any]) -> list[float]:
+    """Hours credited to volunteers for the shifts that started in each period (as the hours report counts)."""
+    from shequ.core.registry import per_period
+
+    minutes = per_period(restrict(SignUp.objects.all(), user), periods, "shift__starts_at", moment=True,
+                         measure=lambda within: Sum("minutes_credited", filter=within, default=0))
+    return [round(value / 60, 1) for value in minutes]

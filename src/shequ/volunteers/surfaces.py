@@ -5,10 +5,29 @@ See :mod:`shequ.core.registry`.
 
 from __future__ import annotations
 
+import datetime as _dt
+
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from shequ.core.registry import Group, NavLink, Urgency, WorkCount, both, may, nav, residents, staff, work_count
+from shequ.core.models import User
+from shequ.core.registry import (
+    Figure,
+    Group,
+    NavLink,
+    Period,
+    Unit,
+    Urgency,
+    WorkCount,
+    both,
+    figure,
+    from_series,
+    may,
+    nav,
+    residents,
+    staff,
+    work_count,
+)
 from shequ.volunteers import queries
 
 # Menu
@@ -27,3 +46,13 @@ work_count(WorkCount("volunteers.shifts_today", _("Today's shifts with free plac
                      lambda user: f"{reverse('volunteers:home')}?shifts=today_unfilled", order=40))
 
 # Dashboard figures
+
+
+def _hours_report(user: User, period: Period) -> str:
+    last_day = period.end - _dt.timedelta(days=1)  # the report's "until" includes its day
+    return reverse("volunteers:report") + f"?since={period.start:%Y-%m-%d}&until={last_day:%Y-%m-%d}"
+
+
+figure(Figure("volunteers.hours", _("Volunteer hours"), Group.COMMUNITY.label, Unit.HOURS,
+              both(staff, may("volunteers.signup")), value=from_series(queries.hours_by_period),
+              series=queries.hours_by_period, drill=_hours_report, order=60))
