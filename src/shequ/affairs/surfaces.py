@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from shequ.core.registry import Group, NavLink, both, may, nav, residents, staff
+from shequ.affairs import queries
+from shequ.core.registry import Group, NavLink, Tile, both, may, nav, residents, staff, tile
 
 # Menu
 
@@ -29,6 +30,9 @@ nav(NavLink("affairs.mine", _("My requests"), "affairs:my_requests", Group.SERVI
             matches=("affairs:my_request",)))
 
 # Resident portal tiles
+
+tile(Tile("affairs.mine", _("My requests"), "affairs:my_requests", both(residents, may("affairs.servicerequest")),
+          lines=queries.my_requests_tile, order=10))
 
 # Workbench counts
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from shequ.core.registry import Group, NavLink, both, may, nav, residents, staff
+from shequ.cards import queries
+from shequ.core.registry import Group, NavLink, Tile, both, may, nav, residents, staff, tile
 
 # Menu
 
@@ -18,6 +19,9 @@ nav(NavLink("cards.mine", _("My resident card"), "cards:mine", Group.CARD,
             both(residents, may("cards.card")), order=20, elder=True, tab=True))
 
 # Resident portal tiles
+
+tile(Tile("cards.mine", _("My resident card"), "cards:mine", both(residents, may("cards.card")),
+          lines=queries.my_card_tile, order=20))
 
 # Workbench counts
 

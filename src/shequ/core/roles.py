@@ -105,6 +105,8 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         **_grant(_LIBRARY_MODELS, {"view", "export"}),
         **_grant(_CHARITY_MODELS, {"view", "export"}),
         **_grant(_VOLUNTEER_MODELS, {"view", "export"}),
+        # The public notices on the sub-district's home page.
+        "portal.notice": frozenset({"view", "add", "change"}),
     },
     Role.COMMITTEE: _grant(_REGISTRY_MODELS, {"view", "add", "change", "reveal", "export", "import"}),
     Role.CLERK: {**_grant(_REGISTRY_MODELS, {"view", "add", "change", "reveal", "export"}), **_CARD_DESK},

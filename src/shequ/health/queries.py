@@ -181,3 +181,31 @@ def active_contract(person: Person, day: dt.date | None = None) -> FamilyDoctorC
 def health_workers(user: Any) -> QuerySet[HealthWorker]:
     """Who in the user's area is a family doctor and who is centre staff (no health data)."""
     return restrict(HealthWorker.objects.select_related("user"), user).order_by("kind", "user__full_name")
+
+
+# Portal tiles
+
+
+def my_health_tile(user: Any) -> list[Any]:
+    """Her next follow-up and the day of her last diary entry (no readings: the tile is seen over a shoulder).
+
+    The read of her own health data is audited like the diary page's."""
+    from django.utils.formats import date_format
+    from django.utils.translation import gettext as _
+
+    from shequ.core.registry import TileLine
+
+    me = health_people(user).first()
+    if me is None:
+        return []
+    follow_up = follow_ups(user).filter(person=me, status=FollowUpStatus.SCHEDULED).order_by("due_on").values_list(
+        "due_on", flat=True).first()
+    last = diary(user).filter(person=me).order_by("-measured_at").values_list("measured_at", flat=True).first()
+    audit_read(user, [me], "own_portal_tile")
+    today = timezone.localdate()
+    return [
+        TileLine(_("Next follow-up"), date_format(follow_up, "MONTH_DAY_FORMAT") if follow_up else _("none planned"),
+                 warn=follow_up is not None and follow_up < today),
+        TileLine(_("Last diary entry"),
+                 date_format(timezone.localtime(last), "MONTH_DAY_FORMAT") if last else _("nothing written yet")),
+    ]

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from shequ.core.registry import Group, NavLink, both, may, nav, residents, staff
+from shequ.core.registry import Group, NavLink, Tile, both, may, nav, residents, staff, tile
+from shequ.health import queries
 
 # Menu
 
@@ -24,6 +25,9 @@ nav(NavLink("health.mine", _("My health diary"), "health:my_health", Group.HEALT
             residents, order=40, elder=True))
 
 # Resident portal tiles
+
+tile(Tile("health.mine", _("My health diary"), "health:my_health", both(residents, may("health.diaryentry")),
+          lines=queries.my_health_tile, order=40))
 
 # Workbench counts
 

@@ -82,3 +82,31 @@ def desk_summary(user: User) -> dict[str, Any]:
     return {"on_loan": open_loans.count(), "overdue": open_loans.filter(due_on__lt=today).count(),
             "holds_waiting": holds(user).filter(status=HoldStatus.WAITING).count(),
             "holds_ready": holds(user).filter(status=HoldStatus.READY).count()}
+
+
+# Portal tiles
+
+
+def my_loans_tile(user: User, today: dt.date | None = None) -> list[Any]:
+    """Her books on loan, the nearest due date, and how many are overdue (drawn as needing action)."""
+    from django.db.models import Min
+    from django.utils.formats import date_format
+    from django.utils.translation import gettext as _
+
+    from shequ.core.registry import TileLine
+
+    today = today or timezone.localdate()
+    found = loans(user, open_only=True).order_by().aggregate(
+        on_loan=Count("id"), overdue=Count("id", filter=Q(due_on__lt=today)), nearest=Min("due_on"))
+    if not found["on_loan"]:
+        lines = [TileLine(_("On loan"), _("none"))]
+    else:
+        lines = [TileLine(_("On loan"), str(found["on_loan"])),
+                 TileLine(_("Next due"), date_format(found["nearest"], "MONTH_DAY_FORMAT"),
+                          warn=found["nearest"] < today)]
+        if found["overdue"]:
+            lines.append(TileLine(_("Overdue"), str(found["overdue"]), warn=True))
+    ready = holds(user).filter(status=HoldStatus.READY).count()
+    if ready:
+        lines.append(TileLine(_("Ready to collect"), str(ready)))
+    return lines

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from shequ.core.registry import Group, NavLink, both, may, nav, residents, staff
+from shequ.core.registry import Group, NavLink, Tile, both, may, nav, residents, staff, tile
+from shequ.library import queries
 
 # Menu
 
@@ -25,6 +26,9 @@ nav(NavLink("library.mine", _("My library"), "library:my_loans", Group.COMMUNITY
             residents, order=20, elder=True))
 
 # Resident portal tiles
+
+tile(Tile("library.mine", _("My library"), "library:my_loans", both(residents, may("library.loan")),
+          lines=queries.my_loans_tile, order=30))
 
 # Workbench counts
 

@@ -89,3 +89,29 @@ def my_volunteering(user: User) -> dict[str, Any]:
         "open_shifts": open_shifts(volunteer.subdistrict_id).exclude(
             signups__volunteer=volunteer, signups__status=SignUpStatus.SIGNED_UP)[:30],
     }
+
+
+# Portal tiles
+
+
+def my_volunteering_tile(user: User) -> list[Any]:
+    """Her next shift signed up for, and the hours she has served this year."""
+    from django.utils.formats import date_format
+    from django.utils.translation import gettext as _
+
+    from shequ.core.registry import TileLine
+
+    volunteer = volunteers(user).first()
+    if volunteer is None:
+        return [TileLine(_("Volunteer"), _("not registered yet"))]
+    now = timezone.localtime()
+    mine = signups(user).filter(volunteer=volunteer)
+    upcoming = (mine.filter(status=SignUpStatus.SIGNED_UP, shift__ends_at__gt=now).order_by("shift__starts_at")
+                .values_list("shift__starts_at", flat=True).first())
+    new_year = now.replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
+    minutes = mine.filter(shift__starts_at__gte=new_year).aggregate(n=Sum("minutes_credited", default=0))["n"]
+    when = timezone.localtime(upcoming) if upcoming else None
+    return [
+        TileLine(_("Next shift"), f"{date_format(when, 'MONTH_DAY_FORMAT')} {when:%H:%M}" if when else _("none")),
+        TileLine(_("Hours this year"), f"{minutes / 60:.1f}".removesuffix(".0")),
+    ]

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from shequ.core.registry import Group, NavLink, both, may, nav, residents, staff
+from shequ.core.registry import Group, NavLink, Tile, both, may, nav, residents, staff, tile
+from shequ.volunteers import queries
 
 # Menu
 
@@ -17,6 +18,10 @@ nav(NavLink("volunteers.mine", _("My volunteering"), "volunteers:mine", Group.CO
             residents, order=40, elder=True))
 
 # Resident portal tiles
+
+tile(Tile("volunteers.mine", _("My volunteering"), "volunteers:mine",
+          both(residents, may("volunteers.volunteer")), lines=queries.my_volunteering_tile,
+          order=50))
 
 # Workbench counts
 
