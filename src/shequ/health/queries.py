@@ -192,9 +192,11 @@ def my_health_tile(user: Any) -> list[Any]:
     The read of her own health data is audited like the diary page's."""
     from django.utils.formats import date_format
     from django.utils.translation import gettext as _
+    from django.utils.translation import pgettext
 
     from shequ.core.registry import TileLine
 
+    month_day = pgettext("month and day on a portal tile", "M j")
     me = health_people(user).first()
     if me is None:
         return []
@@ -204,8 +206,8 @@ def my_health_tile(user: Any) -> list[Any]:
     audit_read(user, [me], "own_portal_tile")
     today = timezone.localdate()
     return [
-        TileLine(_("Next follow-up"), date_format(follow_up, "MONTH_DAY_FORMAT") if follow_up else _("none planned"),
+        TileLine(_("Next follow-up"), date_format(follow_up, month_day) if follow_up else _("none planned"),
                  warn=follow_up is not None and follow_up < today),
         TileLine(_("Last diary entry"),
-                 date_format(timezone.localtime(last), "MONTH_DAY_FORMAT") if last else _("nothing written yet")),
+                 date_format(timezone.localtime(last), month_day) if last else _("nothing written yet")),
     ]

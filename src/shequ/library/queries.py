@@ -92,9 +92,11 @@ def my_loans_tile(user: User, today: dt.date | None = None) -> list[Any]:
     from django.db.models import Min
     from django.utils.formats import date_format
     from django.utils.translation import gettext as _
+    from django.utils.translation import pgettext
 
     from shequ.core.registry import TileLine
 
+    month_day = pgettext("month and day on a portal tile", "M j")
     today = today or timezone.localdate()
     found = loans(user, open_only=True).order_by().aggregate(
         on_loan=Count("id"), overdue=Count("id", filter=Q(due_on__lt=today)), nearest=Min("due_on"))
@@ -102,7 +104,7 @@ def my_loans_tile(user: User, today: dt.date | None = None) -> list[Any]:
         lines = [TileLine(_("On loan"), _("none"))]
     else:
         lines = [TileLine(_("On loan"), str(found["on_loan"])),
-                 TileLine(_("Next due"), date_format(found["nearest"], "MONTH_DAY_FORMAT"),
+                 TileLine(_("Next due"), date_format(found["nearest"], month_day),
                           warn=found["nearest"] < today)]
         if found["overdue"]:
             lines.append(TileLine(_("Overdue"), str(found["overdue"]), warn=True))

@@ -98,9 +98,11 @@ def my_volunteering_tile(user: User) -> list[Any]:
     """Her next shift signed up for, and the hours she has served this year."""
     from django.utils.formats import date_format
     from django.utils.translation import gettext as _
+    from django.utils.translation import pgettext
 
     from shequ.core.registry import TileLine
 
+    month_day = pgettext("month and day on a portal tile", "M j")
     volunteer = volunteers(user).first()
     if volunteer is None:
         return [TileLine(_("Volunteer"), _("not registered yet"))]
@@ -112,6 +114,6 @@ def my_volunteering_tile(user: User) -> list[Any]:
     minutes = mine.filter(shift__starts_at__gte=new_year).aggregate(n=Sum("minutes_credited", default=0))["n"]
     when = timezone.localtime(upcoming) if upcoming else None
     return [
-        TileLine(_("Next shift"), f"{date_format(when, 'MONTH_DAY_FORMAT')} {when:%H:%M}" if when else _("none")),
+        TileLine(_("Next shift"), f"{date_format(when, month_day)} {when:%H:%M}" if when else _("none")),
         TileLine(_("Hours this year"), f"{minutes / 60:.1f}".removesuffix(".0")),
     ]
