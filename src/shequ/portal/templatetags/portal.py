@@ -21,13 +21,15 @@ def _current_view(context: template.Context) -> str:
 
 @register.simple_tag(takes_context=True)
 def resident_menu(context: template.Context) -> list[MenuItem]:
-    """Her everyday tasks; in 长辈版 only those marked for it, so the menu stays short."""
+    """Her services beyond the bottom tabs (which are always on screen); in 长辈版 only her everyday tasks, so
+    that the menu stays short."""
     user = context.get("user")
     if user is None or not getattr(user, "is_resident", False):
         return []
     elder = bool(context.get("elder"))
     current = _current_view(context)
-    return [MenuItem(link, link.is_current(current)) for link in nav_for(user) if link.elder or not elder]
+    return [MenuItem(link, link.is_current(current)) for link in nav_for(user)
+            if not link.tab and (link.elder or not elder)]
 
 
 @register.simple_tag(takes_context=True)
