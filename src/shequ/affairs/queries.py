@@ -199,6 +199,7 @@ def my_requests_tile(user: Any) -> list[Any]:
     """Her own requests by state: in progress, waiting for more from her (needs action), done."""
     from django.db.models import Count
     from django.utils.translation import gettext as _
+    from django.utils.translation import pgettext
 
     from shequ.affairs.choices import DONE_STATUSES
     from shequ.core.registry import TileLine
@@ -207,7 +208,8 @@ def my_requests_tile(user: Any) -> list[Any]:
     returned = by_status.get(Status.RETURNED, 0)
     in_progress = sum(by_status.get(status, 0) for status in OPEN_STATUSES) - returned
     done = sum(by_status.get(status, 0) for status in DONE_STATUSES)
-    lines = [TileLine(_("In progress"), str(in_progress)), TileLine(_("Done"), str(done))]
+    lines = [TileLine(_("In progress"), str(in_progress)),
+             TileLine(pgettext("service requests on a portal tile", "Done"), str(done))]
     if returned:
         lines.insert(0, TileLine(_("Waiting for you"), str(returned), warn=True))
     return lines
