@@ -305,3 +305,5 @@ PERMISSIONS_POLICY = {
     "display-capture": "()", "fullscreen": "(self)",
 }
 SITE_NAME = _("Jiangsu Road Sub-district")
+# The service centre's hotline, shown on every page and on the public home.
+SHEQU_HOTLINE = env_str("SHEQU_HOTLINE", "52389022")

@@ -77,3 +77,12 @@ def test_the_demo_backend_refuses_to_run_outside_the_demo(settings):
     settings.TESTING = False
     with pytest.raises(ImproperlyConfigured):
         sms.DemoSmsBackend()
+
+
+def test_the_code_step_of_the_sign_in_points_to_the_demo_phone_only_in_the_demo(client, resident, demo_mode,
+                                                                                 settings):
+    page = client.post("/login/resident/", {"step": "phone", "phone": PHONE}).content.decode()
+    assert 'href="/demo/texts/"' in page
+    settings.DEMO = False
+    page = client.post("/login/resident/", {"step": "phone", "phone": PHONE}).content.decode()
+    assert "/demo/texts/" not in page

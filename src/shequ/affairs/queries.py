@@ -350,3 +350,26 @@ def emergencies_by_period(user: Any, periods: list[Any]) -> list[int]:
 
     found = requests(user).filter(is_emergency=True).exclude(status=Status.MERGED)
     return per_period(found, periods, "created_at", moment=True)
+
+
+# Portal tiles
+
+
+def my_requests_tile(user: Any) -> list[Any]:
+    """Her own requests by state: in progress, waiting for more from her (needs action), done."""
+    from django.db.models import Count
+    from django.utils.translation import gettext as _
+    from django.utils.translation import pgettext
+
+    from shequ.affairs.choices import DONE_STATUSES
+    from shequ.core.registry import TileLine
+
+    by_status = dict(requests(user).order_by().values_list("status").annotate(n=Count("id")))
+    returned = by_status.get(Status.RETURNED, 0)
+    in_progress = sum(by_status.get(status, 0) for status in OPEN_STATUSES) - returned
+    done = sum(by_status.get(status, 0) for status in DONE_STATUSES)
+    lines = [TileLine(_("In progress"), str(in_progress)),
+             TileLine(pgettext("service requests on a portal tile", "Done"), str(done))]
+    if returned:
+        lines.insert(0, TileLine(_("Waiting for you"), str(returned), warn=True))
+    return lines

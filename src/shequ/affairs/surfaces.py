@@ -16,6 +16,7 @@ from shequ.core.registry import (
     Group,
     NavLink,
     Period,
+    Tile,
     Unit,
     Urgency,
     WorkCount,
@@ -26,6 +27,7 @@ from shequ.core.registry import (
     nav,
     residents,
     staff,
+    tile,
     work_count,
 )
 
@@ -49,6 +51,9 @@ nav(NavLink("affairs.mine", _("My requests"), "affairs:my_requests", Group.SERVI
             matches=("affairs:my_request",)))
 
 # Resident portal tiles
+
+tile(Tile("affairs.mine", _("My requests"), "affairs:my_requests", both(residents, may("affairs.servicerequest")),
+          lines=queries.my_requests_tile, order=10))
 
 # Workbench counts
 

@@ -456,5 +456,4 @@ def my_request_new(request: AuthedRequest) -> HttpResponse:
         else:
             messages.success(request, _("Your request %(number)s has been accepted.") % {"number": created.number})
             return redirect("affairs:request_detail", pk=created.pk)
-    return render(request, "affairs/simple_form.html", {"form": form, "title": _("New request"),
-                                                        "submit": _("Send")})
+    return render(request, "affairs/my_request_form.html", {"form": form})

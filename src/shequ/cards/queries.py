@@ -287,3 +287,34 @@ def desk_lookup(*, actor: Any, desk: str, pick: str = "", card: str = "", query:
 def lost_cards_count(user: Any) -> int:
     """Cards reported lost and not yet reissued or cancelled: holders waiting for a new card."""
     return cards(user, "change").filter(status=CardStatus.LOST).count()
+
+
+# Portal tiles
+
+
+def my_card_tile(user: Any) -> list[Any]:
+    """Her card's balances: cash and meal subsidy in ¥, charity points as points, the time bank in hours."""
+    from django.utils.translation import gettext as _
+
+    from shequ.cards.templatetags.money import yuan
+    from shequ.core.registry import TileLine
+
+    card = cards(user).exclude(status=CardStatus.CANCELLED).first()
+    if card is None:
+        return [TileLine(_("Card"), _("none yet"))]
+    found = balances(card)
+    lines = [
+        TileLine(_("Cash"), "¥" + yuan(found[WalletKind.CASH])),
+        TileLine(_("Meal subsidy"), "¥" + yuan(found[WalletKind.MEAL_SUBSIDY])),
+        TileLine(_("Charity points"), _("%(n)d points") % {"n": found[WalletKind.CHARITY_POINTS]}),
+        TileLine(_("Time bank"), _("%(hours)s hours") % {"hours": _hours(found[WalletKind.TIME_BANK])}),
+    ]
+    if card.status != CardStatus.ACTIVE:
+        lines.insert(0, TileLine(_("Card"), str(card.get_status_display()), warn=True))
+    return lines
+
+
+def _hours(minutes: int) -> str:
+    """Minutes as hours with at most one decimal: 90 → "1.5", 120 → "2"."""
+    tenths = round(minutes / 6)
+    return f"{tenths // 10}" if tenths % 10 == 0 else f"{tenths // 10}.{tenths % 10}"

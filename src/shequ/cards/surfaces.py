@@ -9,7 +9,20 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from shequ.cards import queries
-from shequ.core.registry import Group, NavLink, Urgency, WorkCount, both, may, nav, residents, staff, work_count
+from shequ.core.registry import (
+    Group,
+    NavLink,
+    Tile,
+    Urgency,
+    WorkCount,
+    both,
+    may,
+    nav,
+    residents,
+    staff,
+    tile,
+    work_count,
+)
 
 # Menu
 
@@ -20,6 +33,9 @@ nav(NavLink("cards.mine", _("My resident card"), "cards:mine", Group.CARD,
             both(residents, may("cards.card")), order=20, elder=True, tab=True))
 
 # Resident portal tiles
+
+tile(Tile("cards.mine", _("My resident card"), "cards:mine", both(residents, may("cards.card")),
+          lines=queries.my_card_tile, order=20))
 
 # Workbench counts
 

@@ -19,7 +19,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from shequ.core import audit, crypto, outbox
-from shequ.core.choices import MessageStatus, TaskStatus
+from shequ.core.choices import MessageStatus, TaskStatus, TextSize
 from shequ.core.errors import Conflict, DomainError, Invalid, NotFound
 from shequ.core.models import ApiToken, Compound, LoginCode, Neighborhood, OutboxMessage, Subdistrict, Task, User
 from shequ.core.roles import Role
@@ -92,11 +92,17 @@ def create_user(
 
 
 @transaction.atomic
-def set_preferences(*, actor: User, large_text: bool) -> User:
-    before = {"large_text": actor.large_text}
-    actor.large_text = large_text
-    actor.save(update_fields=["large_text"])
-    audit.record(actor=actor, event=PREFERENCES_CHANGED, obj=actor, before=before, after={"large_text": large_text})
+def set_preferences(*, actor: User, large_text: bool | None = None, text_size: str | None = None) -> User:
+    """Large-text mode (长辈版) and, within it, the text size; what is not given stays as it is."""
+    wanted = {"large_text": large_text, "text_size": text_size}
+    changed = {name: value for name, value in wanted.items() if value is not None}
+    if "text_size" in changed and changed["text_size"] not in TextSize.values:
+        raise Invalid(_("Choose a text size."), field="text_size")
+    before = {name: getattr(actor, name) for name in changed}
+    for name, value in changed.items():
+        setattr(actor, name, value)
+    actor.save(update_fields=list(changed))
+    audit.record(actor=actor, event=PREFERENCES_CHANGED, obj=actor, before=before, after=changed)
     return actor
 
 

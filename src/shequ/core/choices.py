@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class TaskStatus(models.TextChoices):
@@ -23,3 +24,10 @@ class AttemptOutcome(models.TextChoices):
     SENT = "sent", _("Sent")
     ERROR = "error", _("Error")
     INTERRUPTED = "interrupted", _("Interrupted")
+
+
+class TextSize(models.TextChoices):
+    """The size of text in 长辈版 (large-text mode): the elder-friendly standard, or larger still on request."""
+
+    STANDARD = "standard", pgettext_lazy("text size", "Standard")
+    LARGER = "larger", pgettext_lazy("text size", "Larger")

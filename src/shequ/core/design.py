@@ -16,6 +16,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from shequ.core.context_processors import html_classes
+
 # The CSS class of every component the page shows, in the order of docs/ui.md (tests check each is shown).
 COMPONENTS = (
     "page-header", "breadcrumbs", "page-actions", "button", "primary", "danger", "badge", "data-table",
@@ -61,5 +63,6 @@ def ui(request: HttpRequest) -> HttpResponse:
         "page": Paginator(range(123), 10).page(5),
     }
     if mode in MODES:
-        context["large_text"], context["elder_larger"] = MODES[mode]
+        context["large_text"] = MODES[mode][0]
+        context["html_classes"] = html_classes(*MODES[mode])
     return render(request, "core/ui.html", context)

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from shequ.core import crypto
-from shequ.core.choices import AttemptOutcome, MessageStatus, TaskStatus
+from shequ.core.choices import AttemptOutcome, MessageStatus, TaskStatus, TextSize
 from shequ.core.fields import BlindIndexField, EncryptedTextField
 from shequ.core.roles import Role
 from shequ.core.scopes import ScopePaths
@@ -137,6 +137,8 @@ class User(AbstractUser):
     phone_index = BlindIndexField(source="phone", kind="phone", normalizer="shequ.core.crypto.normalize_phone",
                                   db_index=True)
     large_text = models.BooleanField(_("large text"), default=False)
+    # Within large-text (长辈版) mode, a size larger still, for whoever asks for it.
+    text_size = models.CharField(_("text size"), max_length=10, choices=TextSize.choices, default=TextSize.STANDARD)
 
     objects: ClassVar[ShequUserManager] = ShequUserManager()  # type: ignore[misc]
 
@@ -149,6 +151,7 @@ class User(AbstractUser):
         verbose_name_plural = _("users")
         constraints = [
             models.CheckConstraint(condition=models.Q(role__in=Role.values), name="user_role_known"),
+            models.CheckConstraint(condition=models.Q(text_size__in=TextSize.values), name="user_text_size_known"),
         ]
 
     def __str__(self) -> str:

@@ -113,6 +113,8 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "health.followup": frozenset({"count"}),
         "linkage.linkagerun": frozenset({"count"}),
         "linkage.linkcandidate": frozenset({"count"}),
+        # The public notices on the sub-district's home page.
+        "portal.notice": frozenset({"view", "add", "change"}),
     },
     Role.COMMITTEE: _grant(_REGISTRY_MODELS, {"view", "add", "change", "reveal", "export", "import"}),
     Role.CLERK: {**_grant(_REGISTRY_MODELS, {"view", "add", "change", "reveal", "export"}), **_CARD_DESK},

@@ -74,9 +74,11 @@ def resident_login(request: HttpRequest) -> HttpResponse:
     Codes are texted at most a few times an hour and a day per number, and guesses are limited per number
     and address; every answer is the same whether or not the number belongs to a resident.
     """
-    step = request.POST.get("step", "phone")
-    phone_form = PhoneForm(request.POST if step == "phone" else None)
-    code_form = PhoneCodeForm(request.POST if step == "code" else None)
+    posted = request.method == "POST"
+    step = request.POST.get("step", "phone") if posted else "phone"
+    # Forms are bound only to what was posted: the page opens blank, not with "this field is required".
+    phone_form = PhoneForm(request.POST if posted and step == "phone" else None)
+    code_form = PhoneCodeForm(request.POST if posted and step == "code" else None)
     if request.method == "POST" and step == "phone" and phone_form.is_valid():
         phone = phone_form.cleaned_data["phone"]
         wait = signin.login_code_wait_seconds(phone, request)
@@ -100,7 +102,7 @@ def resident_login(request: HttpRequest) -> HttpResponse:
         limiter.failed()
         code_form.add_error("code", _("The code is wrong or has expired."))
     return render(request, "core/resident_login.html", {"phone_form": phone_form, "code_form": code_form,
-                                                        "step": step})
+                                                        "step": step, "demo": settings.DEMO})
 
 
 @login_required

@@ -12,7 +12,8 @@ The builder is one class made of parts, each in its own module:
 - ``people``: made-up people and the households they form;
 - ``registry``: households, residences, life events, permits and tags written in batches, and resident logins;
 - ``health``: the family doctor, contracts, follow-ups and diary readings;
-- ``services``: the service centre, library, charity shop and volunteers.
+- ``services``: the service centre, library, charity shop and volunteers;
+- ``notices``: the public notices on the sub-district's home page.
 This module puts them together and runs them in order.
 """
 
@@ -72,6 +73,9 @@ class _Builder(_PlacesMixin, _RegistryMixin, _HealthMixin, _ServicesMixin):
         cards.build(users=self.users, neighborhoods=self.neighborhoods, today=self.today, rng=self.rng)
         if self.services:
             self.build_community_services()
+            from shequ.demo import notices
+
+            notices.build(admin=self.admin, today=self.today)
         # The dynamics page reads counts the worker keeps; count once so that it is right from the start.
         from shequ.population.actions import count_population
 

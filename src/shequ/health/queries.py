@@ -251,3 +251,33 @@ def follow_ups_done_by_period(user: Any, periods: list[Any]) -> list[int]:
     from shequ.core.registry import per_period
 
     return per_period(_follow_ups_to_count(user).filter(status=FollowUpStatus.DONE), periods, "done_on")
+
+
+# Portal tiles
+
+
+def my_health_tile(user: Any) -> list[Any]:
+    """Her next follow-up and the day of her last diary entry (no readings: the tile is seen over a shoulder).
+
+    The read of her own health data is audited like the diary page's."""
+    from django.utils.formats import date_format
+    from django.utils.translation import gettext as _
+    from django.utils.translation import pgettext
+
+    from shequ.core.registry import TileLine
+
+    month_day = pgettext("month and day on a portal tile", "M j")
+    me = health_people(user).first()
+    if me is None:
+        return []
+    follow_up = follow_ups(user).filter(person=me, status=FollowUpStatus.SCHEDULED).order_by("due_on").values_list(
+        "due_on", flat=True).first()
+    last = diary(user).filter(person=me).order_by("-measured_at").values_list("measured_at", flat=True).first()
+    audit_read(user, [me], "own_portal_tile")
+    today = timezone.localdate()
+    return [
+        TileLine(_("Next follow-up"), date_format(follow_up, month_day) if follow_up else _("none planned"),
+                 warn=follow_up is not None and follow_up < today),
+        TileLine(_("Last diary entry"),
+                 date_format(timezone.localtime(last), month_day) if last else _("nothing written yet")),
+    ]

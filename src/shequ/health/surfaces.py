@@ -9,20 +9,22 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from shequ.core.registry import (
-            Figure,
-            Group,
-            NavLink,
-            Unit,
-            Urgency,
-            WorkCount,
-            both,
-            figure,
-            from_series,
-            may,
-            nav,
-            residents,
-            staff,
-            work_count,
+    Figure,
+    Group,
+    NavLink,
+    Tile,
+    Unit,
+    Urgency,
+    WorkCount,
+    both,
+    figure,
+    from_series,
+    may,
+    nav,
+    residents,
+    staff,
+    tile,
+    work_count,
 )
 from shequ.health import queries
 
@@ -41,6 +43,9 @@ nav(NavLink("health.mine", _("My health diary"), "health:my_health", Group.HEALT
             residents, order=40, elder=True))
 
 # Resident portal tiles
+
+tile(Tile("health.mine", _("My health diary"), "health:my_health", both(residents, may("health.diaryentry")),
+          lines=queries.my_health_tile, order=40))
 
 # Workbench counts
 

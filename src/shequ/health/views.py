@@ -14,6 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -23,7 +24,7 @@ from shequ.core.http import AuthedRequest
 from shequ.core.roles import Role
 from shequ.core.scopes import can, get_visible
 from shequ.health import actions, queries
-from shequ.health.choices import FollowUpStatus
+from shequ.health.choices import AlertKind, FollowUpStatus, out_of_range
 from shequ.health.forms import (
     ConditionForm,
     ContractForm,
@@ -269,8 +270,10 @@ def my_health(request: AuthedRequest) -> HttpResponse:
             if entry.alerts.exists():
                 messages.warning(request, _("This reading is outside the safe range. Your family doctor has been "
                                             "told. If you feel unwell, call 120 now."))
-            else:
-                messages.success(request, _("Saved in your health diary."))
+                # The page says which reading and who was told, read back from the record: a message travels in
+                # a cookie, no place for a health value.
+                return redirect(f"{reverse('health:my_health')}?reading={entry.pk}")
+            messages.success(request, _("Saved in your health diary."))
             return redirect("health:my_health")
     since = timezone.now() - dt.timedelta(days=90)
     entries = list(queries.diary(request.user).filter(person=me, measured_at__gte=since).order_by("-measured_at"))
@@ -280,7 +283,37 @@ def my_health(request: AuthedRequest) -> HttpResponse:
     return render(request, "health/my_health.html", {
         "form": form, "person": me, "entries": entries[:20], "chart": chart_data(entries),
         "next_follow_up": queries.next_follow_up(request.user, me), "contract": contract,
+        "reading_alert": _reading_alert(request.user, me, request.GET.get("reading", ""), contract),
     })
+
+
+def _reading_alert(user: Any, me: Any, reading: str, contract: FamilyDoctorContract | None) -> list[str]:
+    """What she is told, in plain words, about a reading of hers beyond the referral thresholds: the reading,
+    that it is very high or low, and who has been told (her family doctor, or the health centre without one)."""
+    if not reading.isdigit():
+        return []
+    entry = queries.diary(user).filter(person=me, pk=int(reading)).first()
+    if entry is None:
+        return []
+    systolic = int(entry.systolic) if entry.systolic is not None else None
+    diastolic = int(entry.diastolic) if entry.diastolic is not None else None
+    kinds = out_of_range(systolic=systolic, diastolic=diastolic, glucose=entry.glucose)
+    if not kinds:
+        return []
+    pressure = f"{systolic or '–'}/{diastolic or '–'}"
+    said: dict[str, str] = {
+        AlertKind.BP_HIGH: _("Your blood pressure, %(value)s, is very high.") % {"value": pressure},
+        AlertKind.BP_LOW: _("Your blood pressure, %(value)s, is very low.") % {"value": pressure},
+        AlertKind.GLUCOSE_HIGH: _("Your blood glucose, %(value)s mmol/L, is very high.") % {"value": entry.glucose},
+        AlertKind.GLUCOSE_LOW: _("Your blood glucose, %(value)s mmol/L, is very low.") % {"value": entry.glucose},
+    }
+    lines = [said[kind] for kind in kinds]
+    if contract is not None:
+        lines.append(_("We have told your family doctor, %(doctor)s.") % {"doctor": contract.doctor})
+    else:
+        lines.append(_("We have told the community health centre."))
+    lines.append(_("If you feel unwell, call 120 now."))
+    return lines
 
 
 @login_required

@@ -118,3 +118,33 @@ def loans_by_period(user: User, periods: list[Any]) -> list[int]:
     from shequ.core.registry import per_period
 
     return per_period(restrict(Loan.objects.all(), user), periods, "borrowed_at", moment=True)
+
+
+# Portal tiles
+
+
+def my_loans_tile(user: User, today: dt.date | None = None) -> list[Any]:
+    """Her books on loan, the nearest due date, and how many are overdue (drawn as needing action)."""
+    from django.db.models import Min
+    from django.utils.formats import date_format
+    from django.utils.translation import gettext as _
+    from django.utils.translation import pgettext
+
+    from shequ.core.registry import TileLine
+
+    month_day = pgettext("month and day on a portal tile", "M j")
+    today = today or timezone.localdate()
+    found = loans(user, open_only=True).order_by().aggregate(
+        on_loan=Count("id"), overdue=Count("id", filter=Q(due_on__lt=today)), nearest=Min("due_on"))
+    if not found["on_loan"]:
+        lines = [TileLine(_("On loan"), _("none"))]
+    else:
+        lines = [TileLine(_("On loan"), str(found["on_loan"])),
+                 TileLine(_("Next due"), date_format(found["nearest"], month_day),
+                          warn=found["nearest"] < today)]
+        if found["overdue"]:
+            lines.append(TileLine(_("Overdue"), str(found["overdue"]), warn=True))
+    ready = holds(user).filter(status=HoldStatus.READY).count()
+    if ready:
+        lines.append(TileLine(_("Ready to collect"), str(ready)))
+    return lines

@@ -14,6 +14,7 @@ from shequ.core.registry import (
     Group,
     NavLink,
     Period,
+    Tile,
     Unit,
     Urgency,
     WorkCount,
@@ -24,6 +25,7 @@ from shequ.core.registry import (
     nav,
     residents,
     staff,
+    tile,
     work_count,
 )
 from shequ.library import queries
@@ -44,6 +46,9 @@ nav(NavLink("library.mine", _("My library"), "library:my_loans", Group.COMMUNITY
             residents, order=20, elder=True))
 
 # Resident portal tiles
+
+tile(Tile("library.mine", _("My library"), "library:my_loans", both(residents, may("library.loan")),
+          lines=queries.my_loans_tile, order=30))
 
 # Workbench counts
 

@@ -116,3 +116,31 @@ def hours_by_period(user: User, periods: list[Any]) -> list[float]:
     minutes = per_period(restrict(SignUp.objects.all(), user), periods, "shift__starts_at", moment=True,
                          measure=lambda within: Sum("minutes_credited", filter=within, default=0))
     return [round(value / 60, 1) for value in minutes]
+
+
+# Portal tiles
+
+
+def my_volunteering_tile(user: User) -> list[Any]:
+    """Her next shift signed up for, and the hours she has served this year."""
+    from django.utils.formats import date_format
+    from django.utils.translation import gettext as _
+    from django.utils.translation import pgettext
+
+    from shequ.core.registry import TileLine
+
+    month_day = pgettext("month and day on a portal tile", "M j")
+    volunteer = volunteers(user).first()
+    if volunteer is None:
+        return [TileLine(_("Volunteer"), _("not registered yet"))]
+    now = timezone.localtime()
+    mine = signups(user).filter(volunteer=volunteer)
+    upcoming = (mine.filter(status=SignUpStatus.SIGNED_UP, shift__ends_at__gt=now).order_by("shift__starts_at")
+                .values_list("shift__starts_at", flat=True).first())
+    new_year = now.replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
+    minutes = mine.filter(shift__starts_at__gte=new_year).aggregate(n=Sum("minutes_credited", default=0))["n"]
+    when = timezone.localtime(upcoming) if upcoming else None
+    return [
+        TileLine(_("Next shift"), f"{date_format(when, month_day)} {when:%H:%M}" if when else _("none")),
+        TileLine(_("Hours this year"), f"{minutes / 60:.1f}".removesuffix(".0")),
+    ]

@@ -16,6 +16,7 @@ from shequ.core.registry import (
     Group,
     NavLink,
     Period,
+    Tile,
     Unit,
     Urgency,
     WorkCount,
@@ -26,6 +27,7 @@ from shequ.core.registry import (
     nav,
     residents,
     staff,
+    tile,
     work_count,
 )
 from shequ.volunteers import queries
@@ -38,6 +40,10 @@ nav(NavLink("volunteers.mine", _("My volunteering"), "volunteers:mine", Group.CO
             residents, order=40, elder=True))
 
 # Resident portal tiles
+
+tile(Tile("volunteers.mine", _("My volunteering"), "volunteers:mine",
+          both(residents, may("volunteers.volunteer")), lines=queries.my_volunteering_tile,
+          order=50))
 
 # Workbench counts
 
