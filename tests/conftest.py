@@ -189,6 +189,27 @@ def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
             _RawSql().execute(sql)
 
 
+_standard_tags = importlib.import_module("shequ.population.migrations.0002_standard_tags")
+_standard_subsidies = importlib.import_module("shequ.dining.migrations.0002_standard_subsidy_rules")
+
+
+@pytest.fixture(autouse=True)
+def _standard_rows(request: pytest.FixtureRequest) -> None:
+    """The rows the data migrations put in (the standard tags, the default meal subsidies), present for every
+    database test: a test that commits for real (``transactional_db``) empties every table when it ends, so
+    without this a test's outcome would depend on which tests ran before it on the same worker."""
+    from django.apps import apps as installed
+
+    wanted = [name for name in ("transactional_db", "db", "live_server") if name in request.fixturenames]
+    if not wanted and request.node.get_closest_marker("django_db") is None:
+        return
+    request.getfixturevalue(wanted[0] if wanted else "db")
+    if not installed.get_model("population", "Tag").objects.exists():
+        _standard_tags.add_tags(installed, None)
+    if not installed.get_model("dining", "SubsidyRule").objects.exists():
+        _standard_subsidies.add_rules(installed, None)
+
+
 @pytest.fixture
 def audit_triggers(db: Any) -> None:
     _append_only.forwards(None, _RawSql())

@@ -49,7 +49,7 @@ def test_a_retried_void_gives_the_same_answer_and_a_second_void_is_refused(clerk
     first = actions.void_sale(actor=clerk, sale=sale, reason="误操作", idempotency_key="k1")
     again = actions.void_sale(actor=clerk, sale=sale, reason="误操作", idempotency_key="k1")
     assert again.pk == first.pk and again.replayed
-    with pytest.raises(Conflict, match="already voided"):
+    with pytest.raises(Conflict, match=r"已于\d\d:\d\d作废"):
         actions.void_sale(actor=clerk, sale=sale, reason="误操作", idempotency_key="k2")
     rice.refresh_from_db()
     assert rice.on_hand == 10 and seams.points_balance(with_points) == 5000
@@ -63,7 +63,7 @@ def test_only_this_clerks_last_sale_can_be_voided(clerk, rice, with_points, make
         actions.void_sale(actor=clerk, sale=first, reason="x")
     colleague = make_staff("charity_clerk", "colleague")
     last = Sale.objects.order_by("-pk").first()
-    with pytest.raises(Conflict, match="someone else"):
+    with pytest.raises(Conflict, match="是其他人"):
         actions.void_sale(actor=colleague, sale=last, reason="x")
     with pytest.raises(NotFound):
         actions.void_sale(actor=outside_clerk, sale=last, reason="x")

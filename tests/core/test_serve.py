@@ -133,8 +133,7 @@ def test_serve_migrates_serves_restarts_a_dead_task_worker_and_stops_both(tmp_pa
         workers += restarted
 
         server.send_signal(signal.SIGTERM)
-        server.wait(timeout=60)
-        output = server.stdout.read().decode() if server.stdout else ""
+        output = server.communicate(timeout=90)[0].decode()
         assert f"http://127.0.0.1:{port}/" in output
         assert "GET /login/" in output  # the access log
         assert f"the task worker (pid {workers[0]}) exited with code -9" in output
@@ -150,8 +149,7 @@ def test_ctrl_c_stops_the_server_and_its_worker_without_starting_the_worker_agai
     try:
         assert len(workers) == 1
         os.killpg(server.pid, signal.SIGINT)  # what the terminal sends to the foreground group on Ctrl+C
-        server.wait(timeout=60)
-        output = server.stdout.read().decode() if server.stdout else ""
+        output = server.communicate(timeout=90)[0].decode()
         assert "starting it again" not in output
         assert _gone_within(workers[0], 10), "the task worker outlived the server"
     finally:

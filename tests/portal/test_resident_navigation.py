@@ -131,3 +131,10 @@ def test_a_wrong_code_says_so(client: Client, resident: User, texts: Any) -> Non
     html = client.post(reverse("core:resident_login"),
                        {"step": "code", "phone": "13812345678", "code": "000000"}).content.decode()
     assert 'class="errors"' in html and 'aria-invalid="true"' in html
+
+
+def test_the_tabs_read_home_services_cards_me_as_in_the_citys_apps(client: Client, resident: User) -> None:
+    client.force_login(resident)
+    html = client.get(reverse("portal:home")).content.decode()
+    tabs = re.search(r'<nav class="bottom-tabs[^"]*"[^>]*>(.*?)</nav>', html, re.S).group(1)
+    assert [label.strip() for label in re.findall(r"<a [^>]*>([^<]+)</a>", tabs)] == ["首页", "办事", "卡包", "我的"]

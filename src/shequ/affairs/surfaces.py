@@ -48,6 +48,7 @@ nav(NavLink("affairs.catalogue", _("Service catalogue"), "affairs:service_list",
             matches=("affairs:service_", "affairs:department_", "affairs:holiday_")))
 nav(NavLink("affairs.mine", _("My requests"), "affairs:my_requests", Group.SERVICES,
             both(residents, may("affairs.servicerequest")), order=10, elder=True, tab=True,
+            tab_label=pgettext_lazy("resident tab", "Services"),
             matches=("affairs:my_request",)))
 
 # Resident portal tiles

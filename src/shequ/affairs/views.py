@@ -172,8 +172,6 @@ def request_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     return render(request, "affairs/request_detail.html", context)
 
 
-# The service centre's hotline (热线), printed on receipts; a deployment's own number comes from settings.HOTLINE.
-HOTLINE = "52389022"
 
 
 @login_required
@@ -182,7 +180,7 @@ def request_receipt(request: AuthedRequest, pk: int) -> HttpResponse:
     _require(request, ServiceRequest, "view")
     found = queries.request_detail(request.user, pk)
     return render(request, "affairs/request_receipt.html", {
-        "req": found, "hotline": getattr(settings, "HOTLINE", HOTLINE), "printed_at": timezone.now()})
+        "req": found, "hotline": settings.SHEQU_HOTLINE, "printed_at": timezone.now()})
 
 
 _NOTE_ACTIONS = {

@@ -65,12 +65,8 @@ def amount_of(value: Any) -> int:
 
 
 def scoped_key(actor: User, terminal: Terminal | None, key: str) -> str | None:
-    key = (key or "").strip()
-    if not key:
-        return None
-    if len(key) > 100:
-        raise Invalid(_("The idempotency key is longer than 100 characters."), field="idempotency_key")
-    return f"t{terminal.pk}:{key}" if terminal is not None else f"u{actor.pk}:{key}"
+    owner = f"t{terminal.pk}" if terminal is not None else f"u{actor.pk}"
+    return idempotency.scoped_key(key, owner) or None
 
 
 def fingerprint_of(kind: str, card: Card | None, legs: Sequence[Leg], extra: str = "") -> str:

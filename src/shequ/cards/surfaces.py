@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from shequ.cards import queries
 from shequ.core.registry import (
@@ -30,7 +31,8 @@ nav(NavLink("cards.desk", _("Card desk"), "cards:desk", Group.CARD,
             both(staff, may("cards.card", "add")), order=10,
             matches=("cards:issue", "cards:detail", "cards:top_up", "cards:change")))
 nav(NavLink("cards.mine", _("My resident card"), "cards:mine", Group.CARD,
-            both(residents, may("cards.card")), order=20, elder=True, tab=True))
+            both(residents, may("cards.card")), order=20, elder=True, tab=True,
+            tab_label=pgettext_lazy("resident tab", "Cards")))
 
 # Resident portal tiles
 

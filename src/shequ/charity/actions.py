@@ -167,10 +167,7 @@ def sell(*, actor: User, buyer: Person, lines: Lines, points: int, idempotency_k
     buyer_row = people_served_in(subdistrict_id).filter(pk=buyer.pk).first()
     if buyer_row is None:
         raise NotFound(_("This resident is not registered in the sub-district."), field="buyer")
-    idempotency_key = (idempotency_key or "").strip()
-    if len(idempotency_key) > 100:
-        raise Invalid(_("The idempotency key is longer than 100 characters."), field="idempotency_key")
-    key = f"u{actor.pk}:{idempotency_key}" if idempotency_key else None
+    key = idempotency.scoped_key(idempotency_key, f"u{actor.pk}") or None
     fingerprint = _sale_fingerprint(buyer_row, lines, points) if key else ""
     if (earlier := _earlier_sale(key, fingerprint)) is not None:
         return earlier
@@ -341,10 +338,7 @@ def void_sale(*, actor: User, sale: Sale, reason: str, idempotency_key: str = ""
         raise NotFound()
     if not reason.strip():
         raise Invalid(_("Say why the sale is voided."), field="reason")
-    key = (idempotency_key or "").strip()
-    if len(key) > 100:
-        raise Invalid(_("The idempotency key is longer than 100 characters."), field="idempotency_key")
-    scoped = f"u{actor.pk}:{key}" if key else ""
+    scoped = idempotency.scoped_key(idempotency_key, f"u{actor.pk}")
     card = card_queries.live_card_of(sale.buyer) if sale.points_paid else None
     if card is not None:
         card_actions.lock_card(card)  # the card first: the one lock order of shequ.cards.locks

@@ -11,8 +11,11 @@ import json
 from typing import Any, TypeVar
 
 from django.db.models import Model, QuerySet
+from django.utils.translation import gettext as _
 
-from shequ.core.errors import Conflict
+from shequ.core.errors import Conflict, Invalid
+
+MAX_KEY_LENGTH = 100
 
 Row = TypeVar("Row", bound=Model)
 
@@ -20,6 +23,18 @@ Row = TypeVar("Row", bound=Model)
 def fingerprint(*parts: Any) -> str:
     """A digest of what a request asked for (JSON-serialisable parts, in a fixed order)."""
     return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
+
+
+def scoped_key(key: str | None, owner: str) -> str:
+    """A client's idempotency key made unique to whoever sent it (``owner``: "u12" for a user, "t3" for a
+    terminal), so that two clients never share a key; '' when there is none."""
+    key = (key or "").strip()
+    if not key:
+        return ""
+    if len(key) > MAX_KEY_LENGTH:
+        raise Invalid(_("The idempotency key is longer than %(n)d characters.") % {"n": MAX_KEY_LENGTH},
+                      field="idempotency_key")
+    return f"{owner}:{key}"
 
 
 def replay(rows: QuerySet[Row], key: str | None, request_fingerprint: str, *, conflict: str) -> Row | None:

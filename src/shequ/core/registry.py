@@ -103,8 +103,10 @@ class NavLink:
     order: int = 100
     matches: tuple[str, ...] = ()
     elder: bool = False
-    # Resident menus show a few entries as bottom tabs (首页, 办事, 卡包, 我的), like the city's apps.
+    # Resident menus show a few entries as bottom tabs (首页, 办事, 卡包, 我的), like the city's apps; a tab is
+    # labelled with ``tab_label``, a word or two that fits under a thumb.
     tab: bool = False
+    tab_label: Label = ""
     icon: str = ""
 
     @property
@@ -326,6 +328,10 @@ class MenuItem:
     @property
     def label(self) -> Label:
         return self.link.label
+
+    @property
+    def tab_label(self) -> Label:
+        return self.link.tab_label or self.link.label
 
     @property
     def url(self) -> str:

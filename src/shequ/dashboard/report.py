@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from django.template.loader import render_to_string
@@ -51,6 +52,9 @@ def xlsx_bytes(board: Board) -> bytes:
     return buffer.getvalue()
 
 
+REPORT_CSS = Path(__file__).parent / "static" / "dashboard" / "report_pdf.css"
+
+
 def report_html(board: Board, *, subdistrict: str) -> str:
     return render_to_string("dashboard/report_pdf.html", {"board": board, "subdistrict": subdistrict})
 
@@ -58,7 +62,7 @@ def report_html(board: Board, *, subdistrict: str) -> str:
 def pdf_bytes(html: str) -> bytes:
     """The PDF of ``html``; :class:`PdfUnavailable` when WeasyPrint or Pango is missing."""
     try:
-        from weasyprint import HTML
+        from weasyprint import CSS, HTML
     except (ImportError, OSError) as exc:  # OSError: the Python package is there, Pango is not
         raise PdfUnavailable(str(exc)) from exc
-    return bytes(HTML(string=html).write_pdf())
+    return bytes(HTML(string=html).write_pdf(stylesheets=[CSS(filename=str(REPORT_CSS))]))

@@ -22,7 +22,7 @@ from shequ.cards import actions as card_actions
 from shequ.cards import queries as card_queries
 from shequ.cards.choices import AccountKind, Operation, TransactionKind, WalletKind
 from shequ.cards.models import Card, Terminal
-from shequ.core import audit
+from shequ.core import audit, idempotency
 from shequ.core.errors import Conflict, Invalid, NotFound
 from shequ.core.models import Neighborhood, User
 from shequ.core.roles import Role
@@ -197,10 +197,7 @@ def void_meal(*, actor: User, canteen: Canteen, meal: Meal, reason: str, idempot
         raise NotFound()
     if not reason.strip():
         raise Invalid(_("Say why the meal is voided."), field="reason")
-    key = (idempotency_key or "").strip()
-    if len(key) > 100:
-        raise Invalid(_("The idempotency key is longer than 100 characters."), field="idempotency_key")
-    scoped = f"u{actor.pk}:{key}" if key else ""
+    scoped = idempotency.scoped_key(idempotency_key, f"u{actor.pk}")
     card_actions.lock_card(meal.card)  # the card first: the one lock order of shequ.cards.locks
     locked = Meal.objects.select_for_update().select_related("transaction").get(pk=meal.pk)
     if locked.voided_at is not None:

@@ -268,10 +268,8 @@ def my_health(request: AuthedRequest) -> HttpResponse:
             _attach_error(form, error)
         else:
             if entry.alerts.exists():
-                messages.warning(request, _("This reading is outside the safe range. Your family doctor has been "
-                                            "told. If you feel unwell, call 120 now."))
-                # The page says which reading and who was told, read back from the record: a message travels in
-                # a cookie, no place for a health value.
+                # The page says which reading and who was told (her doctor, or the centre when she has none),
+                # read back from the record: a flash message travels in a cookie, no place for a health value.
                 return redirect(f"{reverse('health:my_health')}?reading={entry.pk}")
             messages.success(request, _("Saved in your health diary."))
             return redirect("health:my_health")

@@ -69,3 +69,9 @@ def sub_district_name() -> str:
     rendered without a request (400, 500) and cannot be shadowed by a view's own ``site_name`` (the login
     view's is the host name)."""
     return str(settings.SITE_NAME)
+
+
+@register.simple_tag
+def service_hotline() -> str:
+    """The service hotline from settings, on every page including those rendered without a request."""
+    return str(settings.SHEQU_HOTLINE)

@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-from functools import cache
-from typing import Any
-
 from django import template
-from django.template.loader import get_template
-from django.template.loader_tags import BlockNode
 
 from shequ.core.registry import MenuItem, nav_for
 
@@ -40,15 +35,3 @@ def resident_tabs(context: template.Context) -> list[MenuItem]:
         return []
     current = _current_view(context)
     return [MenuItem(link, link.is_current(current)) for link in nav_for(user) if link.tab]
-
-
-@cache
-def _base_blocks() -> frozenset[str]:
-    base: Any = get_template("core/base.html")
-    return frozenset(node.name for node in base.template.nodelist.get_nodes_by_type(BlockNode))
-
-
-@register.simple_tag
-def base_has_block(name: str) -> bool:
-    """Whether core/base.html has a block of this name, so a page fills it there or shows it in its content."""
-    return name in _base_blocks()
