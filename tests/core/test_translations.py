@@ -149,6 +149,24 @@ def test_every_source_string_is_in_the_catalogue(po: polib.POFile, tmp_path: Pat
     assert not missing, "\n".join([message, *missing])
 
 
+GETTEXT_NAMES = {"_", "gettext", "gettext_lazy", "pgettext", "pgettext_lazy", "ngettext", "ngettext_lazy"}
+
+
+def test_no_string_is_marked_for_translation_inside_an_f_string() -> None:
+    """makemessages cannot see a ``_("...")`` inside an f-string, so such a string would stay English forever."""
+    import ast
+
+    hidden = []
+    for path in SOURCE_DIR.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.JoinedStr):
+                for inner in ast.walk(node):
+                    if (isinstance(inner, ast.Call) and isinstance(inner.func, ast.Name)
+                            and inner.func.id in GETTEXT_NAMES):
+                        hidden.append(f"{path.relative_to(SOURCE_DIR)}:{inner.lineno}")
+    assert hidden == []
+
+
 @pytest.mark.django_db
 def test_login_page_is_chinese_by_default(client: Client) -> None:
     response = client.get(reverse("core:login"))

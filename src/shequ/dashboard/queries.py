@@ -81,7 +81,9 @@ def change(current: int | float | None, previous: int | float | None, figure: Fi
     if figure.higher_is_better is None:
         return Change(words, "info")
     better = (delta > 0) == figure.higher_is_better
-    return Change(f"{words}, {_('better') if better else _('worse')}", "ok" if better else "danger")
+    if better:
+        return Change(_("%(change)s, better") % {"change": words}, "ok")
+    return Change(_("%(change)s, worse") % {"change": words}, "danger")
 
 
 @dataclass
