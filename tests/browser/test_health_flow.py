@@ -42,7 +42,7 @@ def test_a_diary_entry_on_a_phone_raises_an_alert_the_doctor_sees(
     page.fill("#id_note", "早上起来头晕")
     with page.expect_navigation():
         page.click("main form button.primary")
-    assert "120" in page.locator(".messages").inner_text(), "she is told to call for help if unwell"
+    assert "120" in page.locator("[data-testid=reading-alert]").inner_text(), "she is told to call for help if unwell"
     page.wait_for_function("window.Chart !== undefined && Object.keys(Chart.instances).length >= 1")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390, "nothing is wider than the phone"
 

@@ -84,7 +84,7 @@ def test_a_resident_in_elder_mode_does_her_errands_on_a_phone(phone_page: Any, t
     save_screenshot(page, "resident-home-phone-standard")
 
     with page.expect_navigation():
-        page.click(".elder-switch button")
+        page.click(".portal-elder-switch button")
     assert "large-text" in (page.get_attribute("html", "class") or "")
     _check(page, elder=True)
     save_screenshot(page, "resident-home-phone-elder")

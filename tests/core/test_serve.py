@@ -149,7 +149,15 @@ def test_ctrl_c_stops_the_server_and_its_worker_without_starting_the_worker_agai
     try:
         assert len(workers) == 1
         os.killpg(server.pid, signal.SIGINT)  # what the terminal sends to the foreground group on Ctrl+C
-        output = server.communicate(timeout=90)[0].decode()
+        try:
+            output = server.communicate(timeout=90)[0].decode()
+        except subprocess.TimeoutExpired:
+            tree = _descendants(server.pid)
+            states = {pid: _state(pid) for pid, _ in [(server.pid, ""), *tree]}
+            sigign = Path(f"/proc/{server.pid}/status").read_text().split("SigIgn:")[1].split()[0]
+            server.kill()
+            raise AssertionError(f"still running: {tree} {states} SigIgn={sigign} "
+                                 f"out={server.communicate()[0].decode()[-3000:]}") from None
         assert "starting it again" not in output
         assert _gone_within(workers[0], 10), "the task worker outlived the server"
     finally:

@@ -96,7 +96,7 @@ def test_settings_turn_elder_mode_on_and_off_and_are_audited(client: Client, res
 def test_the_elder_switch_on_her_home_toggles_elder_mode(client: Client, resident: User) -> None:
     login(client, resident)
     html = client.get(reverse("portal:home")).content.decode()
-    assert f'action="{reverse("core:toggle_large_text")}" class="elder-switch"' in html
+    assert f'action="{reverse("core:toggle_large_text")}" class="portal-elder-switch"' in html
     client.post(reverse("core:toggle_large_text"), {"next": reverse("portal:home")})
     assert client.get(reverse("portal:home")).context["html_classes"] == "large-text elder"
 
