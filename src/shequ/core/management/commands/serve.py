@@ -23,6 +23,9 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 logger = logging.getLogger("shequ.serve")
+# Ctrl+C reaches the web workers as well as the server; one caught mid-request may never finish stopping, so the
+# server kills what has not stopped after this long rather than wait for ever.
+WEB_WORKER_STOP_SECONDS = 10
 
 
 class WorkerSupervisor:
@@ -135,7 +138,8 @@ class Command(BaseCommand):
         Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
         call_command("createcachetable", verbosity=0)
         server = Granian("shequ.wsgi:application", address=address, port=port, interface=Interfaces.WSGI,
-                         workers=workers, blocking_threads=threads, log_access=True)
+                         workers=workers, blocking_threads=threads, log_access=True,
+                         workers_kill_timeout=WEB_WORKER_STOP_SECONDS)
         # The embedded default: one background worker runs beside the web workers, no broker needed.
         worker = None if no_worker else WorkerSupervisor([sys.executable, "-m", "shequ.cli", "worker"])
         if worker is not None:
