@@ -10,15 +10,19 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
-from shequ.affairs.choices import OPEN_STATUSES, Status
+from shequ.affairs import assessment
+from shequ.affairs.choices import DONE_STATUSES, OPEN_STATUSES, Status
 from shequ.affairs.models import Department, EmergencyDispatch, Holiday, RequestStep, Service, ServiceRequest
 from shequ.core import queries as core_queries
 from shequ.core.errors import NotFound
 from shequ.core.memo import ProcessMemo
 from shequ.core.models import Compound, Dwelling, User
+from shequ.core.registry import TileLine, per_period
 from shequ.core.scopes import get_visible, restrict
 
 _LIST_RELATED = ("service", "department", "assignee", "compound", "neighborhood")
@@ -339,15 +343,11 @@ def intake_check(user: Any, *, caller_phone: str, description: str, address: str
 def assessed_by_period(user: Any, periods: list[Any], figure: str) -> list[int | float | None]:
     """One total of the assessment (received, on_time, overdue, satisfaction) for each period: the same
     computation as the assessment page, so the two always agree."""
-    from shequ.affairs import assessment
-
     return [getattr(totals, figure) for totals in assessment.totals_by_period(user, periods)]
 
 
 def emergencies_by_period(user: Any, periods: list[Any]) -> list[int]:
     """Emergency requests accepted in each period (duplicates merged into another are not counted)."""
-    from shequ.core.registry import per_period
-
     found = requests(user).filter(is_emergency=True).exclude(status=Status.MERGED)
     return per_period(found, periods, "created_at", moment=True)
 
@@ -357,13 +357,6 @@ def emergencies_by_period(user: Any, periods: list[Any]) -> list[int]:
 
 def my_requests_tile(user: Any) -> list[Any]:
     """Her own requests by state: in progress, waiting for more from her (needs action), done."""
-    from django.db.models import Count
-    from django.utils.translation import gettext as _
-    from django.utils.translation import pgettext
-
-    from shequ.affairs.choices import DONE_STATUSES
-    from shequ.core.registry import TileLine
-
     by_status = dict(requests(user).order_by().values_list("status").annotate(n=Count("id")))
     returned = by_status.get(Status.RETURNED, 0)
     in_progress = sum(by_status.get(status, 0) for status in OPEN_STATUSES) - returned

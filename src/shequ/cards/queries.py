@@ -43,7 +43,9 @@ from shequ.cards import numbers
 from shequ.cards.actions import record_desk_lookup, system_account, token_hash
 from shequ.cards.choices import CardStatus, WalletKind
 from shequ.cards.models import Account, Card, Entry, Terminal, Transaction
+from shequ.cards.templatetags.money import yuan
 from shequ.core.errors import Conflict, Invalid, NotFound
+from shequ.core.registry import TileLine
 from shequ.core.scopes import restrict
 from shequ.core.text import looks_like_pinyin
 from shequ.population.choices import PersonStatus
@@ -294,11 +296,6 @@ def lost_cards_count(user: Any) -> int:
 
 def my_card_tile(user: Any) -> list[Any]:
     """Her card's balances: cash and meal subsidy in ¥, charity points as points, the time bank in hours."""
-    from django.utils.translation import gettext as _
-
-    from shequ.cards.templatetags.money import yuan
-    from shequ.core.registry import TileLine
-
     card = cards(user).exclude(status=CardStatus.CANCELLED).first()
     if card is None:
         return [TileLine(_("Card"), _("none yet"))]

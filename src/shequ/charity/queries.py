@@ -12,6 +12,7 @@ from django.utils import timezone
 from shequ.charity import seams
 from shequ.charity.models import Allowance, AllowanceRun, Donation, Sale, StockItem, StockMovement
 from shequ.core.models import User
+from shequ.core.registry import per_period
 from shequ.core.scopes import restrict
 from shequ.population.models import Person
 
@@ -122,6 +123,4 @@ def unfinished_allowance_runs_count(user: User) -> int:
 
 def sales_by_period(user: Any, periods: list[Any]) -> list[int]:
     """Sales rung up at the charity shop in each period."""
-    from shequ.core.registry import per_period
-
     return per_period(restrict(Sale.objects.all(), user), periods, "sold_at", moment=True)

@@ -15,6 +15,7 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from shequ.cards import queries as card_queries
+from shequ.core.registry import per_period
 from shequ.core.roles import Role
 from shequ.core.scopes import restrict
 from shequ.dining.choices import RuleKind
@@ -211,14 +212,10 @@ def _meals_served(user: Any) -> QuerySet[Meal]:
 
 def meals_by_period(user: Any, periods: list[Any]) -> list[int]:
     """Meals served (not voided) on the days of each period, in the canteens the user may see."""
-    from shequ.core.registry import per_period
-
     return per_period(_meals_served(user), periods, "day")
 
 
 def meal_subsidy_by_period(user: Any, periods: list[Any]) -> list[int]:
     """The subsidy fund's share (fen) of the meals served in each period."""
-    from shequ.core.registry import per_period
-
     return per_period(_meals_served(user), periods, "day",
                       measure=lambda within: Sum("subsidy_fen", filter=within, default=0))

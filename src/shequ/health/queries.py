@@ -21,12 +21,16 @@ from typing import Any
 
 from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from shequ.core import audit
 from shequ.core.errors import NotFound
 from shequ.core.models import User
+from shequ.core.registry import TileLine, per_period
 from shequ.core.roles import Role
-from shequ.core.scopes import restrict
+from shequ.core.scopes import can, countable, restrict
 from shequ.health.choices import AlertStatus, FollowUpStatus, WorkerKind
 from shequ.health.models import (
     Alert,
@@ -227,29 +231,21 @@ def _follow_ups_to_count(user: Any) -> QuerySet[FollowUp]:
     """Follow-ups the user may COUNT, never list: health staff those she may see; a sub-district administrator
     those of her area (the role table's ``count`` right: no name, condition or value is read, so nothing is
     audited). Never render this queryset row by row."""
-    from shequ.core.scopes import can, countable
-
     return follow_ups(user) if can(user, FollowUp) else countable(FollowUp.objects.all(), user)
 
 
 def may_count_follow_ups(user: Any) -> bool:
-    from shequ.core.scopes import can
-
     return can(user, FollowUp) or can(user, FollowUp, "count")
 
 
 def follow_ups_due_by_period(user: Any, periods: list[Any]) -> list[int]:
     """Follow-ups due in each period, done or not (cancelled ones are not counted)."""
-    from shequ.core.registry import per_period
-
     found = _follow_ups_to_count(user).exclude(status=FollowUpStatus.CANCELLED)
     return per_period(found, periods, "due_on")
 
 
 def follow_ups_done_by_period(user: Any, periods: list[Any]) -> list[int]:
     """Follow-ups done in each period, whenever they were due."""
-    from shequ.core.registry import per_period
-
     return per_period(_follow_ups_to_count(user).filter(status=FollowUpStatus.DONE), periods, "done_on")
 
 
@@ -260,12 +256,6 @@ def my_health_tile(user: Any) -> list[Any]:
     """Her next follow-up and the day of her last diary entry (no readings: the tile is seen over a shoulder).
 
     The read of her own health data is audited like the diary page's."""
-    from django.utils.formats import date_format
-    from django.utils.translation import gettext as _
-    from django.utils.translation import pgettext
-
-    from shequ.core.registry import TileLine
-
     month_day = pgettext("month and day on a portal tile", "M j")
     me = health_people(user).first()
     if me is None:

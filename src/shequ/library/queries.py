@@ -5,10 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from shequ.core.models import Subdistrict, User
+from shequ.core.registry import TileLine, per_period
 from shequ.core.scopes import restrict
 from shequ.core.text import looks_like_pinyin
 from shequ.library.choices import CopyStatus, HoldStatus
@@ -115,8 +119,6 @@ def holds_ready_count(user: User) -> int:
 
 def loans_by_period(user: User, periods: list[Any]) -> list[int]:
     """Loans made (books lent) in each period, counted by the time of lending."""
-    from shequ.core.registry import per_period
-
     return per_period(restrict(Loan.objects.all(), user), periods, "borrowed_at", moment=True)
 
 
@@ -125,13 +127,6 @@ def loans_by_period(user: User, periods: list[Any]) -> list[int]:
 
 def my_loans_tile(user: User, today: dt.date | None = None) -> list[Any]:
     """Her books on loan, the nearest due date, and how many are overdue (drawn as needing action)."""
-    from django.db.models import Min
-    from django.utils.formats import date_format
-    from django.utils.translation import gettext as _
-    from django.utils.translation import pgettext
-
-    from shequ.core.registry import TileLine
-
     month_day = pgettext("month and day on a portal tile", "M j")
     today = today or timezone.localdate()
     found = loans(user, open_only=True).order_by().aggregate(

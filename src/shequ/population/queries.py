@@ -14,10 +14,11 @@ from django.utils import timezone
 
 from shequ.core.idnumbers import normalize as normalize_id
 from shequ.core.models import Compound, Neighborhood, User
+from shequ.core.registry import per_period
 from shequ.core.scopes import can, restrict, scope_q
 from shequ.core.text import could_be_full_pinyin, could_be_initials, looks_like_pinyin
 from shequ.population.choices import AGE_BANDS, PermitStatus, PersonStatus, ResidenceType
-from shequ.population.models import Household, LifeEvent, Person, PopulationCount, ResidencePermit
+from shequ.population.models import Household, LifeEvent, Person, PopulationCount, Residence, ResidencePermit
 
 _ID_PATTERN = re.compile(r"^\d{17}[\dX]$")
 _DIGITS = re.compile(r"^\d{7,13}$")
@@ -290,8 +291,6 @@ def count_permits_expired(user: User) -> int:
 def living_by_period(user: User, periods: list[Any]) -> list[int]:
     """People living here at the end of each period: a residence begun before the period's end and not ended
     by then (a person who moved within the sub-district is counted once). Now, for a period that has not ended."""
-    from shequ.population.models import Residence
-
     if not periods:
         return []
     found = restrict(Residence.objects.all(), user).order_by().aggregate(**{
@@ -303,6 +302,4 @@ def living_by_period(user: User, periods: list[Any]) -> list[int]:
 
 def life_events_by_period(user: User, periods: list[Any], kind: str) -> list[int]:
     """Life events of one kind (moved in, moved out, birth, death) dated in each period."""
-    from shequ.core.registry import per_period
-
     return per_period(restrict(LifeEvent.objects.filter(kind=kind), user), periods, "occurred_on")

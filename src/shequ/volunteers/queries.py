@@ -7,8 +7,12 @@ from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from shequ.core.models import User
+from shequ.core.registry import TileLine, per_period
 from shequ.core.scopes import restrict
 from shequ.volunteers import seams
 from shequ.volunteers.choices import SignUpStatus
@@ -111,8 +115,6 @@ def count_shifts_today_unfilled(user: User) -> int:
 
 def hours_by_period(user: User, periods: list[Any]) -> list[float]:
     """Hours credited to volunteers for the shifts that started in each period (as the hours report counts)."""
-    from shequ.core.registry import per_period
-
     minutes = per_period(restrict(SignUp.objects.all(), user), periods, "shift__starts_at", moment=True,
                          measure=lambda within: Sum("minutes_credited", filter=within, default=0))
     return [round(value / 60, 1) for value in minutes]
@@ -123,12 +125,6 @@ def hours_by_period(user: User, periods: list[Any]) -> list[float]:
 
 def my_volunteering_tile(user: User) -> list[Any]:
     """Her next shift signed up for, and the hours she has served this year."""
-    from django.utils.formats import date_format
-    from django.utils.translation import gettext as _
-    from django.utils.translation import pgettext
-
-    from shequ.core.registry import TileLine
-
     month_day = pgettext("month and day on a portal tile", "M j")
     volunteer = volunteers(user).first()
     if volunteer is None:
