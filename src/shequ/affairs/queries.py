@@ -342,8 +342,15 @@ def intake_check(user: Any, *, caller_phone: str, description: str, address: str
 
 def assessed_by_period(user: Any, periods: list[Any], figure: str) -> list[int | float | None]:
     """One total of the assessment (received, on_time, overdue, satisfaction) for each period: the same
-    computation as the assessment page, so the two always agree."""
-    return [getattr(totals, figure) for totals in assessment.totals_by_period(user, periods)]
+    computation as the assessment page, so the two always agree.
+
+    The dashboard asks for the four totals of the same periods one after another; they come from one
+    computation, kept on the user object for the rest of the request (as Django keeps a user's permissions)."""
+    held: dict[tuple[Any, ...], list[Any]] = user.__dict__.setdefault("_assessment_totals", {})
+    key = tuple(periods)
+    if key not in held:
+        held[key] = assessment.totals_by_period(user, periods)
+    return [getattr(totals, figure) for totals in held[key]]
 
 
 def emergencies_by_period(user: Any, periods: list[Any]) -> list[int]:
