@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "shequ.library",
     "shequ.charity",
     "shequ.volunteers",
+    "shequ.safety",
     "shequ.portal",
     "shequ.dashboard",
     "shequ.demo",

@@ -16,6 +16,7 @@ urlpatterns = [
     path("library/", include("shequ.library.urls")),
     path("charity/", include("shequ.charity.urls")),
     path("volunteers/", include("shequ.volunteers.urls")),
+    path("safety/", include("shequ.safety.urls")),
     path("dashboard/", include("shequ.dashboard.urls")),
     path("demo/", include("shequ.demo.urls")),
     path("", include("shequ.portal.urls")),

@@ -56,6 +56,28 @@ def _start_server(port: int) -> subprocess.Popen[bytes]:
     raise AssertionError("the server did not start")
 
 
+def _kill(server: subprocess.Popen[bytes]) -> None:
+    """Kill the server's whole process group and wait until no member is left alive: a worker still dying
+    would hold the listening socket, and the restarted server's first connections could land on it."""
+    os.killpg(server.pid, signal.SIGKILL)
+    server.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and _alive_in_group(server.pid):
+        time.sleep(0.05)
+
+
+def _alive_in_group(group: int) -> bool:
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        state, process_group = fields[0], int(fields[2])
+        if process_group == group and state not in {"Z", "X"}:
+            return True
+    return False
+
+
 def _pay(port: int, token: str, card: Card, key: str) -> int:
     body = json.dumps({"card": card.number, "amount_fen": AMOUNT, "idempotency_key": key})
     request = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/terminal/top-up/", data=body.encode(),
@@ -103,8 +125,7 @@ def test_every_acknowledged_top_up_survives_a_killed_server_and_the_books_balanc
     try:
         while len(acknowledged) < 40:
             time.sleep(0.01)
-        os.killpg(server.pid, signal.SIGKILL)
-        server.wait(timeout=10)
+        _kill(server)
     finally:
         stop.set()
         for thread in clients:
@@ -120,8 +141,7 @@ def test_every_acknowledged_top_up_survives_a_killed_server_and_the_books_balanc
         again = _pay(port, token, card, sorted(acknowledged)[0])
         assert again == 200
     finally:
-        os.killpg(server.pid, signal.SIGKILL)
-        server.wait(timeout=10)
+        _kill(server)
 
     posted = set(Transaction.objects.filter(terminal=terminal).values_list("idempotency_key", flat=True))
     assert {f"t{terminal.pk}:{key}" for key in acknowledged} <= posted

@@ -70,6 +70,7 @@ class Group(models.TextChoices):
     SERVICES = "services", pgettext_lazy("navigation group", "Service centre")
     HEALTH = "health", pgettext_lazy("navigation group", "Health")
     CARD = "card", pgettext_lazy("navigation group", "Resident card")
+    SAFETY = "safety", pgettext_lazy("navigation group", "Safety")
     COMMUNITY = "community", pgettext_lazy("navigation group", "Community services")
     OVERSIGHT = "oversight", pgettext_lazy("navigation group", "Oversight")
     SYSTEM = "system", pgettext_lazy("navigation group", "System")

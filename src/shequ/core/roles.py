@@ -174,6 +174,33 @@ for _role, _grants in _AFFAIRS_GRANTS.items():
     PERMISSIONS[_role] = {**PERMISSIONS[_role], **_grants}
 
 
+# Safety (平安通): devices and their events, alarms grouped into incidents, door credentials, the police office's
+# patrols, emergency plans and drills. The police office works on its beat (its neighborhood); committee workers
+# keep their compounds' devices and residents' door credentials; the property company looks after the doors.
+_SAFETY_WATCH = ("safety.device", "safety.event", "safety.alarm", "safety.incident")
+_SAFETY_PLANS = ("safety.emergencyplan", "safety.drill", "safety.plantask")
+_SAFETY_GRANTS: dict[str, dict[str, frozenset[str]]] = {
+    Role.ADMIN: {**_grant(_SAFETY_WATCH, {"view", "change", "export"}),
+                 "safety.device": frozenset({"view", "add", "change", "export", "import"}),
+                 "safety.deadletter": frozenset({"view", "change"}),
+                 "safety.doorcredential": frozenset({"view", "add", "change"}),
+                 "safety.patrollog": frozenset({"view", "export"}),
+                 **_grant(_SAFETY_PLANS, {"view", "add", "change"})},
+    Role.POLICE: {**_grant(_SAFETY_WATCH, {"view", "change", "export"}),
+                  "safety.device": frozenset({"view", "export"}),
+                  "safety.patrollog": frozenset({"view", "add", "change", "export"}),
+                  **_grant(_SAFETY_PLANS, {"view", "add", "change"})},
+    Role.COMMITTEE: {**_grant(_SAFETY_WATCH, {"view", "change"}),
+                     "safety.device": frozenset({"view", "add", "change", "export", "import"}),
+                     "safety.doorcredential": frozenset({"view", "add", "change"}),
+                     **_grant(_SAFETY_PLANS, {"view"}), "safety.plantask": frozenset({"view", "change"})},
+    Role.PROPERTY: {**_grant(_SAFETY_WATCH, {"view", "change"}), "safety.device": frozenset({"view", "change"})},
+    Role.RESIDENT: {"safety.doorcredential": frozenset({"view"})},
+}
+for _role, _grants in _SAFETY_GRANTS.items():
+    PERMISSIONS[_role] = {**PERMISSIONS[_role], **_grants}
+
+
 # Which categories of audit entries (shequ.core.audit) each role that may view the audit log reads: health
 # entries only with a health right. A check narrows a role further (a dotted path of ``f(user) -> bool``).
 AUDIT_CATEGORIES: dict[str, frozenset[str]] = {
