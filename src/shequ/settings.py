@@ -246,6 +246,14 @@ LOGIN_RATE = env_str("SHEQU_LOGIN_RATE", "10/m")
 # Days before a residence permit expires when the holder is reminded.
 PERMIT_REMINDER_DAYS = env_int("SHEQU_PERMIT_REMINDER_DAYS", 30)
 
+# Devices (safety). With a broker URL (mqtt://user:password@host:1883) `shequ serve` also runs the MQTT consumer
+# and device commands are published there; without one, devices use the HTTP ingest only.
+MQTT_URL = env_str("SHEQU_MQTT_URL", "")
+# The first level of every device topic: <prefix>/<sub-district code>/<device ID>/<channel> (docs/devices.md).
+MQTT_TOPIC_PREFIX = env_str("SHEQU_MQTT_TOPIC_PREFIX", "shequ")
+# Device events are public-safety records: kept at least 30 days (State Council Decree 799), then pruned.
+SAFETY_EVENT_RETENTION_DAYS = max(env_int("SHEQU_SAFETY_EVENT_RETENTION_DAYS", 90), 30)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -1,4 +1,4 @@
-"""The outbox: every message that leaves the platform (SMS today; MQTT commands and e-mail later).
+"""The outbox: every message that leaves the platform (SMS, MQTT commands to devices; e-mail later).
 
 An action calls :func:`enqueue` inside its own transaction: one :class:`~shequ.core.models.OutboxMessage` row
 per recipient, committed or rolled back with the action, so a message exists exactly when the action happened.
@@ -68,6 +68,9 @@ class Channel:
 CHANNELS: dict[str, Channel] = {channel.name: channel for channel in [
     Channel("sms", send="shequ.core.sms.send_sms", mask="shequ.core.crypto.mask_phone",
             normalize="shequ.core.crypto.normalize_phone"),
+    # Commands to devices: the recipient is the device's command topic, which names no person.
+    Channel("mqtt", send="shequ.safety.commands.publish", mask="shequ.safety.commands.same_topic",
+            normalize="shequ.safety.commands.same_topic"),
 ]}
 
 

@@ -1,6 +1,6 @@
 """Alarm rules: what the ingest's events and the devices' silences become (alarms, grouped into incidents).
 
-The ingest calls these inside the transaction that stored the event or changed the device's availability.
+The ingest calls these inside the transaction that stored the events or changed the device's availability.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import datetime as dt
 from shequ.safety.models import Device, Event
 
 
-def on_event(event: Event) -> None:
-    """Apply the alarm rules to one newly stored event."""
+def on_events(events: list[Event]) -> None:
+    """Apply the alarm rules to newly stored events (a batch, in the order they were stored)."""
 
 
 def on_availability(device: Device, *, online: bool, at: dt.datetime) -> None:
