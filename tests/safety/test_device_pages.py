@@ -20,8 +20,8 @@ def test_a_committee_worker_sees_her_devices_and_bob_cannot_see_huashan(client, 
     client.force_login(bob)
     page = client.get("/safety/devices/").content.decode()
     assert "door-yy-1-1" in page and "door-hs-1-1" not in page
-    for url in (f"/safety/devices/{door.pk}/", f"/safety/devices/{door.pk}/edit/", f"/safety/devices/{door.pk}/secret/"):
-        assert client.get(url).status_code == 404
+    for path in ("", "edit/", "secret/"):
+        assert client.get(f"/safety/devices/{door.pk}/{path}").status_code == 404
     assert client.post(f"/safety/devices/{door.pk}/secret/", {"do": "issue"}).status_code == 404
     assert client.get("/safety/devices/", {"q": "door-hs"}).context["page"].paginator.count == 0
 
