@@ -138,3 +138,20 @@ def test_the_menu_shows_devices_to_those_who_may_see_them(client, alice, police,
     assert entry.allowed(alice) and entry.allowed(police) and not entry.allowed(resident)
     client.force_login(police)
     assert client.get("/safety/devices/").status_code == 200
+
+
+def test_the_device_page_shows_when_it_was_last_heard_from_and_its_recent_events(client, alice, bob, door):
+    from django.utils import timezone
+
+    from shequ.safety.models import Event
+
+    moment = timezone.now()
+    Device.objects.filter(pk=door.pk).update(availability=Availability.ONLINE, last_seen_at=moment,
+                                             availability_changed_at=moment)
+    Event.objects.create(device=door, event_id="e-1", kind="door.granted", occurred_at=moment, received_at=moment,
+                         source="mqtt", subdistrict=door.subdistrict, neighborhood=door.neighborhood,
+                         compound=door.compound)
+    client.force_login(alice)
+    client.cookies["django_language"] = "en"
+    page = client.get(f"/safety/devices/{door.pk}/").content.decode()
+    assert "Access granted" in page and timezone.localtime(moment).strftime("%Y-%m-%d %H:%M:%S") in page

@@ -13,7 +13,7 @@ from django.db.models import Q, QuerySet
 
 from shequ.core.models import Compound, User
 from shequ.core.scopes import restrict
-from shequ.safety.choices import Availability
+from shequ.safety.choices import Availability, EventKind
 from shequ.safety.models import Device, Event
 
 # What the status filter offers: in service (the default), taken out of service, or both.
@@ -48,8 +48,13 @@ def device_detail(user: User, pk: int, action: str = "view") -> Device | None:
 
 
 def recent_events(user: User, device: Device, limit: int = 20) -> list[Event]:
-    """The device's last events the user may see (the detail page's short history)."""
-    return list(restrict(Event.objects.filter(device=device), user).order_by("-occurred_at", "-id")[:limit])
+    """The device's last events the user may see (the detail page's short history), each with ``kind_label``: the
+    kind in words where it is one of :class:`EventKind`, else as the device sent it."""
+    found = list(restrict(Event.objects.filter(device=device), user).order_by("-occurred_at", "-id")[:limit])
+    labels = dict(EventKind.choices)
+    for event in found:
+        event.kind_label = labels.get(event.kind, event.kind)  # type: ignore[attr-defined]
+    return found
 
 
 def offline_count(user: User) -> int:
