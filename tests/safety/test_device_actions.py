@@ -163,3 +163,17 @@ def test_the_password_file_lists_active_secrets_only_and_only_an_administrator_w
     assert entry.after == {"devices": 1, "service_account": True}
     with translation.override("en"), pytest.raises((Forbidden, NotFound)):
         actions.export_mqtt_passwords(actor=alice)
+
+
+def test_the_property_company_edits_its_compounds_devices_but_cannot_move_them_out(org, make_staff, door,
+                                                                                  yuyuan_door):
+    from shequ.core.roles import Role
+
+    keeper = make_staff(Role.PROPERTY, "property", compound=org.huashan_compound)
+    assert set(queries.devices(keeper)) == {door}
+    actions.update_device(actor=keeper, device=door, firmware_version="3.0")
+    with pytest.raises(Invalid):
+        actions.update_device(actor=keeper, device=door, compound=None, neighborhood=org.huashan)
+    with pytest.raises(NotFound):
+        actions.register_device(actor=keeper, kind=DeviceKind.DOOR, code="d-new", name="x",
+                                compound=org.huashan_compound)

@@ -155,3 +155,13 @@ def test_the_device_page_shows_when_it_was_last_heard_from_and_its_recent_events
     client.cookies["django_language"] = "en"
     page = client.get(f"/safety/devices/{door.pk}/").content.decode()
     assert "Access granted" in page and timezone.localtime(moment).strftime("%Y-%m-%d %H:%M:%S") in page
+
+
+def test_moving_a_device_to_another_compound_follows_the_compound_not_the_old_neighborhood(client, org, admin,
+                                                                                           door):
+    client.force_login(admin)
+    response = client.post(f"/safety/devices/{door.pk}/edit/", {
+        "kind": "door", "name": door.name, "neighborhood": org.huashan.pk, "compound": org.yuyuan_compound.pk})
+    assert response.status_code == 302
+    door.refresh_from_db()
+    assert (door.neighborhood, door.compound, door.building) == (org.yuyuan, org.yuyuan_compound, None)

@@ -87,7 +87,8 @@ def _place(actor: User, *, kind: str, compound: Compound | None, neighborhood: N
         if neighborhood is not None and neighborhood.pk != compound.neighborhood_id:
             raise Invalid(_("The compound is not in that neighborhood."), field="neighborhood")
         neighborhood = compound.neighborhood
-    elif neighborhood is None:
+    elif neighborhood is None or level_of(actor) == "compound":
+        # Staff of one compound (the property company) place devices in it, never beside it.
         raise Invalid(_("Say where the device is: its compound, or at least its neighborhood."), field="compound")
     elif not core_queries.neighborhoods(actor).filter(pk=neighborhood.pk).exists():
         raise Invalid(_("This neighborhood is not in your area."), field="neighborhood")

@@ -87,8 +87,12 @@ def device_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 def _place_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """The form's fields for the action; a compound decides the neighborhood, so a stale choice of neighborhood
+    left in the form never contradicts it."""
     fields = dict(data)
     fields["heartbeat_seconds"] = fields.get("heartbeat_seconds") or None
+    if fields.get("compound") is not None:
+        fields["neighborhood"] = None
     return fields
 
 
