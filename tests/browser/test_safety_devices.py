@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from shequ.safety.choices import Availability, DeviceKind
-from tests.browser.conftest import assert_accessible, sign_in
+from tests.browser.conftest import assert_accessible, save_screenshot, sign_in
 from tests.conftest import PASSWORD
 from tests.safety.conftest import CAMERA_ID, place
 
@@ -39,6 +39,7 @@ def test_the_device_list_fits_a_phone_and_filters_to_offline(phone_page, alice, 
         page.locator("form.filter-bar button[type=submit]").click()
     assert rows.count() == 1 and CAMERA_ID in rows.first.inner_text()
     assert "离线" in rows.first.inner_text()
+    save_screenshot(page, "safety-devices-phone")
     assert_accessible(page)
 
 
@@ -52,6 +53,7 @@ def test_the_device_list_is_a_table_on_a_desktop(browser_page, admin, devices):
     assert abs(cells.first.bounding_box()["y"] - cells.nth(1).bounding_box()["y"]) < 2  # one row, side by side
     assert page.locator("thead").is_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    save_screenshot(page, "safety-devices-desktop")
     with page.expect_navigation():
         page.locator("main a", has_text="华山小区东门").click()
     assert CAMERA_ID in page.locator("h1 + .page-subtitle").inner_text()

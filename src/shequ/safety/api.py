@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -100,7 +100,7 @@ class DeviceUpdateSerializer(DeviceWriteSerializer):
 
 class DeviceFilterSet(filters.FilterSet):
     kind = filters.ChoiceFilter(choices=DeviceKind.choices, label=gettext_lazy("Kind"))
-    availability = filters.ChoiceFilter(choices=Availability.choices, label=gettext_lazy("Availability"))
+    availability = filters.ChoiceFilter(choices=Availability.choices, label=pgettext_lazy("device", "Availability"))
     compound = filters.NumberFilter(field_name="compound_id", label=gettext_lazy("Compound id"), min_value=1,
                                     max_value=MAX_ID)
     active = filters.BooleanFilter(label=gettext_lazy("In service"))

@@ -21,7 +21,7 @@ class DeviceFilterForm(forms.Form):
                         widget=forms.TextInput(attrs={"type": "search"}))
     kind = forms.ChoiceField(label=_("Kind"), required=False,
                              choices=[("", pgettext_lazy("device kind", "All kinds")), *DeviceKind.choices])
-    availability = forms.ChoiceField(label=_("Availability"), required=False,
+    availability = forms.ChoiceField(label=pgettext_lazy("device", "Availability"), required=False,
                                      choices=[("", pgettext_lazy("availability", "Any")), *Availability.choices])
     compound = forms.ModelChoiceField(label=_("Compound"), queryset=Compound.objects.none(),
                                       required=False, empty_label=pgettext_lazy("compound", "All compounds"))
