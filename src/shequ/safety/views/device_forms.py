@@ -32,7 +32,6 @@ class DeviceFilterForm(forms.Form):
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["compound"].queryset = core_queries.compounds(user)  # type: ignore[attr-defined]
-        self.fields["q"].widget.attrs["class"] = "field--wide"
 
 
 class DeviceForm(forms.Form):
