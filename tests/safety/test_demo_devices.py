@@ -83,7 +83,8 @@ def test_two_police_offices_sign_in_and_the_emergency_plans_exist(client, demo):
     printed = {login.username for login in demo.logins}
     assert {"police-huashan", "police-caojiayan"} <= printed
     officer = User.objects.get(username="police-huashan")
-    assert officer.role == Role.POLICE and officer.neighborhood is not None and officer.neighborhood.name == "华山居民区"
+    assert officer.role == Role.POLICE
+    assert officer.neighborhood is not None and officer.neighborhood.name == "华山居民区"
     for username in ("police-huashan", "police-caojiayan"):
         cache.clear()
         client.logout()

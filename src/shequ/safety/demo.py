@@ -53,7 +53,8 @@ ACCESS_POINTS = 17
 CAMERA_CENTRE, CAMERA_INDUSTRY, CAMERA_TYPE = "31010500", "00", "132"
 
 EMERGENCY_SERVICE = "safety-emergency"
-POLICE_LOGINS = (("police-huashan", "华山居民区", "华山社区警务室"), ("police-caojiayan", "曹家堰居民区", "曹家堰社区警务室"))
+POLICE_LOGINS = (("police-huashan", "华山居民区", "华山社区警务室"),
+                 ("police-caojiayan", "曹家堰居民区", "曹家堰社区警务室"))
 
 # Only for the demo: anyone who reads this file can compute every demo device's secret.
 _DEMO_SECRET_KEY = b"shequ demo device secrets - not for a real installation"
@@ -102,7 +103,8 @@ class _Placer:
             subdistrict=self.subdistrict, neighborhood_id=compound.neighborhood_id, compound=compound,
             building=building, kind=kind, code=code, name=name, location=location, entrance=entrance,
             manufacturer=manufacturer, model=model, firmware_version=firmware,
-            serial_number=f"{model}-{code[-8:]}" if model else "", heartbeat_seconds=DEFAULT_HEARTBEAT_SECONDS[kind],
+            serial_number=f"{model}-{code[-8:]}" if model else "",
+            heartbeat_seconds=DEFAULT_HEARTBEAT_SECONDS[DeviceKind(kind)],
             availability=Availability.ONLINE, availability_changed_at=self.now - dt.timedelta(days=1),
             last_seen_at=self.now, secret_hash=secrets.hash_secret(demo_secret(code)),
             secret_issued_at=self.now - dt.timedelta(days=30), installed_on=installed, **extra)
@@ -145,8 +147,8 @@ def _devices(placer: _Placer, compounds: Sequence[Compound]) -> list[Device]:
         compound, building = hosts[(number - 1) % len(hosts)]
         spot = ("大堂", "三楼走廊", "顶楼")[min((number - 1) // len(hosts), 2)]
         made.append(placer.device(compound, building, DeviceKind.ACCESS_POINT, f"ap-{number:02d}",
-                                  f"{compound.name}{building.number}楼无线接入点", location=f"{building.number}楼{spot}",
-                                  models=_AP_MODELS))
+                                  f"{compound.name}{building.number}楼无线接入点",
+                                  location=f"{building.number}楼{spot}", models=_AP_MODELS))
     return made
 
 
@@ -241,8 +243,8 @@ def _plans(admin: User, subdistrict: Subdistrict, *, services: bool) -> None:
             ack_minutes=5, keywords="报警 强行开门 烟雾 火警 老人", linked_departments=list(departments.values()))
     fire = EmergencyPlan.objects.create(
         subdistrict=subdistrict, plan_type=PlanType.FIRE, title="小区火警应急预案", service=service,
-        steps=["拨打119并报告地址、楼号、起火情况", "物业关闭电梯、打开消防通道与单元门", "组织楼内居民疏散，优先协助老人和行动不便者",
-               "社区民警维持秩序、保护现场", "清点人数，向街道应急办报告"],
+        steps=["拨打119并报告地址、楼号、起火情况", "物业关闭电梯、打开消防通道与单元门",
+               "组织楼内居民疏散，优先协助老人和行动不便者", "社区民警维持秩序、保护现场", "清点人数，向街道应急办报告"],
         contacts="街道应急办 52389022\n江苏路派出所 110\n物业值班 52380000",
         materials="灭火器：每栋楼一层楼道\n应急照明与喇叭：居委会仓库\n急救箱：社区卫生服务站")
     elder = EmergencyPlan.objects.create(

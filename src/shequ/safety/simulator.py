@@ -14,6 +14,7 @@ posts the same messages to the HTTP ingest instead (HTTP Basic auth with the dev
 from __future__ import annotations
 
 import base64
+import contextlib
 import heapq
 import random
 import selectors
@@ -118,23 +119,17 @@ class Simulator:
         self._selector.register(sock, selectors.EVENT_READ, client)
 
     def _on_socket_close(self, client: Client, device: SimDevice, sock: Any) -> None:
-        try:
+        with contextlib.suppress(KeyError, ValueError):
             self._selector.unregister(sock)
-        except (KeyError, ValueError):
-            pass
         self._connected.discard(device.code)
 
     def _on_register_write(self, client: Client, device: SimDevice, sock: Any) -> None:
-        try:
+        with contextlib.suppress(KeyError, ValueError):
             self._selector.modify(sock, selectors.EVENT_READ | selectors.EVENT_WRITE, client)
-        except (KeyError, ValueError):
-            pass
 
     def _on_unregister_write(self, client: Client, device: SimDevice, sock: Any) -> None:
-        try:
+        with contextlib.suppress(KeyError, ValueError):
             self._selector.modify(sock, selectors.EVENT_READ, client)
-        except (KeyError, ValueError):
-            pass
 
     def _on_connect(self, client: Client, device: SimDevice, flags: ConnectFlags, reason: ReasonCode,
                     properties: Properties | None) -> None:
@@ -183,14 +178,10 @@ class Simulator:
             return
         sock = client.socket()
         if isinstance(sock, socket.socket):
-            try:
+            with contextlib.suppress(KeyError, ValueError):
                 self._selector.unregister(sock)
-            except (KeyError, ValueError):
-                pass
-            try:
+            with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             sock.close()
         self._connected.discard(code)
         self.stats.dropped.append(code)
