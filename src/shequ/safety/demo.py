@@ -244,7 +244,8 @@ def _plans(admin: User, subdistrict: Subdistrict, *, services: bool) -> None:
     fire = EmergencyPlan.objects.create(
         subdistrict=subdistrict, plan_type=PlanType.FIRE, title="小区火警应急预案", service=service,
         steps=["拨打119并报告地址、楼号、起火情况", "物业关闭电梯、打开消防通道与单元门",
-               "组织楼内居民疏散，优先协助老人和行动不便者", "社区民警维持秩序、保护现场", "清点人数，向街道应急办报告"],
+               "组织楼内居民疏散，优先协助老人和行动不便者", "社区民警维持秩序、保护现场",
+               "清点人数，向街道应急办报告"],
         contacts="街道应急办 52389022\n江苏路派出所 110\n物业值班 52380000",
         materials="灭火器：每栋楼一层楼道\n应急照明与喇叭：居委会仓库\n急救箱：社区卫生服务站")
     elder = EmergencyPlan.objects.create(
