@@ -5,22 +5,28 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import pwd
 import random
 import re
+import shutil
+import socket
+import subprocess
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pytest
 from paho.mqtt.client import CallbackAPIVersion, Client, MQTTMessage
 
-from shequ.safety import traffic
+from shequ.safety import secrets, traffic
 from shequ.safety.choices import DEFAULT_HEARTBEAT_SECONDS, DeviceKind, EventKind
 from shequ.safety.demo import demo_secret
 from shequ.safety.models import Device
 from shequ.safety.simulator import Simulator, sim_devices
+from tests.conftest import require_service
 from tests.safety.conftest import Broker, place
 
 
@@ -165,3 +171,48 @@ def test_each_simulated_device_signs_in_with_its_demo_secret(devices):
     assert DEFAULT_HEARTBEAT_SECONDS[DeviceKind.CAMERA] == next(
         d.heartbeat_seconds for d in sim_devices(Device.objects.select_related("subdistrict"))
         if d.kind == DeviceKind.CAMERA)
+
+
+@pytest.fixture
+def checking_broker(tmp_path, devices) -> Iterator[Broker]:
+    """A Mosquitto of this test's own that lets devices in only with their secret: its password file is written
+    from the registry's hashes (the format of :mod:`shequ.safety.secrets`)."""
+    mosquitto = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+    require_service(os.path.exists(mosquitto), "Debian's mosquitto is not installed")
+    for device in devices:
+        device.secret_hash = secrets.hash_secret(demo_secret(device.code))
+        device.save(update_fields=["secret_hash"])
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    passwords = tmp_path / "passwords"
+    passwords.write_text("".join(f"{d.code}:{d.secret_hash}\n" for d in Device.objects.all()))
+    config = tmp_path / "mosquitto.conf"
+    config.write_text(f"listener {port} 127.0.0.1\nallow_anonymous false\npassword_file {passwords}\n"
+                      f"persistence false\nuser {pwd.getpwuid(os.getuid()).pw_name}\n")
+    process = subprocess.Popen([mosquitto, "-c", str(config)],  # noqa: S603 (fixed arguments)
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert process.poll() is None and time.monotonic() < deadline, "mosquitto did not start"
+                time.sleep(0.05)
+        yield Broker("127.0.0.1", port, f"shequ-test-{uuid.uuid4().hex[:12]}")
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def test_a_broker_that_checks_secrets_lets_the_devices_in_with_their_demo_secrets_only(checking_broker, devices):
+    stats = _simulator(checking_broker, "rush", duration=0.5, rate=10).run()
+    assert stats.events > 0 and not stats.refused
+    played = sim_devices(Device.objects.select_related("subdistrict"), limit=1)
+    impostor = Simulator([replace(played[0], secret="not-the-secret")], scenario="quiet", host=checking_broker.host,
+                         port=checking_broker.port, prefix=checking_broker.prefix, log=lambda line: None)
+    with pytest.raises(ConnectionRefusedError):
+        impostor.connect()
+    impostor.close()
