@@ -75,7 +75,7 @@ def test_the_last_day_of_doors_has_openings_denials_and_a_forced_door(demo):
     forced = doors.get(kind=EventKind.DOOR_FORCED)
     assert forced.compound_id == forced.device.compound_id
     granted = doors.filter(kind=EventKind.DOOR_GRANTED).first()
-    assert granted is not None and set(granted.data) == {"credential", "reader"}
+    assert granted is not None and set(granted.data) == {"credential", "method", "direction"}
     assert Event.objects.filter(kind=EventKind.CAMERA_VIDEO_LOST, data__channel=1).exists()
 
 

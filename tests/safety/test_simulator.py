@@ -111,7 +111,8 @@ def test_the_simulator_publishes_well_formed_events_heartbeats_and_birth_on_the_
         seen_ids.add(message["event_id"])
         if message["kind"] == EventKind.DOOR_GRANTED:
             assert match["code"] == "door-hs-1-1"
-            assert message["data"]["credential"] in {"card", "pin", "qr"} and message["data"]["reader"] in {"in", "out"}
+            assert message["data"]["method"] in {"card", "pin", "qr"} and message["data"]["direction"] in {"in", "out"}
+            assert message["data"]["credential"]
     # Each device was born online (retained) and said offline when the simulator stopped.
     for code in codes:
         listener.wait_for(lambda code=code: listener.on(f"/{code}/status")[-1:] == [b"offline"])
@@ -127,9 +128,9 @@ def test_the_incident_plan_has_a_forced_door_after_five_denials_at_one_reader_wi
     made = [(step.at, step.device.code, step.make(dt.datetime.now(dt.UTC), random.Random(2)), step.action)
             for step in steps]
     forced = [(at, code, payload) for at, code, payload, _action in made if payload["kind"] == EventKind.DOOR_FORCED]
-    [(forced_at, door, forced_payload)] = forced
+    [(forced_at, door, _forced)] = forced
     denials = [at for at, code, payload, _action in made if code == door and payload["kind"] == EventKind.DOOR_DENIED
-               and payload["data"]["reader"] == forced_payload["data"]["reader"]]
+               and payload["data"]["direction"] == "in"]
     assert len([at for at in denials if forced_at - 60 <= at <= forced_at]) >= 5
     assert any(code == CAMERA and action == "drop" for _at, code, _payload, action in made)
 
@@ -142,8 +143,7 @@ def test_the_incident_scenario_on_the_broker_forces_a_door_after_denials_and_los
     listener.wait_for(lambda: any(b"door.forced" in p for p in listener.on(f"/{door.code}/events")))
     events = [json.loads(p) for p in listener.on(f"/{door.code}/events")]
     forced = next(e for e in events if e["kind"] == EventKind.DOOR_FORCED)
-    reader = forced["data"]["reader"]
-    denied = [e for e in events if e["kind"] == EventKind.DOOR_DENIED and e["data"]["reader"] == reader]
+    denied = [e for e in events if e["kind"] == EventKind.DOOR_DENIED and e["data"]["direction"] == "in"]
     assert len(denied) >= 5
     at = dt.datetime.fromisoformat
     assert all(at(forced["occurred_at"]) - at(e["occurred_at"]) <= dt.timedelta(seconds=60) for e in denied)

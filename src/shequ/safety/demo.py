@@ -30,7 +30,7 @@ from typing import Any
 from shequ.core import actions as core_actions
 from shequ.core.models import Building, Compound, Neighborhood, Subdistrict, User
 from shequ.core.roles import Role
-from shequ.safety import secrets
+from shequ.safety import secrets, traffic
 from shequ.safety.choices import (
     DEFAULT_HEARTBEAT_SECONDS,
     Availability,
@@ -66,7 +66,6 @@ _CAMERA_MODELS = (("Hikvision", "DS-2CD3T47", "V5.7.3"), ("Dahua", "IPC-HFW2431"
                   ("Uniview", "IPC2124SB", "IPC_G6103"))
 _DOOR_MODELS = (("立林 Leelen", "DC-8000", "3.2.1"), ("狄耐克 DNAKE", "AC-02C", "1.9.4"))
 _AP_MODELS = (("Huawei", "AirEngine 5761-11", "V200R022"), ("H3C", "WA6320", "R2456P01"))
-_DENIAL_REASONS = ("unknown_credential", "blocked", "expired", "wrong_pin")
 # Door openings by hour of day: quiet at night, the morning rush, school and market, the evening return.
 _HOURLY = (1, 0.5, 0.3, 0.3, 0.5, 2, 6, 12, 10, 5, 4, 4, 5, 4, 3, 4, 6, 9, 10, 7, 5, 4, 3, 2)
 
@@ -173,23 +172,26 @@ def _history(devices: list[Device], now: dt.datetime, rng: random.Random) -> tup
     notable: list[Event] = []
     doors = [d for d in devices if d.kind == DeviceKind.DOOR]
     for door in doors:
-        kinds = ["card"] + (["pin", "qr"] if door.accepts_pin else [])
+        methods = ["card"] + (["pin", "qr"] if door.accepts_pin else [])
         for _ in range(rng.randint(20, 60)):
-            credential = rng.choices(kinds, weights=[8, 1, 1][: len(kinds)])[0]
-            routine.append(_event(door, EventKind.DOOR_GRANTED, moment(), rng, credential=credential,
-                                  reader=rng.choices(["in", "out"], weights=[3, 1])[0]))
+            method = rng.choices(methods, weights=[8, 1, 1][: len(methods)])[0]
+            routine.append(_event(door, EventKind.DOOR_GRANTED, moment(), rng,
+                                  credential=traffic.credential_id(method, rng), method=method,
+                                  direction=rng.choices(["in", "out"], weights=[3, 1])[0]))
         if rng.random() < 0.3:
-            notable.append(_event(door, EventKind.DOOR_DENIED, moment(), rng, credential="card", reader="in",
-                                  reason=rng.choice(_DENIAL_REASONS)))
+            notable.append(_event(door, EventKind.DOOR_DENIED, moment(), rng,
+                                  credential=traffic.credential_id("card", rng), method="card", direction="in",
+                                  reason=rng.choice(traffic.DENIAL_REASONS)))
     # Last night a door was forced open (03:10 Shanghai time) and closed again a minute later.
     forced_door = doors[rng.randrange(len(doors))]
     night = (now.astimezone(dt.UTC) - dt.timedelta(hours=24)).replace(hour=19, minute=10, second=0, microsecond=0)
     if night < start:
         night += dt.timedelta(days=1)
-    for offset, (credential, reason) in enumerate((("card", "unknown_credential"), ("pin", "wrong_pin"))):
+    for offset, (method, reason) in enumerate((("card", "unknown_credential"), ("pin", "wrong_pin"))):
         notable.append(_event(forced_door, EventKind.DOOR_DENIED, night - dt.timedelta(minutes=3 - offset), rng,
-                              credential=credential, reader="in", reason=reason))
-    notable.append(_event(forced_door, EventKind.DOOR_FORCED, night, rng, reader="in"))
+                              credential=traffic.credential_id(method, rng), method=method, direction="in",
+                              reason=reason))
+    notable.append(_event(forced_door, EventKind.DOOR_FORCED, night, rng))
     notable.append(_event(forced_door, EventKind.DOOR_CLOSED, night + dt.timedelta(seconds=70), rng))
     # A door propped open in the afternoon.
     held = doors[(doors.index(forced_door) + 7) % len(doors)]
@@ -206,7 +208,7 @@ def _history(devices: list[Device], now: dt.datetime, rng: random.Random) -> tup
     for ap in (d for d in devices if d.kind == DeviceKind.ACCESS_POINT):
         for hour, weight in zip(hours, weights, strict=True):
             routine.append(_event(ap, EventKind.AP_STATUS, hour + dt.timedelta(minutes=rng.randint(0, 5)), rng,
-                                  clients=int(weight * rng.uniform(2, 5))))
+                                  clients=int(weight * rng.uniform(2, 5)), uplink="up"))
     return routine, notable
 
 

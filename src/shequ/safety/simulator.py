@@ -8,12 +8,12 @@ device says ``offline`` itself; a device the scenario *drops* just vanishes, and
 
 Hundreds of connections run in one thread: paho-mqtt's sockets are driven from one selector (paho's "external
 event loop"), so the simulator costs one core at most however many devices it plays. With ``http`` set it
-posts the same messages to the HTTP ingest instead (HTTP Basic auth with the device's code and secret).
+posts the same messages to the HTTP ingest instead (``POST /api/v1/devices/events/`` with
+``Authorization: Device <code>:<secret>``; ``online`` and ``offline`` to ``…/status/`` beside it).
 """
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import heapq
 import random
@@ -152,9 +152,19 @@ class Simulator:
             if mask & selectors.EVENT_WRITE and key.fileobj in self._selector.get_map():
                 client.loop_write()
 
+    def _http_status(self, status: str) -> None:
+        """The HTTP form of birth and last will, when the events URL ends in ``/events/``."""
+        assert self.http is not None
+        if not self.http.rstrip("/").endswith("/events"):
+            return
+        url = self.http.rstrip("/")[: -len("events")] + "status/"
+        for device in self.devices:
+            self._post(device, {"status": status}, url=url)
+
     def connect(self) -> None:
         """Connect every device and wait for the broker's answers; raise if it refuses any."""
         if self.http:
+            self._http_status("online")
             return
         for device in self.devices:
             client = self._client(device)
@@ -188,6 +198,9 @@ class Simulator:
 
     def close(self) -> None:
         """Every device still connected says ``offline`` and disconnects cleanly."""
+        if self.http:
+            self._http_status("offline")
+            return
         for code, client in list(self._clients.items()):
             if code in self._connected:
                 client.publish(self._by_code[code].topic(self.prefix, "status"), b"offline", qos=1, retain=True)
@@ -205,7 +218,7 @@ class Simulator:
         return timezone.now()
 
     def _send(self, device: SimDevice, payload: dict[str, Any], *, channel: str = "events") -> None:
-        self.stats.sent[payload["kind"]] += 1
+        self.stats.sent[str(payload["kind"])] += 1
         if self.http:
             self._post(device, payload)
             return
@@ -215,20 +228,18 @@ class Simulator:
         qos = 0 if channel == "heartbeat" else 1
         client.publish(device.topic(self.prefix, channel), traffic.encode(payload), qos=qos)
 
-    def _post(self, device: SimDevice, payload: dict[str, Any]) -> None:
+    def _post(self, device: SimDevice, payload: dict[str, Any], *, url: str | None = None) -> None:
         assert self.http is not None
-        url = self.http.replace("{device}", device.code)
-        token = base64.b64encode(f"{device.code}:{device.secret}".encode()).decode()
         request = urllib.request.Request(  # noqa: S310 (the URL is the operator's --http)
-            url, data=traffic.encode(payload), method="POST",
-            headers={"Content-Type": "application/json", "Authorization": f"Basic {token}"})
+            url or self.http, data=traffic.encode(payload), method="POST",
+            headers={"Content-Type": "application/json", "Authorization": f"Device {device.code}:{device.secret}"})
         try:
             with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
                 response.read()
             self.stats.acknowledged += 1
         except (urllib.error.URLError, OSError) as exc:
             if len(self.stats.errors) < 100:
-                self.stats.errors.append(f"{device.code} {payload['kind']}: {exc}")
+                self.stats.errors.append(f"{device.code} {payload.get('kind', payload)}: {exc}")
 
     def _do(self, step: Step) -> None:
         if step.action == "drop":

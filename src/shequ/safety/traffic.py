@@ -10,16 +10,20 @@ Every message is the JSON envelope the ingest reads (docs/simulator.md)::
 ``data`` by kind (kept small on purpose):
 
 =====================================  ==================================================================
-``door.granted``                       ``credential``: ``card``/``pin``/``qr``; ``reader``: ``in``/``out``
-``door.denied``                        the same, and ``reason``: ``unknown_credential``, ``blocked``,
-                                       ``expired`` or ``wrong_pin``
-``door.forced``                        ``reader``: the side it was forced from
+``door.granted``                       ``credential``: the card number or credential id; ``method``:
+                                       ``card``, ``pin`` or ``qr``; ``direction``: ``in`` or ``out``
+``door.denied``                        ``reason``: ``unknown_credential``, ``blocked``, ``expired`` or
+                                       ``wrong_pin``; ``credential`` and ``method`` as above
+``door.forced``                        nothing
 ``door.held_open``                     ``seconds``: how long it has stood open
 ``door.closed``                        nothing
 ``camera.video_lost`` / ``_restored``  ``channel``: the video channel, from 1
-``ap.status``                          ``clients``: wireless clients connected
+``ap.status``                          ``clients``: wireless clients connected; ``uplink``: ``up``/``down``
 ``heartbeat``                          nothing (on the ``heartbeat`` channel)
 =====================================  ==================================================================
+
+These are the schemas of :mod:`shequ.safety.schemas` (the ingest's), reduced to what a demo needs.
+A door has one reader per side; "at one reader" below means the same door and ``direction``.
 """
 
 from __future__ import annotations
@@ -79,14 +83,21 @@ def _kind(kind: str, **data: Any) -> Make:
     return lambda at, rng: envelope(kind, at, rng, **data)
 
 
+def credential_id(method: str, rng: random.Random) -> str:
+    """A made-up credential: a card's number, or the id of a PIN or QR code (never the PIN itself)."""
+    return f"{method.upper()}{rng.randrange(10**8):08d}"
+
+
 def opening(device: SimDevice, rng: random.Random) -> Make:
     """An everyday door event: mostly granted (card, else PIN or QR where the door takes them), a few denials."""
-    kinds = ["card", "pin", "qr"] if device.accepts_pin else ["card"]
-    credential = rng.choices(kinds, weights=[8, 1, 1][: len(kinds)])[0]
-    reader = rng.choices(["in", "out"], weights=[3, 1])[0]
+    methods = ["card", "pin", "qr"] if device.accepts_pin else ["card"]
+    method = rng.choices(methods, weights=[8, 1, 1][: len(methods)])[0]
+    direction = rng.choices(["in", "out"], weights=[3, 1])[0]
+    credential = credential_id(method, rng)
     if rng.random() < 0.02:
-        return _kind(EventKind.DOOR_DENIED, credential=credential, reader=reader, reason=rng.choice(DENIAL_REASONS))
-    return _kind(EventKind.DOOR_GRANTED, credential=credential, reader=reader)
+        return _kind(EventKind.DOOR_DENIED, credential=credential, method=method, direction=direction,
+                     reason=rng.choice(DENIAL_REASONS))
+    return _kind(EventKind.DOOR_GRANTED, credential=credential, method=method, direction=direction)
 
 
 def _background(devices: list[SimDevice], rate: float, start: float, duration: float, rng: random.Random,
@@ -102,7 +113,8 @@ def _background(devices: list[SimDevice], rate: float, start: float, duration: f
         counter[0] += 1
         if aps and (not doors or rng.random() < 0.01):
             ap = rng.choice(aps)
-            steps.append(Step(at, counter[0], ap, _kind(EventKind.AP_STATUS, clients=rng.randint(0, 40))))
+            steps.append(Step(at, counter[0], ap, _kind(EventKind.AP_STATUS, clients=rng.randint(0, 40),
+                                                              uplink="up")))
         else:
             door = rng.choice(doors)
             steps.append(Step(at, counter[0], door, opening(door, rng)))
@@ -124,9 +136,9 @@ def _incident(devices: list[SimDevice], rng: random.Random, counter: list[int], 
     if doors:
         door = rng.choice(doors)
         for n in range(6):
-            add(n * 5.0, door, _kind(EventKind.DOOR_DENIED, credential="card", reader="in",
-                                     reason="unknown_credential" if n % 2 else "blocked"))
-        add(31.0, door, _kind(EventKind.DOOR_FORCED, reader="in"))
+            add(n * 5.0, door, _kind(EventKind.DOOR_DENIED, credential=credential_id("card", rng), method="card",
+                                     direction="in", reason="unknown_credential" if n % 2 else "blocked"))
+        add(31.0, door, _kind(EventKind.DOOR_FORCED))
         add(65.0, door, _kind(EventKind.DOOR_HELD_OPEN, seconds=34))
     if cameras:
         camera = rng.choice(cameras)

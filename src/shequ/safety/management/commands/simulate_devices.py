@@ -33,8 +33,8 @@ class Command(BaseCommand):
         parser.add_argument("--devices", type=int, default=None,
                             help="play only N devices (door, camera, access point in turn)")
         parser.add_argument("--http", default=None, metavar="URL",
-                            help="POST each message to the HTTP ingest at URL instead ({device} is replaced by "
-                                 "the device's code; HTTP Basic auth with its code and demo secret)")
+                            help="POST each message to the HTTP ingest at URL instead, such as "
+                                 "http://127.0.0.1:8000/api/v1/devices/events/ (as each device, with its secret)")
         parser.add_argument("--broker", default=None,
                             help=f"mqtt://host:port (default SHEQU_MQTT_URL, else {DEFAULT_BROKER})")
         parser.add_argument("--prefix", default=None, help="topic prefix (default SHEQU_MQTT_TOPIC_PREFIX)")
