@@ -214,6 +214,7 @@ class _Watcher(threading.Thread):
         self.published = published
         self.seen: dict[str, float] = {}
         self.rows = 0
+        self.matched = 0  # rows of published events (not the warm-up's)
         self.lags: list[int] = []
         self.stop = threading.Event()
 
@@ -229,9 +230,11 @@ class _Watcher(threading.Thread):
                 now = time.perf_counter()
                 for pk, event_id in rows:
                     self.rows += 1
-                    self.seen.setdefault(event_id, now)
+                    if event_id not in self.seen:
+                        self.seen[event_id] = now
+                        self.matched += event_id in self.published
                     last = pk
-                self.lags.append(len(self.published) - len(self.seen))
+                self.lags.append(len(self.published) - self.matched)
                 if not rows:
                     self.stop.wait(0.01)
         finally:
@@ -276,12 +279,12 @@ def bench_end_to_end(host: str, port: int, events: int, rate: float, devices: in
             time.sleep(0.5)
         warmed = watcher.rows
         took = _paced(rate, events, send)
-        lag_at_end = len(published) - len(watcher.seen)
+        lag_at_end = len(published) - watcher.matched
         waited_from = time.perf_counter()
         previous = -1
-        while len(watcher.seen) < len(published) and previous != len(watcher.seen):
-            previous = len(watcher.seen)
-            _wait(lambda: len(watcher.seen) >= len(published), 10)
+        while watcher.matched < len(published) and previous != watcher.matched:  # until 10 s without progress
+            previous = watcher.matched
+            _wait(lambda: watcher.matched >= len(published), 10)
         watcher.stop.set()
         watcher.join(5)
         stored = [watcher.seen[e] - published[e] for e in published if e in watcher.seen]

@@ -264,8 +264,9 @@ class Simulator:
         started = time.monotonic()
         steps: list[Step] = []
         planned = 0.0
-        # Heartbeats: each device on its own interval, staggered so that they do not all come at once.
-        beats = [(self.rng.uniform(0, min(interval, 10.0)), d.code, interval) for d in self.devices
+        # Heartbeats: each device on its own interval (its first came with its birth), staggered so that they do
+        # not all come at once.
+        beats = [(self.rng.uniform(0.5, 1.0) * interval, d.code, interval) for d in self.devices
                  for interval in [self.heartbeat or float(d.heartbeat_seconds)]]
         heapq.heapify(beats)
         last_misc = 0.0
