@@ -17,6 +17,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from paho.mqtt.client import CallbackAPIVersion, Client, MQTTMessage
@@ -216,3 +217,37 @@ def test_a_broker_that_checks_secrets_lets_the_devices_in_with_their_demo_secret
     with pytest.raises(ConnectionRefusedError):
         impostor.connect()
     impostor.close()
+
+
+def test_with_http_the_simulator_posts_each_event_as_its_device_and_says_online_and_offline(devices):
+    received: list[tuple[str, str, dict]] = []
+
+    class Ingest(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            received.append((self.path, self.headers["Authorization"], body))
+            self.send_response(202)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Ingest)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/api/v1/devices/events/"
+        played = sim_devices(Device.objects.select_related("subdistrict").order_by("pk"))
+        stats = Simulator(played, scenario="rush", prefix="unused", duration=0.5, rate=20, seed=3, http=url,
+                          log=lambda line: None).run()
+    finally:
+        server.shutdown()
+    assert stats.events > 0 and not stats.errors
+    door = devices[0]
+    statuses = [body["status"] for path, auth, body in received
+                if path == "/api/v1/devices/status/" and auth == f"Device {door.code}:{demo_secret(door.code)}"]
+    assert statuses == ["online", "offline"]
+    events = [(auth, body) for path, auth, body in received if path == "/api/v1/devices/events/"]
+    assert len(events) == sum(stats.sent.values())
+    granted = [(auth, body) for auth, body in events if body["kind"] == EventKind.DOOR_GRANTED]
+    assert granted and {auth for auth, _body in granted} == {f"Device {door.code}:{demo_secret(door.code)}"}
