@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.core.cache import cache
 
+from shequ.affairs.models import DepartmentMember, Service
 from shequ.core.models import Compound, User
 from shequ.core.roles import Role
 from shequ.demo import builder
@@ -84,13 +85,13 @@ def test_two_police_offices_sign_in_and_the_emergency_plans_exist(client, demo):
     assert {"police-huashan", "police-caojiayan"} <= printed
     officer = User.objects.get(username="police-huashan")
     assert officer.role == Role.POLICE
+    assert DepartmentMember.objects.filter(user=officer, department__code="police").exists()
     assert officer.neighborhood is not None and officer.neighborhood.name == "华山居民区"
     for username in ("police-huashan", "police-caojiayan"):
         cache.clear()
         client.logout()
         response = client.post("/login/", {"username": username, "password": builder.DEMO_PASSWORD})
         assert response.status_code == 302, username
-    from shequ.affairs.models import Service
 
     service = Service.objects.get(code=EMERGENCY_SERVICE)
     assert service.is_emergency and service.active and service.linked_departments.exists()

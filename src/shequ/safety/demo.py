@@ -212,8 +212,13 @@ def _history(devices: list[Device], now: dt.datetime, rng: random.Random) -> tup
     return routine, notable
 
 
-def _police(admin: User, neighborhoods: Sequence[Neighborhood], password_hash: str) -> list[tuple[str, str, str]]:
-    """The two neighbourhoods' community police offices (社区数字警务室), one officer each."""
+def _police(admin: User, neighborhoods: Sequence[Neighborhood], password_hash: str, *,
+            services: bool) -> list[tuple[str, str, str]]:
+    """The two neighbourhoods' community police offices (社区数字警务室), one officer each; with the service
+    centre, members of the police station's department, so that emergencies reach them."""
+    from shequ.affairs.models import Department
+
+    station = Department.objects.filter(code="police").first() if services else None
     made = []
     by_name = {nb.name: nb for nb in neighborhoods}
     for username, nb_name, office in POLICE_LOGINS:
@@ -224,6 +229,10 @@ def _police(admin: User, neighborhoods: Sequence[Neighborhood], password_hash: s
                                         subdistrict=admin.subdistrict, neighborhood=neighborhood)
         user.password = password_hash
         user.save(update_fields=["password"])
+        if station is not None:
+            from shequ.affairs import actions as affairs_actions
+
+            affairs_actions.add_member(actor=admin, department=station, user=user)
         made.append((username, str(Role.POLICE), neighborhood.name))
     return made
 
@@ -281,6 +290,6 @@ def build_safety(*, admin: User, subdistrict: Subdistrict, neighborhoods: Sequen
     write(Event, routine, "safety_event")
     stored = write(Event, sorted(notable, key=lambda e: e.occurred_at), "safety_event")
     alarms.on_events(stored)
-    logins = _police(admin, neighborhoods, password_hash)
+    logins = _police(admin, neighborhoods, password_hash, services=services)
     _plans(admin, subdistrict, services=services)
     return logins
