@@ -173,7 +173,7 @@ def _history(devices: list[Device], now: dt.datetime, rng: random.Random) -> tup
     doors = [d for d in devices if d.kind == DeviceKind.DOOR]
     for door in doors:
         methods = ["card"] + (["pin", "qr"] if door.accepts_pin else [])
-        for _ in range(rng.randint(20, 60)):
+        for _ in range(rng.randint(15, 45)):
             method = rng.choices(methods, weights=[8, 1, 1][: len(methods)])[0]
             routine.append(_event(door, EventKind.DOOR_GRANTED, moment(), rng,
                                   credential=traffic.credential_id(method, rng), method=method,

@@ -39,6 +39,7 @@ from shequ.safety.traffic import SimDevice, Step
 
 WINDOW = 60.0  # seconds of traffic planned at a time
 CONNECT_TIMEOUT = 15.0
+RECONNECT_SECONDS = 5.0  # a device that lost the broker (a broker restart) tries again this often
 
 
 @dataclass
@@ -98,6 +99,7 @@ class Simulator:
         self._clients: dict[str, Client] = {}
         self._connected: set[str] = set()
         self._by_code = {d.code: d for d in devices}
+        self._attempts: dict[str, float] = {}
 
     # MQTT connections --------------------------------------------------------------------------------------
 
@@ -290,8 +292,12 @@ class Simulator:
                                channel="heartbeat")
                     heapq.heappush(beats, (due + interval, code, interval))
             if real - last_misc >= 1.0:
-                for client in list(self._clients.values()):
+                for code, client in list(self._clients.items()):
                     client.loop_misc()
+                    if code not in self._connected and real - self._attempts.get(code, 0.0) >= RECONNECT_SECONDS:
+                        self._attempts[code] = real
+                        with contextlib.suppress(OSError):
+                            client.reconnect()  # the same will and credentials; the birth follows on connect
                 last_misc = real
             next_step = (steps[0].at - elapsed) / self.speed if steps else 0.5
             next_beat = beats[0][0] - real if beats else 0.5
