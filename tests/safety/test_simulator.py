@@ -4,6 +4,7 @@ forced door and denials at one reader, and a vanished device's last will."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import os
 import pwd
@@ -20,6 +21,8 @@ from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from paho.mqtt.client import CallbackAPIVersion, Client, MQTTMessage
 
 from shequ.safety import secrets, traffic
@@ -251,3 +254,15 @@ def test_with_http_the_simulator_posts_each_event_as_its_device_and_says_online_
     assert len(events) == sum(stats.sent.values())
     granted = [(auth, body) for auth, body in events if body["kind"] == EventKind.DOOR_GRANTED]
     assert granted and {auth for auth, _body in granted} == {f"Device {door.code}:{demo_secret(door.code)}"}
+
+
+def test_the_command_plays_the_registrys_devices_and_says_what_it_sent(broker, listener, devices):
+    out = io.StringIO()
+    call_command("simulate_devices", scenario="rush", duration=0.5, rate=20, devices=2, stdout=out)
+    assert "Simulating 2 devices (rush)" in out.getvalue() and "0 errors" in out.getvalue()
+    listener.wait_for(lambda: len({topic.split("/")[2] for topic, _p, _r in listener.messages}) == 2)
+
+
+def test_the_command_without_devices_says_to_build_the_demo(db):
+    with pytest.raises(CommandError, match="make demo"):
+        call_command("simulate_devices", duration=0.1)
