@@ -13,13 +13,15 @@ The builder is one class made of parts, each in its own module:
 - ``registry``: households, residences, life events, permits and tags written in batches, and resident logins;
 - ``health``: the family doctor, contracts, follow-ups and diary readings;
 - ``services``: the service centre, library, charity shop and volunteers;
-- ``notices``: the public notices on the sub-district's home page.
+- ``notices``: the public notices on the sub-district's home page;
+- ``shequ.safety.demo``: the doors, cameras and access points, their last day, the police offices and plans.
 This module puts them together and runs them in order.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import random
 import time
 from collections.abc import Callable
 
@@ -54,6 +56,19 @@ DEMO_PASSWORD = "jiangsu-demo-2026"  # noqa: S105 - printed for every demo login
 
 
 class _Builder(_PlacesMixin, _RegistryMixin, _HealthMixin, _ServicesMixin):
+    def build_safety(self) -> None:
+        """平安通: the report's doors, cameras and access points with their last day, two police offices, plans."""
+        from shequ.safety.demo import build_safety
+
+        assert self.result is not None
+        for username, role, scope in build_safety(
+            admin=self.admin, subdistrict=self.subdistrict, neighborhoods=self.neighborhoods,
+            compounds=self.compounds, rng=random.Random(self.rng.randrange(2**31)), now=timezone.now(),
+            password_hash=self.password_hash, services=self.services, bulk=self._bulk,
+        ):
+            self.result.logins.append(Login(username=username, password=self.password, role=role, scope=scope))
+        self.progress("平安通: 门禁, 监控, 无线接入点, 24 小时记录")
+
     def run(self) -> BuildResult:
         started = time.perf_counter()
         self.build_tree()
@@ -76,6 +91,7 @@ class _Builder(_PlacesMixin, _RegistryMixin, _HealthMixin, _ServicesMixin):
             from shequ.demo import notices
 
             notices.build(admin=self.admin, today=self.today)
+        self.build_safety()
         # The dynamics page reads counts the worker keeps; count once so that it is right from the start.
         from shequ.population.actions import count_population
 
