@@ -32,6 +32,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection, transaction
+from django.db.models import Field
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -299,8 +300,9 @@ def _store_once(batch: _Batch) -> list[Event]:
     """
     if not batch.rows:
         return []
-    fields = [Event._meta.get_field(name.removesuffix("_id") if name.endswith("_id") and name != "event_id"
-                                    else name) for name in _EVENT_COLUMNS]
+    fields = [column for name in _EVENT_COLUMNS
+              if isinstance(column := Event._meta.get_field(name.removesuffix("_id") if name.endswith("_id")
+                                                           and name != "event_id" else name), Field)]
     table = connection.ops.quote_name(Event._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(column) for column in _EVENT_COLUMNS)
     placeholders = "(" + ", ".join(["%s"] * len(_EVENT_COLUMNS)) + ")"
