@@ -6,10 +6,16 @@ minute after it, so tests never see each other's messages and leave nothing behi
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import signal
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -211,3 +217,47 @@ def test_run_once_takes_what_is_waiting_and_stops_when_idle(
 
     assert consumer_factory().run(idle_exit=0.3, timeout=DEADLINE) == 2
     assert Event.objects.get().event_id == "queued"
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads the process tree from /proc (Linux)")
+def test_serve_runs_the_consumer_beside_the_web_server_when_a_broker_is_set(tmp_path: Path, broker: Broker) -> None:
+    from tests.core.test_serve import _descendants, _free_port, _get, _gone_within
+
+    port = _free_port()
+    client_id = f"shequ-serve-test-{uuid.uuid4().hex[:8]}"
+    env = {**os.environ, "SHEQU_TESTING": "1", "SHEQU_DATA_DIR": str(tmp_path),
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'shequ.sqlite3'}", "SHEQU_MQTT_URL": broker.url,
+           "SHEQU_MQTT_TOPIC_PREFIX": broker.prefix, "SHEQU_MQTT_CLIENT_ID": client_id}
+    env.pop("PYTEST_XDIST_WORKER", None)
+    server = subprocess.Popen(  # noqa: S603 (our own venv's entry point, fixed arguments)
+        [str(Path(sys.executable).parent / "shequ"), "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    consumers: list[int] = []
+    try:
+        deadline = time.monotonic() + 120
+        while not consumers:
+            assert server.poll() is None, server.stdout.read().decode() if server.stdout else ""
+            assert time.monotonic() < deadline, "shequ serve did not start the MQTT consumer"
+            consumers = [pid for pid, command in _descendants(server.pid) if "shequ.cli mqtt" in command]
+            time.sleep(0.2)
+        wait_for(lambda: _answers(_get, port), "the web server")
+        server.send_signal(signal.SIGTERM)
+        server.communicate(timeout=90)
+        assert _gone_within(consumers[0], 15), "the MQTT consumer outlived the server"
+    finally:
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+        for pid in consumers:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        forget = Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=MQTTProtocolVersion.MQTTv5)
+        forget.connect(broker.host, broker.port, clean_start=True)  # ends the consumer's session on the broker
+        forget.disconnect()
+
+
+def _answers(get: Callable[[str], tuple[int, str]], port: int) -> bool:
+    try:
+        return get(f"http://127.0.0.1:{port}/login/")[0] == 200
+    except OSError:
+        return False
