@@ -117,3 +117,25 @@ def test_the_schema_documents_the_device_scheme_and_answers() -> None:
     assert operation["security"] == [{"Device": []}]
     assert {"202", "400", "401", "429"} <= set(operation["responses"])
     assert raw["paths"][STATUS]["post"]["security"] == [{"Device": []}]
+
+
+def test_the_device_operations_keep_to_their_schema_whatever_a_device_sends(door: Device) -> None:
+    """Schemathesis over the two operations as a signed-in device (tests/core/test_api_schema.py runs the whole
+    API as people and a till): documented answers only, and never a 5xx for input that breaks the schema."""
+    import schemathesis
+    from schemathesis import GenerationMode
+    from schemathesis.checks import not_a_server_error
+
+    from tests.core.test_api_schema import Caller, answered, run_every_operation
+
+    raw = SchemaGenerator().get_schema(request=None, public=True)
+    raw["paths"] = {path: raw["paths"][path] for path in (EVENTS, STATUS)}
+    schema = schemathesis.openapi.from_dict(raw)
+    caller = Caller({"Authorization": with_secret(door)})
+
+    answered.clear()
+    failures = run_every_operation(schema, caller)
+    assert not failures, "\n\n".join(failures)
+    assert 202 in answered[f"POST {EVENTS}"] and 202 in answered[f"POST {STATUS}"], answered  # really signed in
+    failures = run_every_operation(schema, caller, GenerationMode.NEGATIVE, [not_a_server_error])
+    assert not failures, "\n\n".join(failures)
