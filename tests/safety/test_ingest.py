@@ -74,6 +74,9 @@ def test_heartbeats_keep_the_device_alive_but_are_not_stored(door: Device) -> No
 @pytest.mark.parametrize(("payload", "problem", "words"), [
     (b"{not json", DeadLetterReason.NOT_JSON, "not JSON"),
     (b"\xff\xfe", DeadLetterReason.NOT_JSON, "UTF-8"),
+    (b"\x00{}", DeadLetterReason.NOT_JSON, "not JSON"),
+    (json.dumps({"event_id": "x", "kind": "fault", "occurred_at": "2026-12-04T08:00:00Z",
+                 "data": {"code": "E\u0000"}}).encode(), DeadLetterReason.INVALID, "NUL"),
     (b"[1, 2]", DeadLetterReason.INVALID, "JSON object"),
     (json.dumps({"event_id": "x", "kind": "door.held_open", "occurred_at": "2026-12-04T08:00:00Z",
                  "data": {"seconds": 0}}).encode(), DeadLetterReason.INVALID, "data.seconds"),
@@ -99,6 +102,7 @@ def test_a_payload_that_fails_its_schema_goes_to_the_dead_letters_with_the_reaso
     assert words in letter.reason
     assert (letter.device, letter.subdistrict_id, letter.status) == (door, door.subdistrict_id, DeadLetterStatus.NEW)
     assert letter.topic == on(door)
+    assert "\x00" not in letter.payload  # PostgreSQL's text keeps no NUL: it is kept escaped
     assert Event.objects.get().event_id == "good"
 
 

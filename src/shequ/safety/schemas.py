@@ -179,6 +179,8 @@ def decode(payload: bytes) -> Any:
 def parse_event(payload: bytes, *, device_kind: str, now: dt.datetime) -> Envelope:
     """The event in ``payload`` with ``data`` replaced by its checked form, or :class:`PayloadError`."""
     raw = decode(payload)
+    if b"\\u0000" in payload:  # a NUL character: no text column (PostgreSQL's json and text) can keep it
+        raise PayloadError(DeadLetterReason.INVALID, "NUL characters (\\u0000) are not allowed")
     if not isinstance(raw, dict):
         raise PayloadError(DeadLetterReason.INVALID, f"an event is a JSON object, not {type(raw).__name__}")
     try:

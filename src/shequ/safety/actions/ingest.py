@@ -142,7 +142,15 @@ def ingest(*, source: str, messages: Sequence[Message | tuple[Any, ...]],
             raise
         except Exception as exc:
             logger.exception("a message could not be processed; it goes to the dead letters")
-            outcomes.append(_dead_letter_alone(source, message, now, f"{type(exc).__name__}: {exc}"))
+            reason = f"{type(exc).__name__}: {exc}"
+            try:
+                outcomes.append(_dead_letter_alone(source, message, now, reason))
+            except (OperationalError, InterfaceError):
+                raise
+            except Exception:
+                # Not even a dead letter could keep it: logged, so that the consumer is never stuck on it.
+                logger.exception("message dropped, not even kept as a dead letter: %r", message.payload[:2000])
+                outcomes.append(Outcome(DEAD, reason=reason, problem=DeadLetterReason.FAILED))
     return outcomes
 
 
@@ -262,12 +270,18 @@ def _refuse(batch: _Batch, message: Message, problem: str, reason: str, *, devic
         topic = topic_of(device, message.channel)
     else:
         topic = message.target
-    text = message.payload.decode("utf-8", errors="replace")
+    text = as_text(message.payload)
     letter = DeadLetter(received_at=batch.now, source=batch.source, topic=topic[:255], payload=text, reason=reason,
                         problem=problem, device=device,
                         subdistrict_id=device.subdistrict_id if device is not None else None)
     batch.outcomes.append(Outcome(DEAD, reason=reason, problem=problem, dead_letter=letter, device=device))
     batch.dead.append((len(batch.outcomes) - 1, letter))
+
+
+def as_text(payload: bytes) -> str:
+    """A payload as text a database column keeps: bytes that are not UTF-8 and NUL (which PostgreSQL's text
+    refuses) are written as ``\\xNN`` escapes."""
+    return payload.decode("utf-8", errors="backslashreplace").replace("\x00", "\\x00")
 
 
 def _seen(batch: _Batch, device: Device) -> None:
