@@ -251,9 +251,7 @@ def test_serve_runs_the_consumer_beside_the_web_server_when_a_broker_is_set(tmp_
         for pid in consumers:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-        forget = Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=MQTTProtocolVersion.MQTTv5)
-        forget.connect(broker.host, broker.port, clean_start=True)  # ends the consumer's session on the broker
-        forget.disconnect()
+        forget_session(broker, client_id)
 
 
 def _answers(get: Callable[[str], tuple[int, str]], port: int) -> bool:
@@ -261,3 +259,57 @@ def _answers(get: Callable[[str], tuple[int, str]], port: int) -> bool:
         return get(f"http://127.0.0.1:{port}/login/")[0] == 200
     except OSError:
         return False
+
+
+def test_the_mqtt_command_once_takes_what_is_queued_and_stops(broker: Broker, door: Device,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from shequ.safety.management.commands import mqtt as command
+
+    monkeypatch.setattr(command, "IDLE_EXIT_SECONDS", 0.3)
+    client_id = f"shequ-cmd-test-{uuid.uuid4().hex[:8]}"
+    try:
+        call_command("mqtt", "--once", "--client-id", client_id, stdout=StringIO())  # creates the session
+        device = Publisher(broker)
+        device.publish(commands.topic(door, "events"), event("by-command"))
+        device.close()
+        out = StringIO()
+        call_command("mqtt", "--once", "--client-id", client_id, stdout=out)
+    finally:
+        forget_session(broker, client_id)
+    assert "1 message(s) ingested" in out.getvalue()
+    assert Event.objects.get().event_id == "by-command"
+
+
+def test_the_mqtt_command_needs_a_broker(settings: Any) -> None:
+    from django.core.management import CommandError, call_command
+
+    settings.MQTT_URL = ""
+    with pytest.raises(CommandError, match="SHEQU_MQTT_URL"):
+        call_command("mqtt", "--once")
+
+
+def forget_session(broker: Broker, client_id: str) -> None:
+    """End a consumer's persistent session on the broker (a test's consumer is never coming back)."""
+    forget = Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=MQTTProtocolVersion.MQTTv5)
+    forget.connect(broker.host, broker.port, clean_start=True)
+    forget.loop_start()
+    wait_for(forget.is_connected, "the broker")
+    forget.disconnect()
+    forget.loop_stop()
+
+
+def test_the_mqtt_command_once_gives_up_on_a_broker_that_does_not_answer(settings: Any,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.core.management import CommandError, call_command
+
+    from shequ.safety.management.commands import mqtt as command
+    from tests.core.test_serve import _free_port
+
+    monkeypatch.setattr(command, "ONCE_CONNECT_SECONDS", 0.5)
+    settings.MQTT_URL = f"mqtt://127.0.0.1:{_free_port()}"  # nothing listens there
+    with pytest.raises(CommandError, match="could not connect"):
+        call_command("mqtt", "--once")

@@ -218,9 +218,10 @@ class Consumer:
 
     def run(self, *, stop: threading.Event | None = None, until: Callable[[], bool] | None = None,
             timeout: float | None = None, idle_exit: float | None = None,
-            alive: Callable[[], bool] | None = None) -> int:
+            alive: Callable[[], bool] | None = None, give_up_after: float | None = None) -> int:
         """Consume until ``stop`` is set, ``until()`` is true, ``timeout`` seconds passed, ``alive()`` is
-        false, or (``--once``) nothing came for ``idle_exit`` seconds after subscribing. Returns how many
+        false, or (``--once``) nothing came for ``idle_exit`` seconds after subscribing, or no connection was
+        made within ``give_up_after`` seconds. Returns how many
         messages were ingested. What is pending is ingested and acknowledged before leaving."""
         started = time.monotonic()
         last_activity = started
@@ -235,6 +236,8 @@ class Consumer:
                 if timeout is not None and now - started >= timeout:
                     break
                 if alive is not None and not alive():
+                    break
+                if give_up_after is not None and not self.connections and now - started >= give_up_after:
                     break
                 done = self.step()
                 total += done

@@ -16,6 +16,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from shequ.safety.mqtt import Consumer
 
+IDLE_EXIT_SECONDS = 2.0  # --once: stop when nothing came for this long after subscribing
+ONCE_CONNECT_SECONDS = 30.0  # --once: give up when the broker cannot be reached for this long
+
 
 class Command(BaseCommand):
     help = "Consume device messages from the MQTT broker (SHEQU_MQTT_URL) into the safety ingest."
@@ -35,10 +38,18 @@ class Command(BaseCommand):
         if not 1 <= batch <= 65535:
             raise CommandError("--batch takes 1 to 65535")
         stop = threading.Event()
+        previous = {}
         if threading.current_thread() is threading.main_thread():
             for signum in (signal.SIGTERM, signal.SIGINT):
-                signal.signal(signum, lambda *_: stop.set())
+                previous[signum] = signal.signal(signum, lambda *_: stop.set())
         consumer = Consumer(client_id=client_id, batch_size=batch)
         alive = (lambda: os.getppid() == parent_pid) if parent_pid is not None else None
-        total = consumer.run(stop=stop, idle_exit=2.0 if once else None, alive=alive)
+        try:
+            total = consumer.run(stop=stop, idle_exit=IDLE_EXIT_SECONDS if once else None, alive=alive,
+                                 give_up_after=ONCE_CONNECT_SECONDS if once else None)
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+        if once and not consumer.connections:
+            raise CommandError(f"could not connect to the broker within {ONCE_CONNECT_SECONDS:.0f} s")
         self.stdout.write(f"{total} message(s) ingested")
