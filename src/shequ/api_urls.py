@@ -14,6 +14,7 @@ from shequ.library.api import register as register_library
 from shequ.linkage.api import register as register_linkage
 from shequ.population.api import register as register_population
 from shequ.safety.api import register as register_safety
+from shequ.safety.device_api import device_urls as safety_device_urls
 from shequ.volunteers.api import register as register_volunteers
 
 router = DefaultRouter()
@@ -28,6 +29,8 @@ register_volunteers(router)
 register_safety(router)
 
 urlpatterns = [
+    # The devices' own HTTP ingest, before the router: its paths must not be taken for a registry's detail.
+    *safety_device_urls(),
     path("", include(router.urls)),
     path("", include("shequ.core.api_auth_urls")),
     *cards_terminal_urls(),

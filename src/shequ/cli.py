@@ -4,6 +4,7 @@
     shequ demo [--reset] [--residents N]   build the demo sub-district
     shequ serve                      migrate and serve on http://127.0.0.1:8000
     shequ worker                     run background tasks (reminders, imports)
+    shequ mqtt [--once]              consume device messages from SHEQU_MQTT_URL (serve starts it)
     shequ import-people FILE         import residents from .xlsx/.csv (all-or-nothing)
     shequ export-people FILE         export residents to .xlsx
     shequ createuser                 create a staff or resident account

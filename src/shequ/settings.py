@@ -253,6 +253,10 @@ MQTT_URL = env_str("SHEQU_MQTT_URL", "")
 MQTT_TOPIC_PREFIX = env_str("SHEQU_MQTT_TOPIC_PREFIX", "shequ")
 # Device events are public-safety records: kept at least 30 days (State Council Decree 799), then pruned.
 SAFETY_EVENT_RETENTION_DAYS = max(env_int("SHEQU_SAFETY_EVENT_RETENTION_DAYS", 90), 30)
+# The MQTT consumer's fixed client id: its persistent session on the broker queues messages while it is away.
+MQTT_CLIENT_ID = env_str("SHEQU_MQTT_CLIENT_ID", "shequ-ingest")
+# Requests a device may make to the HTTP ingest (it should batch its events, up to 500 a request).
+SAFETY_DEVICE_HTTP_RATE = env_str("SHEQU_SAFETY_DEVICE_HTTP_RATE", "120/m")
 
 LOGGING = {
     "version": 1,

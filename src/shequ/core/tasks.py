@@ -43,6 +43,9 @@ PERIODIC_JOBS = [
     PeriodicJob("pass on uncollected library holds", "shequ.library.tasks.expire_uncollected_holds", 3600),
     PeriodicJob("escalate overdue requests", "shequ.affairs.tasks.escalate_overdue", 300),
     PeriodicJob("escalate unacknowledged emergencies", "shequ.affairs.tasks.escalate_unacknowledged", 60),
+    # Safety ingest: a device silent past three heartbeats is offline (and raises its alarm); old events go.
+    PeriodicJob("mark silent devices offline", "shequ.safety.actions.ingest.mark_silent_devices_offline", 30),
+    PeriodicJob("prune old device events", "shequ.safety.actions.ingest.prune_events", 3600),
 ]
 
 

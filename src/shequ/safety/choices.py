@@ -79,6 +79,18 @@ class DeadLetterStatus(models.TextChoices):
     DISCARDED = "discarded", pgettext_lazy("dead letter", "Discarded")
 
 
+class DeadLetterReason(models.TextChoices):
+    """Why the ingest refused a message (the full reason is in words beside it): what an administrator filters by."""
+
+    UNKNOWN_TOPIC = "unknown_topic", _("Topic not in the platform's scheme")
+    UNKNOWN_DEVICE = "unknown_device", _("Unknown device")
+    DEVICE_REVOKED = "device_revoked", _("Device's secret revoked or device out of service")
+    NOT_JSON = "not_json", _("Not JSON")
+    INVALID = "invalid", _("Fails the payload schema")
+    WRONG_KIND = "wrong_kind", _("Event kind not sent by this kind of device")
+    FAILED = "failed", _("Could not be processed")
+
+
 class AlarmKind(models.TextChoices):
     FORCED = "forced", _("Door forced open")
     HELD_OPEN = "held_open", _("Door held open too long")

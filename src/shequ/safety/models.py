@@ -32,6 +32,7 @@ from shequ.safety.choices import (
     Availability,
     CredentialKind,
     CredentialStatus,
+    DeadLetterReason,
     DeadLetterStatus,
     DeviceKind,
     EventSource,
@@ -142,6 +143,8 @@ class DeadLetter(models.Model):
     topic = models.CharField(_("topic"), max_length=255, blank=True)
     payload = models.TextField(_("payload"), blank=True)
     reason = models.TextField(_("reason"))
+    problem = models.CharField(_("problem"), max_length=20, choices=DeadLetterReason.choices,
+                               default=DeadLetterReason.INVALID)
     device = models.ForeignKey(Device, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     status = models.CharField(_("status"), max_length=10, choices=DeadLetterStatus.choices,
                               default=DeadLetterStatus.NEW)
@@ -160,7 +163,10 @@ class DeadLetter(models.Model):
         verbose_name_plural = _("dead letters")
         ordering = ["-received_at", "-id"]
         constraints = [models.CheckConstraint(condition=Q(status__in=DeadLetterStatus.values),
-                                              name="safety_deadletter_status_known")]
+                                              name="safety_deadletter_status_known"),
+                       models.CheckConstraint(condition=Q(problem__in=DeadLetterReason.values),
+                                              name="safety_deadletter_problem_known")]
+        indexes = [models.Index(fields=["status", "-received_at"], name="safety_deadletter_status_time")]
 
     def __str__(self) -> str:
         return f"{self.topic} {self.received_at:%Y-%m-%d %H:%M:%S}"

@@ -27,7 +27,9 @@ from shequ.core.registry import (
     staff,
     work_count,
 )
+from shequ.safety.choices import DeadLetterStatus
 from shequ.safety.queries import devices as device_queries
+from shequ.safety.queries import ingest as ingest_queries
 
 # Devices --------------------------------------------------------------------------------------------------
 
@@ -54,3 +56,18 @@ def _online_list(user: User, period: Period) -> str:
 
 figure(Figure("safety.devices_online", _("Devices online"), Group.SAFETY.label, Unit.COUNT, _device_watchers,
               value=_online_now, drill=_online_list, order=60, trend=False, higher_is_better=True))
+
+
+# Ingest and dead letters ---------------------------------------------------------------------------------
+
+
+def _waiting_dead_letters(user: User) -> int:
+    return ingest_queries.dead_letters(user, status=DeadLetterStatus.NEW).count()
+
+
+_decides_dead_letters = both(staff, may("safety.deadletter", "change"))
+nav(NavLink("safety.dead_letters", _("Dead letters"), "safety:dead_letter_list", Group.SAFETY,
+            _decides_dead_letters, order=90, matches=("safety:dead_letter_",)))
+work_count(WorkCount("safety.dead_letters", _("Device messages refused"), Urgency.ALERT, _decides_dead_letters,
+                     count=_waiting_dead_letters,
+                     url=lambda user: reverse("safety:dead_letter_list") + "?status=new", order=90))

@@ -42,8 +42,9 @@ class WorkerSupervisor:
     STABLE_AFTER = 60.0
     STOP_TIMEOUT = 30.0
 
-    def __init__(self, command: list[str]) -> None:
+    def __init__(self, command: list[str], name: str = "the task worker") -> None:
         self.command = command
+        self.name = name
         self.process: subprocess.Popen[bytes] | None = None
         self.restarts = 0
         self._stopping = threading.Event()
@@ -72,8 +73,8 @@ class WorkerSupervisor:
                 return
             if time.monotonic() - started >= self.STABLE_AFTER:
                 delay = self.FIRST_DELAY
-            logger.error("the task worker (pid %s) exited with code %s; starting it again in %.0f s",
-                         process.pid, code, delay)
+            logger.error("%s (pid %s) exited with code %s; starting it again in %.0f s",
+                         self.name, process.pid, code, delay)
             if self._stopping.wait(delay):
                 return
             delay = min(delay * 2, self.MAX_DELAY)
@@ -82,7 +83,7 @@ class WorkerSupervisor:
                     return
                 self.process = self._spawn()
                 self.restarts += 1
-            logger.warning("the task worker was started again (pid %s)", self.process.pid)
+            logger.warning("%s was started again (pid %s)", self.name, self.process.pid)
 
     def stop(self) -> None:
         with self._lock:
@@ -126,8 +127,11 @@ class Command(BaseCommand):
         parser.add_argument("--threads", type=int, default=int(os.environ.get("SHEQU_WEB_THREADS", "1")),
                             help="threads running Django in each worker")
         parser.add_argument("--no-worker", action="store_true", help="do not run background tasks in-process")
+        parser.add_argument("--no-mqtt", action="store_true",
+                            help="do not run the MQTT consumer of device messages even if SHEQU_MQTT_URL is set")
 
-    def handle(self, *args: Any, bind: str, workers: int, threads: int, no_worker: bool, **options: Any) -> None:
+    def handle(self, *args: Any, bind: str, workers: int, threads: int, no_worker: bool, no_mqtt: bool = False,
+               **options: Any) -> None:
         from granian import Granian
         from granian.constants import Interfaces
 
@@ -144,6 +148,11 @@ class Command(BaseCommand):
         worker = None if no_worker else WorkerSupervisor([sys.executable, "-m", "shequ.cli", "worker"])
         if worker is not None:
             worker.start()
+        # With a broker, the devices' messages are consumed by a supervised child of its own (shequ mqtt).
+        consumer = None
+        if settings.MQTT_URL and not no_mqtt:
+            consumer = WorkerSupervisor([sys.executable, "-m", "shequ.cli", "mqtt"], name="the MQTT consumer")
+            consumer.start()
         self.stdout.write(f"Shequ is serving at http://{bind}/  (Ctrl+C to stop)")
         self.stdout.flush()
         try:
@@ -151,3 +160,5 @@ class Command(BaseCommand):
         finally:
             if worker is not None:
                 worker.stop()
+            if consumer is not None:
+                consumer.stop()
