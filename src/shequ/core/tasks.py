@@ -43,6 +43,8 @@ PERIODIC_JOBS = [
     PeriodicJob("pass on uncollected library holds", "shequ.library.tasks.expire_uncollected_holds", 3600),
     PeriodicJob("escalate overdue requests", "shequ.affairs.tasks.escalate_overdue", 300),
     PeriodicJob("escalate unacknowledged emergencies", "shequ.affairs.tasks.escalate_unacknowledged", 60),
+    # Door credentials that the registry's signals missed, and QR codes past their 90 days.
+    PeriodicJob("sweep door credentials", "shequ.safety.actions.credentials.sweep", 300),
 ]
 
 
