@@ -86,8 +86,8 @@ def test_a_patrol_is_started_noted_and_finished_by_its_officer(org, police, make
     patrols.finish_patrol(actor=police, patrol=patrol, findings="已通知物业")
     patrol.refresh_from_db()
     assert patrol.ended_at is not None and "2号楼单元门被撑开" in patrol.findings and "已通知物业" in patrol.findings
-    assert [e.event for e in AuditEntry.objects.filter(object_type="safety.patrollog", object_id=str(patrol.pk)).order_by("pk")] == [
-        patrols.PATROL_STARTED, patrols.PATROL_NOTED, patrols.PATROL_FINISHED]
+    entries = AuditEntry.objects.filter(object_type="safety.patrollog", object_id=str(patrol.pk)).order_by("pk")
+    assert [e.event for e in entries] == [patrols.PATROL_STARTED, patrols.PATROL_NOTED, patrols.PATROL_FINISHED]
     with pytest.raises(Conflict):
         patrols.add_note(actor=police, patrol=patrol, note="晚了")
     assert [p["id"] for p in queries.board_state(police)["patrols"]] == [patrol.pk]

@@ -1,4 +1,4 @@
-from django.urls import path  # noqa: F401 (each part of the app adds its pages below)
+from django.urls import path
 
 from shequ.safety.views import credentials as credential_views
 from shequ.safety.views import police as police_views

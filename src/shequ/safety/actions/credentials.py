@@ -186,7 +186,7 @@ def grant(*, actor: User, person: Person, kinds: Iterable[str], pin: str | None 
     person = get_visible(Person.objects.select_for_update(), actor, "view", pk=person.pk)
     if person.status != PersonStatus.ACTIVE or person.dwelling_id is None:
         raise Invalid(_("Door credentials are granted only to people living here."), field="person")
-    building = Building.objects.select_related("compound__neighborhood").get(pk=person.dwelling.building_id)
+    building = Building.objects.select_related("compound__neighborhood").get(dwellings__pk=person.dwelling_id)
     kinds = [kind for kind in CredentialKind.values if kind in set(kinds)]
     if not kinds:
         raise Invalid(_("Choose at least one kind of credential."), field="kinds")
@@ -195,7 +195,7 @@ def grant(*, actor: User, person: Person, kinds: Iterable[str], pin: str | None 
         if kind != CredentialKind.CARD and not doors_of(building.pk, kind):
             raise Invalid(_("No door of %(building)s takes a %(kind)s.")
                           % {"building": building, "kind": CredentialKind(kind).label}, field="kinds")
-        credential, text = _create(actor=actor, person=person, building=building, kind=kind,
+        _made, text = _create(actor=actor, person=person, building=building, kind=kind,
                                    cause=CredentialCause.GRANTED, card=_card_of(person),
                                    pin=pin if kind == CredentialKind.PIN else None)
         if kind == CredentialKind.PIN and not pin:
@@ -281,7 +281,7 @@ def follow_life_event(*, person: Person, event: Any, actor: User | None) -> int:
     """A move-out, death or move to another building: revoke what no longer fits. Runs in the caller's transaction."""
     causes = {LifeEventKind.MOVE_OUT: CredentialCause.MOVED_OUT, LifeEventKind.DEATH: CredentialCause.DIED,
               LifeEventKind.MOVE_WITHIN: CredentialCause.MOVED_AWAY}
-    cause = causes.get(getattr(event, "kind", ""))
+    cause = causes.get(LifeEventKind(event.kind)) if event.kind in LifeEventKind.values else None
     if cause is None:
         return 0
     keep = None
@@ -310,7 +310,7 @@ def follow_card(*, card: Card, after: str, actor: User | None, replaced_by: Card
         if person.status == PersonStatus.ACTIVE and person.dwelling_id:
             building_ids = set(DoorCredential.objects.filter(card=card, kind=CredentialKind.CARD).values_list(
                 "building_id", flat=True))
-            current = Building.objects.select_related("compound__neighborhood").get(pk=person.dwelling.building_id)
+            current = Building.objects.select_related("compound__neighborhood").get(dwellings__pk=person.dwelling_id)
             has = DoorCredential.objects.filter(person=person, building=current, kind=CredentialKind.CARD,
                                                 status=CredentialStatus.ACTIVE).exists()
             if current.pk in building_ids and not has:
@@ -352,8 +352,8 @@ def sweep(*, now: dt.datetime | None = None) -> int:
             "status", "dwelling__building_id").first()
         status, building_id = person if person else (PersonStatus.MOVED_OUT, None)
         if status != PersonStatus.ACTIVE or building_id != credential.building_id:
-            cause = {PersonStatus.DECEASED: CredentialCause.DIED,
-                     PersonStatus.MOVED_OUT: CredentialCause.MOVED_OUT}.get(status, CredentialCause.MOVED_AWAY)
+            cause = {PersonStatus.DECEASED.value: CredentialCause.DIED,
+                     PersonStatus.MOVED_OUT.value: CredentialCause.MOVED_OUT}.get(status, CredentialCause.MOVED_AWAY)
             _end(actor=None, credential=credential, status=CredentialStatus.REVOKED, cause=cause)
             changed += 1
         elif credential.kind == CredentialKind.CARD and credential.card is not None \

@@ -35,7 +35,7 @@ def _snapshot(patrol: PatrolLog) -> dict[str, Any]:
 def start_patrol(*, actor: User, compound: Compound | None = None, route: str = "",
                  started_at: dt.datetime | None = None) -> PatrolLog:
     """Start a round of the officer's beat (her neighborhood), or of one compound in it."""
-    if not can(actor, PatrolLog, "add") or actor.neighborhood_id is None:
+    if not can(actor, PatrolLog, "add") or actor.neighborhood_id is None or actor.subdistrict_id is None:
         raise NotFound()
     if compound is not None and compound.neighborhood_id != actor.neighborhood_id:
         raise Invalid(_("This compound is not on your beat."), field="compound")

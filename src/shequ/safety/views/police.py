@@ -12,6 +12,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -99,14 +100,19 @@ def police_changes(request: AuthedRequest) -> JsonResponse:
     return response
 
 
+def _beat_compounds(request: AuthedRequest) -> QuerySet[Compound]:
+    if request.user.neighborhood_id is None:
+        return Compound.objects.none()
+    return Compound.objects.filter(neighborhood_id=request.user.neighborhood_id).order_by("name")
+
+
 @login_required
 def patrol_list(request: AuthedRequest) -> HttpResponse:
     _require_board(request)
     page = Paginator(queries.patrols(request.user).order_by("-started_at", "-pk"), 30).get_page(
         request.GET.get("page"))
     form = PatrolStartForm()
-    form.fields["compound"].queryset = Compound.objects.filter(  # type: ignore[attr-defined]
-        neighborhood_id=request.user.neighborhood_id).order_by("name")
+    form.fields["compound"].queryset = _beat_compounds(request)  # type: ignore[attr-defined]
     return render(request, "safety/patrol_list.html", {"page": page, "form": form,
                                                         "can_patrol": can(request.user, PatrolLog, "add")})
 
@@ -116,8 +122,7 @@ def patrol_list(request: AuthedRequest) -> HttpResponse:
 def patrol_start(request: AuthedRequest) -> HttpResponse:
     _require_board(request)
     form = PatrolStartForm(request.POST)
-    form.fields["compound"].queryset = Compound.objects.filter(  # type: ignore[attr-defined]
-        neighborhood_id=request.user.neighborhood_id)
+    form.fields["compound"].queryset = _beat_compounds(request)  # type: ignore[attr-defined]
     if not form.is_valid():
         messages.error(request, _("Choose a compound on your beat."))
         return redirect("safety:patrol_list")
