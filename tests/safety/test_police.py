@@ -169,3 +169,11 @@ def test_the_look_up_page_requires_a_reason(client, police, make_person, org):
 def test_a_committee_worker_has_no_look_up_page(client, alice):
     client.force_login(alice)
     assert client.get(reverse("safety:police_lookup")).status_code == 404
+
+
+def test_an_officer_of_the_whole_subdistrict_names_the_compound_she_patrols(org, make_staff):
+    officer = make_staff(Role.POLICE, "police-all")
+    with pytest.raises(Invalid):
+        patrols.start_patrol(actor=officer)
+    patrol = patrols.start_patrol(actor=officer, compound=org.yuyuan_compound)
+    assert patrol.neighborhood == org.yuyuan

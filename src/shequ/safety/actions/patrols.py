@@ -10,6 +10,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -34,11 +35,15 @@ def _snapshot(patrol: PatrolLog) -> dict[str, Any]:
 @transaction.atomic(durable=True)
 def start_patrol(*, actor: User, compound: Compound | None = None, route: str = "",
                  started_at: dt.datetime | None = None) -> PatrolLog:
-    """Start a round of the officer's beat (her neighborhood), or of one compound in it."""
-    if not can(actor, PatrolLog, "add") or actor.neighborhood_id is None or actor.subdistrict_id is None:
+    """Start a round of the officer's beat (her neighborhood), or of one compound in it. An officer of the whole
+    sub-district (no neighborhood of her own) names the compound, whose neighborhood the round then lies in."""
+    if not can(actor, PatrolLog, "add") or actor.subdistrict_id is None or actor.compound_id is not None:
         raise NotFound()
-    if compound is not None and compound.neighborhood_id != actor.neighborhood_id:
+    if compound is not None and not beat_compounds(actor).filter(pk=compound.pk).exists():
         raise Invalid(_("This compound is not on your beat."), field="compound")
+    neighborhood_id = actor.neighborhood_id or (compound.neighborhood_id if compound is not None else None)
+    if neighborhood_id is None:
+        raise Invalid(_("Choose a compound on your beat."), field="compound")
     if PatrolLog.objects.filter(officer=actor, ended_at__isnull=True).exists():
         raise Conflict(_("Finish your current patrol first."))
     now = timezone.now()
@@ -46,10 +51,19 @@ def start_patrol(*, actor: User, compound: Compound | None = None, route: str = 
     if started_at > now + dt.timedelta(minutes=5):
         raise Invalid(_("A patrol cannot start in the future."), field="started_at")
     patrol = PatrolLog.objects.create(
-        officer=actor, subdistrict_id=actor.subdistrict_id, neighborhood_id=actor.neighborhood_id, compound=compound,
+        officer=actor, subdistrict_id=actor.subdistrict_id, neighborhood_id=neighborhood_id, compound=compound,
         started_at=started_at, route=route.strip()[:MAX_TEXT])
     audit.record(actor=actor, event=PATROL_STARTED, obj=patrol, after=_snapshot(patrol))
     return patrol
+
+
+def beat_compounds(actor: User) -> QuerySet[Compound]:
+    """The compounds an officer patrols: her neighborhood's, or the whole sub-district's."""
+    if actor.neighborhood_id is not None:
+        return Compound.objects.filter(neighborhood_id=actor.neighborhood_id).order_by("name")
+    if actor.subdistrict_id is not None:
+        return Compound.objects.filter(neighborhood__subdistrict_id=actor.subdistrict_id).order_by("name")
+    return Compound.objects.none()
 
 
 def _own_open(actor: User, patrol: PatrolLog) -> PatrolLog:

@@ -101,9 +101,7 @@ def police_changes(request: AuthedRequest) -> JsonResponse:
 
 
 def _beat_compounds(request: AuthedRequest) -> QuerySet[Compound]:
-    if request.user.neighborhood_id is None:
-        return Compound.objects.none()
-    return Compound.objects.filter(neighborhood_id=request.user.neighborhood_id).order_by("name")
+    return patrol_actions.beat_compounds(request.user)
 
 
 @login_required
