@@ -200,3 +200,10 @@ def test_her_page_shows_her_qr_code_as_an_image(client, alice, resident, residen
     client.force_login(resident)
     page = client.get(reverse("safety:my_doors")).content.decode()
     assert "<svg" in page and DoorCredential.objects.get().qr_code in page
+
+
+def test_a_door_registered_later_is_loaded_with_the_buildings_credentials(alice, org, resident_person, card, door):
+    credentials.grant(actor=alice, person=resident_person, kinds=[CredentialKind.CARD])
+    late = place(org, DeviceKind.DOOR, "door-hs-1-9", entrance="9单元")
+    assert credentials.load_door(door=late) == 1
+    assert [g["topic"].split("/")[-2] for g in _commands("credential.grant")] == ["door-hs-1-1", "door-hs-1-9"]

@@ -173,6 +173,23 @@ def _active(**lookup: Any) -> list[DoorCredential]:
                 .order_by("pk"))
 
 
+def load_door(*, door: Device) -> int:
+    """Queue a grant of every active credential of the door's building that the door takes: for a door just
+    registered or replaced (the device registry calls this in its own transaction). Returns how many."""
+    if door.kind != DeviceKind.DOOR or door.building_id is None or not door.active:
+        return 0
+    kinds = [CredentialKind.CARD] + [kind for kind, takes in ((CredentialKind.PIN, door.accepts_pin),
+                                                              (CredentialKind.QR, door.accepts_qr)) if takes]
+    found = DoorCredential.objects.filter(building_id=door.building_id, status=CredentialStatus.ACTIVE,
+                                          kind__in=kinds).select_related("card").order_by("pk")
+    count = 0
+    for credential in found:
+        commands.send_command(device=door, command="credential.grant", data=_grant_data(credential),
+                              event="safety.credential.grant", obj=credential)
+        count += 1
+    return count
+
+
 # ------------------------------------------------------------------------------------------- staff actions
 
 
