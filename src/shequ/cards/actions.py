@@ -78,6 +78,7 @@ from shequ.cards.models import Account, Card, Entry, Terminal, TopUpSlip, Transa
 from shequ.cards.posting import MAX_AMOUNT, Leg, terminal_of
 from shequ.cards.posting import CardNotUsable as CardNotUsable  # raised by postings; callers catch it from here
 from shequ.cards.posting import InsufficientBalance as InsufficientBalance
+from shequ.cards.signals import card_status_changed
 from shequ.core import audit
 from shequ.core.errors import Conflict, Invalid, NotFound
 from shequ.core.models import Neighborhood, Subdistrict, User
@@ -195,6 +196,7 @@ def _set_status(actor: User, card: Card, *, allowed_from: set[str], to: str, eve
     locked.save(update_fields=["status", "status_changed_at"])
     audit.record(actor=actor, event=event, obj=locked, before={"status": before}, after={"status": to},
                  reason=reason, subdistrict_id=locked.subdistrict_id)
+    card_status_changed.send(sender=Card, card=locked, before=before, after=to, actor=actor, replaced_by=None)
     return locked
 
 
@@ -260,6 +262,7 @@ def reissue_card(*, actor: User, card: Card, reason: str = "") -> Card:
     audit.record(actor=actor, event=CARD_REISSUED, obj=new, before={"card": old.number, "status": before},
                  after={"card": new.number, "transfer": txn.pk if txn else None}, reason=reason,
                  subdistrict_id=new.subdistrict_id)
+    card_status_changed.send(sender=Card, card=old, before=before, after=old.status, actor=actor, replaced_by=new)
     return new
 
 
@@ -280,6 +283,8 @@ def cancel_card(*, actor: User, card: Card, reason: str) -> Card:
     audit.record(actor=actor, event=CARD_CANCELLED, obj=locked, before={"status": before},
                  after={"status": locked.status, "payout": txn.pk if txn else None}, reason=reason,
                  subdistrict_id=locked.subdistrict_id)
+    card_status_changed.send(sender=Card, card=locked, before=before, after=locked.status, actor=actor,
+                             replaced_by=None)
     return locked
 
 
@@ -300,6 +305,8 @@ def cancel_cards_of_departed() -> int:
         audit.record(actor=None, event=CARD_CANCELLED, obj=card, before={"status": before},
                      after={"status": card.status, "payout": txn.pk if txn else None}, reason=reason,
                      subdistrict_id=card.subdistrict_id)
+        card_status_changed.send(sender=Card, card=card, before=before, after=card.status, actor=None,
+                                 replaced_by=None)
         cancelled += 1
     return cancelled
 

@@ -118,7 +118,9 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
     },
     Role.COMMITTEE: _grant(_REGISTRY_MODELS, {"view", "add", "change", "reveal", "export", "import"}),
     Role.CLERK: {**_grant(_REGISTRY_MODELS, {"view", "add", "change", "reveal", "export"}), **_CARD_DESK},
-    Role.POLICE: _grant(_REGISTRY_MODELS, {"view", "reveal", "export"}),
+    # The police office does not browse the registry: it looks a person of its beat up with a stated reason, and
+    # each look-up is audited (shequ.safety.actions.police). ``lookup`` is that right and nothing else.
+    Role.POLICE: {"population.person": frozenset({"lookup"})},
     Role.HEALTH: {
         **_grant(("population.person", "population.household"), {"view"}),
         **_grant(HEALTH_MODELS, {"view", "add", "change"}),
@@ -196,6 +198,8 @@ _SAFETY_GRANTS: dict[str, dict[str, frozenset[str]]] = {
                      **_grant(_SAFETY_PLANS, {"view"}), "safety.plantask": frozenset({"view", "change"})},
     Role.PROPERTY: {**_grant(_SAFETY_WATCH, {"view", "change"}), "safety.device": frozenset({"view", "change"})},
     Role.RESIDENT: {"safety.doorcredential": frozenset({"view"})},
+    # The service-centre desk that issues a resident card may grant its door credential at the same time.
+    Role.CLERK: {"safety.doorcredential": frozenset({"view", "add", "change"})},
 }
 for _role, _grants in _SAFETY_GRANTS.items():
     PERMISSIONS[_role] = {**PERMISSIONS[_role], **_grants}

@@ -46,6 +46,8 @@ PERIODIC_JOBS = [
     # Safety ingest: a device silent past three heartbeats is offline (and raises its alarm); old events go.
     PeriodicJob("mark silent devices offline", "shequ.safety.actions.ingest.mark_silent_devices_offline", 30),
     PeriodicJob("prune old device events", "shequ.safety.actions.ingest.prune_events", 3600),
+    # Door credentials that the registry's signals missed, and QR codes past their 90 days.
+    PeriodicJob("sweep door credentials", "shequ.safety.actions.credentials.sweep", 300),
 ]
 
 

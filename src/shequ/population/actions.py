@@ -47,6 +47,7 @@ from shequ.population.models import (
     Tag,
 )
 from shequ.population.queries import last_counted_at
+from shequ.population.signals import life_event_recorded
 
 PERSON_REGISTERED = "population.person_registered"
 PERSON_CHANGED = "population.person_changed"
@@ -322,13 +323,14 @@ def move_person(
         person=person, dwelling=dwelling, residence_type=person.residence_type, started_on=moved_on,
         neighborhood=neighborhood, subdistrict_id=neighborhood.subdistrict_id,
     )
-    LifeEvent.objects.create(
+    moved = LifeEvent.objects.create(
         person=person, kind=LifeEventKind.MOVE_WITHIN, occurred_on=moved_on, dwelling=dwelling,
         from_dwelling_id=from_dwelling_id, recorded_by=actor, neighborhood=neighborhood,
         subdistrict_id=neighborhood.subdistrict_id, note=reason,
     )
     old, new = audit.changes(before, snapshot(person))
     audit.record(actor=actor, event=PERSON_MOVED, obj=person, before=old, after=new, reason=reason)
+    life_event_recorded.send(sender=LifeEvent, person=person, event=moved, actor=actor)
     return person
 
 
@@ -344,7 +346,7 @@ def _leave(*, actor: User, person: Person, on: dt.date, status: str, kind: str, 
         current.ended_on = on
         current.save(update_fields=["ended_on"])
     before = snapshot(person)
-    LifeEvent.objects.create(
+    left = LifeEvent.objects.create(
         person=person, kind=kind, occurred_on=on, from_dwelling_id=person.dwelling_id, destination=destination,
         recorded_by=actor, neighborhood=person.neighborhood, subdistrict_id=person.subdistrict_id, note=reason,
     )
@@ -355,6 +357,7 @@ def _leave(*, actor: User, person: Person, on: dt.date, status: str, kind: str, 
         User.objects.filter(pk=person.user_id).update(is_active=False)
     old, new = audit.changes(before, snapshot(person))
     audit.record(actor=actor, event=event, obj=person, before=old, after=new, reason=reason)
+    life_event_recorded.send(sender=LifeEvent, person=person, event=left, actor=actor)
     return person
 
 

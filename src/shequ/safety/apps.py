@@ -6,3 +6,9 @@ class SafetyConfig(AppConfig):
     name = "shequ.safety"
     label = "safety"
     verbose_name = _("Safety")
+
+    def ready(self) -> None:
+        # Door credentials follow the registry and the card office (moves, deaths, lost and reissued cards).
+        from shequ.safety.actions import credentials
+
+        credentials.connect()

@@ -135,6 +135,23 @@ class CredentialStatus(models.TextChoices):
     REVOKED = "revoked", pgettext_lazy("door credential", "Revoked")
 
 
+# Door credentials (police helper) ------------------------------------------------------------------------------
+class CredentialCause(models.TextChoices):
+    """Why a credential was granted, blocked or revoked: staff's hand, or the registry it follows."""
+
+    GRANTED = "granted", pgettext_lazy("door credential cause", "Granted by staff")
+    ROTATED = "rotated", pgettext_lazy("door credential cause", "New QR code")
+    CARD_REISSUED = "card_reissued", pgettext_lazy("door credential cause", "Resident card reissued")
+    REVOKED_BY_STAFF = "revoked_by_staff", pgettext_lazy("door credential cause", "Revoked by staff")
+    BLOCKED_BY_STAFF = "blocked_by_staff", pgettext_lazy("door credential cause", "Blocked by staff")
+    MOVED_OUT = "moved_out", pgettext_lazy("door credential cause", "Moved out")
+    MOVED_AWAY = "moved_away", pgettext_lazy("door credential cause", "Moved to another building")
+    DIED = "died", pgettext_lazy("door credential cause", "Died")
+    CARD_LOST = "card_lost", pgettext_lazy("door credential cause", "Resident card reported lost")
+    CARD_CANCELLED = "card_cancelled", pgettext_lazy("door credential cause", "Resident card cancelled")
+    EXPIRED = "expired", pgettext_lazy("door credential cause", "QR code expired")
+
+
 class PlanType(models.TextChoices):
     FIRE = "fire", _("Fire")
     GAS_LEAK = "gas_leak", _("Gas leak")

@@ -25,11 +25,13 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from shequ.core.fields import EncryptedTextField
 from shequ.core.models import Building, Compound, Dwelling, Neighborhood, Subdistrict
 from shequ.core.scopes import ScopePaths
 from shequ.safety.choices import (
     AlarmKind,
     Availability,
+    CredentialCause,
     CredentialKind,
     CredentialStatus,
     DeadLetterReason,
@@ -260,6 +262,12 @@ class DoorCredential(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=CredentialStatus.choices,
                               default=CredentialStatus.ACTIVE)
     reason = models.CharField(_("reason"), max_length=200, blank=True)
+    # Why it was granted or last changed (staff's hand, or the registry event it followed).
+    cause = models.CharField(_("cause"), max_length=20, choices=CredentialCause.choices, blank=True)
+    # A QR code is valid for 90 days and then replaced; cards and PINs do not expire.
+    expires_at = models.DateTimeField(_("valid until"), null=True, blank=True, db_index=True)
+    # The QR code's text, encrypted, so that its holder can be shown it again; the doors get only its hash.
+    qr_code = EncryptedTextField(blank=True)
     issued_at = models.DateTimeField(_("issued at"))
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                   related_name="+")

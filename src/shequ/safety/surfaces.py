@@ -17,6 +17,7 @@ from shequ.core.registry import (
     Group,
     NavLink,
     Period,
+    Tile,
     Unit,
     Urgency,
     WorkCount,
@@ -24,10 +25,13 @@ from shequ.core.registry import (
     figure,
     may,
     nav,
+    residents,
     staff,
+    tile,
     work_count,
 )
 from shequ.safety.choices import DeadLetterStatus
+from shequ.safety.queries import credentials as credential_queries
 from shequ.safety.queries import devices as device_queries
 from shequ.safety.queries import ingest as ingest_queries
 
@@ -71,3 +75,21 @@ nav(NavLink("safety.dead_letters", _("Dead letters"), "safety:dead_letter_list",
 work_count(WorkCount("safety.dead_letters", _("Device messages refused"), Urgency.ALERT, _decides_dead_letters,
                      count=_waiting_dead_letters,
                      url=lambda user: reverse("safety:dead_letter_list") + "?status=new", order=90))
+
+
+# Police office, patrols and door credentials ------------------------------------------------------------------
+
+_board = both(staff, may("safety.patrollog"), may("safety.incident"))
+nav(NavLink("safety.police_board", _("Community police office"), "safety:police_board", Group.SAFETY, _board,
+            order=10, matches=("safety:police_board",)))
+nav(NavLink("safety.patrols", _("Patrols"), "safety:patrol_list", Group.SAFETY, _board, order=11,
+            matches=("safety:patrol_",)))
+nav(NavLink("safety.police_lookup", _("Registry look-up"), "safety:police_lookup", Group.SAFETY,
+            both(staff, may("population.person", "lookup")), order=12,
+            matches=("safety:police_lookup", "safety:police_person")))
+nav(NavLink("safety.credentials", _("Door credentials"), "safety:credential_list", Group.SAFETY,
+            both(staff, may("safety.doorcredential")), order=35, matches=("safety:credential_",)))
+nav(NavLink("safety.my_doors", _("My door access"), "safety:my_doors", Group.SAFETY, residents, order=40,
+            elder=True))
+tile(Tile("safety.my_doors", _("My door access"), "safety:my_doors",
+          both(residents, may("safety.doorcredential")), lines=credential_queries.my_doors_tile, order=40))

@@ -1,7 +1,9 @@
 from django.urls import path
 
+from shequ.safety.views import credentials as credential_views
 from shequ.safety.views import devices
 from shequ.safety.views import ingest as ingest_views
+from shequ.safety.views import police as police_views
 
 app_name = "safety"
 urlpatterns: list = [
@@ -26,5 +28,20 @@ urlpatterns: list = [
     # incidents, plans and drills
 
     # police office, patrols and door credentials
-
+    path("police/", police_views.police_board, name="police_board"),
+    path("police/changes/", police_views.police_changes, name="police_changes"),
+    path("police/lookup/", police_views.police_lookup, name="police_lookup"),
+    path("police/lookup/<int:pk>/", police_views.police_person, name="police_person"),
+    path("patrols/", police_views.patrol_list, name="patrol_list"),
+    path("patrols/start/", police_views.patrol_start, name="patrol_start"),
+    path("patrols/<int:pk>/", police_views.patrol_detail, name="patrol_detail"),
+    path("patrols/<int:pk>/note/", police_views.patrol_note, name="patrol_note"),
+    path("patrols/<int:pk>/finish/", police_views.patrol_finish, name="patrol_finish"),
+    path("credentials/", credential_views.credential_list, name="credential_list"),
+    path("credentials/people/<int:pk>/", credential_views.credential_person, name="credential_person"),
+    path("credentials/<int:pk>/revoke/", credential_views.credential_revoke, name="credential_revoke"),
+    path("credentials/<int:pk>/block/", credential_views.credential_block, name="credential_block"),
+    path("my-doors/", credential_views.my_doors, name="my_doors"),
+    path("my-doors/qr/", credential_views.my_qr_renew, name="my_qr_renew"),
+    path("my-doors/pin/", credential_views.my_pin, name="my_pin"),
 ]

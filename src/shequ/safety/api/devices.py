@@ -1,8 +1,6 @@
-"""REST API of the safety app under /api/v1/safety/: thin — parse, call one action or query, serialize.
-
-Devices: list, retrieve, register (POST) and change (PATCH), scoped like the pages (a role that may not, and a
-device outside the user's area, both answer 404). A device's secret and its hash never leave through the API;
-``has_secret`` says whether one is issued.
+"""The device registry's API: list, retrieve, register (POST) and change (PATCH), scoped like the pages (a role
+that may not, and a device outside the user's area, both answer 404). A device's secret and its hash never leave
+through the API; ``has_secret`` says whether one is issued.
 """
 
 from __future__ import annotations
