@@ -253,6 +253,16 @@ MQTT_URL = env_str("SHEQU_MQTT_URL", "")
 MQTT_TOPIC_PREFIX = env_str("SHEQU_MQTT_TOPIC_PREFIX", "shequ")
 # Device events are public-safety records: kept at least 30 days (State Council Decree 799), then pruned.
 SAFETY_EVENT_RETENTION_DAYS = max(env_int("SHEQU_SAFETY_EVENT_RETENTION_DAYS", 90), 30)
+# Alarm rules and incidents (docs/safety-incidents.md): a reader that saw LOCKOUT_COUNT denials within
+# LOCKOUT_WINDOW seconds refuses every credential for LOCKOUT_SECONDS (2N: 5 failures, 30 s); alarms of one group
+# join one open incident while they come within GROUP_WINDOW seconds of its last; a door held open shorter than
+# HELD_OPEN_SECONDS raises nothing; an emergency opens a request of the service with this code.
+SAFETY_LOCKOUT_COUNT = max(env_int("SHEQU_SAFETY_LOCKOUT_COUNT", 5), 2)
+SAFETY_LOCKOUT_WINDOW_SECONDS = max(env_int("SHEQU_SAFETY_LOCKOUT_WINDOW_SECONDS", 60), 1)
+SAFETY_LOCKOUT_SECONDS = max(env_int("SHEQU_SAFETY_LOCKOUT_SECONDS", 30), 1)
+SAFETY_GROUP_WINDOW_SECONDS = max(env_int("SHEQU_SAFETY_GROUP_WINDOW_SECONDS", 1800), 1)
+SAFETY_HELD_OPEN_SECONDS = max(env_int("SHEQU_SAFETY_HELD_OPEN_SECONDS", 30), 1)
+SAFETY_EMERGENCY_SERVICE = env_str("SHEQU_SAFETY_EMERGENCY_SERVICE", "safety-emergency")
 
 LOGGING = {
     "version": 1,

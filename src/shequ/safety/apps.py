@@ -6,3 +6,10 @@ class SafetyConfig(AppConfig):
     name = "shequ.safety"
     label = "safety"
     verbose_name = _("Safety")
+
+    def ready(self) -> None:
+        # incidents: closing an emergency request in the service centre closes its incident.
+        from shequ.affairs.signals import request_closed
+        from shequ.safety.emergency import on_request_closed
+
+        request_closed.connect(on_request_closed, dispatch_uid="safety.incident_follows_request")
