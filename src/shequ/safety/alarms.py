@@ -238,8 +238,8 @@ def _settle(device: Device, kind: str, *, at: dt.datetime) -> None:
     from shequ.safety.actions.incidents import close_automatically
 
     incidents = Incident.objects.select_for_update().filter(
-        status__in=(IncidentStatus.OPEN, IncidentStatus.ACKNOWLEDGED), alarms__device=device,
-        alarms__kind=kind).distinct()
+        status__in=(IncidentStatus.OPEN, IncidentStatus.ACKNOWLEDGED),
+        pk__in=Alarm.objects.filter(device=device, kind=kind).values("incident_id")).order_by("pk")
     for incident in incidents:
         note = _("%(device)s is back.") % {"device": device.name}
         alarms = list(incident.alarms.select_related("device"))
