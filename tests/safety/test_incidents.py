@@ -4,6 +4,7 @@ and two workers raising alarms of one group at once on PostgreSQL."""
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 import pytest
@@ -207,3 +208,52 @@ def test_two_workers_raising_alarms_of_one_door_at_once_make_one_incident(postgr
     assert not errors, errors
     incident = Incident.objects.get()
     assert incident.alarm_count == 2 and Alarm.objects.filter(incident=incident).count() == 2
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_second_worker_waits_for_the_first_incident_and_joins_it(postgres_only, door):
+    """Made deterministic: the first worker holds its new incident uncommitted until the second is seen waiting
+    on the unique ``takes_alarms`` (PostgreSQL's lock wait), then commits; the second's insert fails and joins."""
+    first_event, second_event = (event(door, EventKind.DOOR_FORCED, T0) for _ in range(2))
+    opened, release = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def first() -> None:
+        try:
+            with transaction.atomic():
+                alarms.on_events([first_event])
+                opened.set()
+                assert release.wait(timeout=20)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    def second() -> None:
+        try:
+            assert opened.wait(timeout=20)
+            with transaction.atomic():
+                alarms.on_events([second_event])
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + 20
+    waiting = False
+    while time.monotonic() < deadline and not waiting:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                           "AND wait_event_type = 'Lock'")
+            waiting = cursor.fetchone()[0] > 0
+    release.set()
+    for thread in threads:
+        thread.join()
+    assert waiting, "the second worker never waited for the first"
+    assert not errors, errors
+    incident = Incident.objects.get()
+    assert incident.alarm_count == 2 and incident.alarms.count() == 2

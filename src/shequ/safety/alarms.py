@@ -174,11 +174,12 @@ def raise_alarm(device: Device, rule: Rule, *, at: dt.datetime, event: Event | N
     return alarm
 
 
-def _lockout(device: Device, event: Event) -> Alarm | None:
-    """A streak of denials at one reader: lock it out and tell the reader (a command through the outbox)."""
+def _lockout(event: Event) -> Alarm | None:
+    """A streak of denials at one reader: lock it out and tell the reader (a command through the outbox).
+    The reader's row is locked while its denials are counted, so two workers never lock it out twice."""
     from shequ.safety.commands import send_command
 
-    device = Device.objects.select_for_update().get(pk=device.pk)
+    device = Device.objects.select_for_update().get(pk=event.device_id)
     at = event.occurred_at
     if device.locked_out_until is not None and device.locked_out_until >= at:
         return None  # already locked: the denials while locked are the lockout's own
@@ -215,7 +216,7 @@ def on_events(events: list[Event]) -> None:
     for event in events:
         kind = event.kind
         if kind == EventKind.DOOR_DENIED:
-            _lockout(event.device, event)
+            _lockout(event)
         elif kind == EventKind.CAMERA_VIDEO_RESTORED:
             _settle(event.device, AlarmKind.VIDEO_LOST, at=event.occurred_at)
         elif kind in RULES:
