@@ -165,3 +165,15 @@ def test_a_batch_is_taken_in_order(door):
     stored = [event(door, EventKind.DOOR_FORCED, T0 + n * S) for n in range(3)]
     alarms.on_events(stored)
     assert Incident.objects.get().alarm_count == 3
+
+
+def test_a_lost_camera_signal_settles_when_the_camera_says_it_is_back(camera):
+    happen(camera, EventKind.CAMERA_VIDEO_LOST, T0)
+    incident = Incident.objects.get()
+    Device.objects.filter(pk=camera.pk).update(availability=Availability.ONLINE)
+    alarms.on_availability(camera, online=True, at=T0 + S)  # online, but its picture is still gone
+    incident.refresh_from_db()
+    assert incident.status == IncidentStatus.OPEN
+    happen(camera, EventKind.CAMERA_VIDEO_RESTORED, T0 + 2 * S)
+    incident.refresh_from_db()
+    assert incident.status == IncidentStatus.CLOSED

@@ -245,14 +245,16 @@ def _settle(device: Device, kind: str, *, at: dt.datetime) -> None:
         note = _("%(device)s is back.") % {"device": device.name}
         alarms = list(incident.alarms.select_related("device"))
         if incident.status == IncidentStatus.OPEN and all(alarm.kind in SETTLES for alarm in alarms) and all(
-                _is_back(alarm, device) for alarm in alarms):
+                _is_back(alarm, device, kind) for alarm in alarms):
             close_automatically(incident, at=at, outcome=note)
         else:
             step(incident, IncidentStepKind.RESTORED, at=at, note=note)
 
 
-def _is_back(alarm: Alarm, device: Device) -> bool:
-    if alarm.device_id == device.pk:
+def _is_back(alarm: Alarm, device: Device, kind: str) -> bool:
+    """Whether what this alarm said is over: the device now reporting ``kind`` over, or an offline device back
+    online (a lost camera signal is over only when that camera says so)."""
+    if alarm.device_id == device.pk and alarm.kind == kind:
         return True
     if alarm.kind == AlarmKind.OFFLINE:
         return alarm.device.availability == Availability.ONLINE
