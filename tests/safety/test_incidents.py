@@ -137,6 +137,8 @@ def test_the_pages_list_filter_and_handle_an_incident(client, door, forced, yuyu
     client.post(f"/safety/incidents/{forced.pk}/close/", {"outcome": "住户忘带钥匙，强行开门"})
     forced.refresh_from_db()
     assert forced.status == IncidentStatus.CLOSED and forced.steps.filter(kind="note", note="保安已到场").exists()
+    after = client.get(f"/safety/incidents/{forced.pk}/")
+    assert after.status_code == 200 and "/reopen/" in after.content.decode() and after.context["plan_form"] is None
     closed = client.get("/safety/incidents/", {"status": "closed"})
     assert [row.pk for row in closed.context["page"]] == [forced.pk]
     assert client.get(f"/safety/incidents/{yuyuan_incident.pk}/").status_code == 404
