@@ -13,6 +13,7 @@ from shequ.dining.api import terminal_urls as dining_terminal_urls
 from shequ.library.api import register as register_library
 from shequ.linkage.api import register as register_linkage
 from shequ.population.api import register as register_population
+from shequ.safety.api import register as register_safety
 from shequ.safety.api_incidents import register as register_safety_incidents
 from shequ.volunteers.api import register as register_volunteers
 
@@ -25,6 +26,7 @@ register_cards(router)
 register_dining(router)
 register_library(router)
 register_volunteers(router)
+register_safety(router)
 register_safety_incidents(router)
 
 urlpatterns = [

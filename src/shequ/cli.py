@@ -13,6 +13,7 @@
     shequ deactivate_terminal ID --as ADMIN       stop a terminal's token working
     shequ open311_key --as ADMIN --for STAFF --name N   an Open311 key for a client system
     shequ revoke_open311_key PREFIX --as ADMIN    stop an Open311 key working
+    shequ mqtt-passwords --as ADMIN [-o FILE]     Mosquitto's password file of the devices' secrets (audited)
     shequ rotate_keys                re-encrypt every encrypted column under the first field key
 
 With SHEQU_DEMO=1 (``make demo``, ``make serve`` on a demo) texts go to the demo's phone page, /demo/texts/, and

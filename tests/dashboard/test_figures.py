@@ -15,9 +15,9 @@ from tests.dashboard.conftest import DAY
 pytestmark = pytest.mark.django_db
 
 
-def figures(user: Any) -> dict[str, tuple[Any, Any, Any, Any]]:
+def figures(user: Any, day: dt.date = DAY) -> dict[str, tuple[Any, Any, Any, Any]]:
     """key -> (the day, the day before, the month, the month before)."""
-    board = queries.board(user, DAY)
+    board = queries.board(user, day)
     return {row.figure.key: (row.day.value, row.day.previous, row.month.value, row.month.previous)
             for row in board.rows}
 
@@ -43,6 +43,8 @@ def test_every_figure_of_the_administrator_matches_the_hand_computed_one(world, 
     # The review queue has no history: a past period shows no value rather than today's.
     assert found["linkage.backlog"] == (None, None, None, None)
     assert found["charity.sales"] == (0, 0, 0, 0)
+    # Availability has no history either: a past day shows no value rather than today's devices online.
+    assert found["safety.devices_online"] == (None, None, None, None)
     assert found["safety.incidents_opened"] == (1, 1, 2, 1)
     assert found["safety.incidents_closed"] == (1, 0, 2, 0)
 
@@ -51,8 +53,8 @@ def test_a_committee_worker_sees_only_her_neighborhood_and_only_what_her_role_co
     found = figures(alice_committee)
     assert set(found) == {"population.living", "population.move_in", "population.move_out", "population.birth",
                           "population.death", "affairs.received", "affairs.on_time", "affairs.overdue",
-                          "affairs.satisfaction", "affairs.emergencies", "safety.incidents_opened",
-                          "safety.incidents_closed"}
+                          "affairs.satisfaction", "affairs.emergencies", "safety.devices_online",
+                          "safety.incidents_opened", "safety.incidents_closed"}
     assert found["population.living"] == (3, 1, 3, 2)
     assert found["population.death"] == (0, 0, 0, 0)  # 赵五 lived in 愚园
     assert found["affairs.received"] == (2, 1, 3, 1)
@@ -137,3 +139,20 @@ def test_the_dashboard_is_for_administrators_and_committee_workers_only(client, 
         login(client, make_staff(role, f"{role}-dash"))
         assert client.get("/dashboard/").status_code == 404
     assert client.get("/dashboard/reports/").status_code == 404
+
+
+def test_devices_online_counts_the_devices_in_service_online_now_in_the_users_area(org, admin, alice_committee):
+    """Today (and this month): 华山 has two doors online, one offline, one online but out of service; 愚园 one
+    online. The administrator sees 3, alice (华山) 2; yesterday and last month have no value (no history)."""
+    from django.utils import timezone
+
+    from shequ.safety.choices import Availability, DeviceKind
+    from tests.safety.conftest import place
+
+    for code, availability, active, yuyuan in [("d1", "online", True, False), ("d2", "online", True, False),
+                                               ("d3", "offline", True, False), ("d4", "online", False, False),
+                                               ("d5", "online", True, True)]:
+        place(org, DeviceKind.DOOR, code, yuyuan=yuyuan, availability=Availability(availability), active=active)
+    today = timezone.localdate()
+    assert figures(admin, today)["safety.devices_online"] == (3, None, 3, None)
+    assert figures(alice_committee, today)["safety.devices_online"] == (2, None, 2, None)

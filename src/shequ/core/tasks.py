@@ -94,4 +94,11 @@ TASK_KINDS: dict[str, TaskKind] = {kind.name: kind for kind in [
         result_template="linkage/_import_result.html",
         stages={"reading": _("Reading the file"), "writing": _("Saving")},
     ),
+    TaskKind(
+        name="safety.import_devices",
+        function="shequ.safety.importing.run_import",
+        title=_("Import devices"),
+        result_template="safety/_device_import_result.html",
+        stages={"reading": _("Reading the file"), "writing": _("Saving")},
+    ),
 ]}

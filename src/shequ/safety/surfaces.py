@@ -1,11 +1,14 @@
-"""This app's entries on the shared surfaces: menu, workbench counts, dashboard figures.
+"""This app's entries on the shared surfaces: menu, portal tiles, workbench counts, dashboard figures.
 
-See :mod:`shequ.core.registry`. Each part of the app declares its own entries in its own block below.
+See :mod:`shequ.core.registry`. Each part of the safety app adds its entries in its own section below.
 """
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shequ.core.models import User
@@ -26,7 +29,34 @@ from shequ.core.registry import (
     work_count,
 )
 from shequ.safety.choices import Severity
+from shequ.safety.queries import devices as device_queries
 from shequ.safety.queries import incidents as incident_queries
+
+# Devices --------------------------------------------------------------------------------------------------
+
+_device_watchers = both(staff, may("safety.device"))
+
+nav(NavLink("safety.devices", _("Devices"), "safety:device_list", Group.SAFETY, _device_watchers, order=30,
+            matches=("safety:device_",)))
+
+work_count(WorkCount("safety.devices_offline", _("Devices offline"), Urgency.ALERT, _device_watchers,
+                     count=device_queries.offline_count,
+                     url=lambda user: reverse("safety:device_list") + "?"
+                     + urlencode(device_queries.offline_list_query()), order=30))
+
+
+def _online_now(user: User, period: Period) -> int | None:
+    """Availability has no history: the devices online now, for a period that has not ended; nothing for a
+    past one (a past day's figure must not show today's state)."""
+    return device_queries.online_count(user) if period.end > timezone.localdate() else None
+
+
+def _online_list(user: User, period: Period) -> str:
+    return reverse("safety:device_list") + "?availability=online"
+
+
+figure(Figure("safety.devices_online", _("Devices online"), Group.SAFETY.label, Unit.COUNT, _device_watchers,
+              value=_online_now, drill=_online_list, order=60, trend=False, higher_is_better=True))
 
 # Incidents, plans and drills ----------------------------------------------------------------------------------
 
@@ -57,7 +87,7 @@ def _closed(user: User, period: Period) -> str:
 
 figure(Figure("safety.incidents_opened", _("Safety incidents opened"), Group.SAFETY.label, Unit.COUNT,
               _incident_viewer, value=from_series(incident_queries.opened_by_period),
-              series=incident_queries.opened_by_period, drill=_opened, order=60, higher_is_better=False))
+              series=incident_queries.opened_by_period, drill=_opened, order=61, higher_is_better=False))
 figure(Figure("safety.incidents_closed", _("Safety incidents closed"), Group.SAFETY.label, Unit.COUNT,
               _incident_viewer, value=from_series(incident_queries.closed_by_period),
-              series=incident_queries.closed_by_period, drill=_closed, order=61))
+              series=incident_queries.closed_by_period, drill=_closed, order=62))
