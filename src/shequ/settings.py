@@ -257,6 +257,16 @@ SAFETY_EVENT_RETENTION_DAYS = max(env_int("SHEQU_SAFETY_EVENT_RETENTION_DAYS", 9
 MQTT_CLIENT_ID = env_str("SHEQU_MQTT_CLIENT_ID", "shequ-ingest")
 # Requests a device may make to the HTTP ingest (it should batch its events, up to 500 a request).
 SAFETY_DEVICE_HTTP_RATE = env_str("SHEQU_SAFETY_DEVICE_HTTP_RATE", "120/m")
+# Alarm rules and incidents (docs/safety-incidents.md): a reader that saw LOCKOUT_COUNT denials within
+# LOCKOUT_WINDOW seconds refuses every credential for LOCKOUT_SECONDS (2N: 5 failures, 30 s); alarms of one group
+# join one open incident while they come within GROUP_WINDOW seconds of its last; a door held open shorter than
+# HELD_OPEN_SECONDS raises nothing; an emergency opens a request of the service with this code.
+SAFETY_LOCKOUT_COUNT = max(env_int("SHEQU_SAFETY_LOCKOUT_COUNT", 5), 2)
+SAFETY_LOCKOUT_WINDOW_SECONDS = max(env_int("SHEQU_SAFETY_LOCKOUT_WINDOW_SECONDS", 60), 1)
+SAFETY_LOCKOUT_SECONDS = max(env_int("SHEQU_SAFETY_LOCKOUT_SECONDS", 30), 1)
+SAFETY_GROUP_WINDOW_SECONDS = max(env_int("SHEQU_SAFETY_GROUP_WINDOW_SECONDS", 1800), 1)
+SAFETY_HELD_OPEN_SECONDS = max(env_int("SHEQU_SAFETY_HELD_OPEN_SECONDS", 30), 1)
+SAFETY_EMERGENCY_SERVICE = env_str("SHEQU_SAFETY_EMERGENCY_SERVICE", "safety-emergency")
 
 LOGGING = {
     "version": 1,

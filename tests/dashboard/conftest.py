@@ -22,6 +22,8 @@ from shequ.library.models import Copy, Loan, Title
 from shequ.population import actions as population_actions
 from shequ.population.choices import LifeEventKind
 from shequ.population.models import Person
+from shequ.safety.choices import IncidentStatus, Severity
+from shequ.safety.models import Incident
 from shequ.volunteers.models import Activity, Shift, SignUp, Volunteer
 from tests.affairs.conftest import centre, staff  # noqa: F401  (the service centre's departments and staff)
 from tests.dining.conftest import canteen, diner_card, lunch, operator  # noqa: F401
@@ -59,6 +61,8 @@ def world(org: Any, admin: User, make_person: Any, centre: Any, canteen: Any, lu
       120, 09-10 30 → 2.5 h on 10-15, 4.5 h in October, 0.5 h in September.
     Follow-ups (due · status · done): F1 10-15 scheduled; F2 10-10 done 10-15; F3 10-20 cancelled;
       F4 09-15 done 09-16; F5 10-14 done 10-14.
+    Safety incidents (opened · closed): I1 华山 10-15 10:00 · 10-15 12:00; I2 愚园 10-14 09:00 · open;
+      I3 华山 09-28 · 10-02.
     """
     huashan, yuyuan = org.huashan_dwellings, org.yuyuan_dwellings
     p1 = make_person("张一", dwelling=huashan[0], started_on=LONG_AGO, birth=dt.date(1950, 1, 1))
@@ -125,6 +129,14 @@ def world(org: Any, admin: User, make_person: Any, centre: Any, canteen: Any, lu
     ):
         FollowUp.objects.create(condition=condition, person=condition.person, due_on=due, status=status,
                                 done_on=done)
+    for number, (compound, opened, closed) in enumerate((
+            (org.huashan_compound, at(10, 15, 10), at(10, 15, 12)), (org.yuyuan_compound, at(10, 14, 9), None),
+            (org.huashan_compound, at(9, 28, 9), at(10, 2, 9))), start=1):
+        Incident.objects.create(
+            number=f"AQ-{number}", subdistrict=org.subdistrict, neighborhood=compound.neighborhood, compound=compound,
+            group_key=f"world:{number}", title="门被强行打开", severity=Severity.ALERT, opened_at=opened,
+            last_alarm_at=opened, alarm_count=1, closed_at=closed,
+            status=IncidentStatus.CLOSED if closed else IncidentStatus.OPEN)
     return World({"P1": p1, "P2": p2, "P3": p3, "P4": p4, "P5": p5, "P6": p6})
 
 

@@ -45,18 +45,23 @@ def test_every_figure_of_the_administrator_matches_the_hand_computed_one(world, 
     assert found["charity.sales"] == (0, 0, 0, 0)
     # Availability has no history either: a past day shows no value rather than today's devices online.
     assert found["safety.devices_online"] == (None, None, None, None)
+    assert found["safety.incidents_opened"] == (1, 1, 2, 1)
+    assert found["safety.incidents_closed"] == (1, 0, 2, 0)
 
 
 def test_a_committee_worker_sees_only_her_neighborhood_and_only_what_her_role_counts(world, alice_committee):
     found = figures(alice_committee)
     assert set(found) == {"population.living", "population.move_in", "population.move_out", "population.birth",
                           "population.death", "affairs.received", "affairs.on_time", "affairs.overdue",
-                          "affairs.satisfaction", "affairs.emergencies", "safety.devices_online"}
+                          "affairs.satisfaction", "affairs.emergencies", "safety.devices_online",
+                          "safety.incidents_opened", "safety.incidents_closed"}
     assert found["population.living"] == (3, 1, 3, 2)
     assert found["population.death"] == (0, 0, 0, 0)  # 赵五 lived in 愚园
     assert found["affairs.received"] == (2, 1, 3, 1)
     assert found["affairs.satisfaction"] == (4.0, None, 4.0, 4.0)
     assert found["affairs.emergencies"] == (0, 0, 0, 0)
+    assert found["safety.incidents_opened"] == (1, 0, 1, 1)  # I2 lies in 愚园
+    assert found["safety.incidents_closed"] == (1, 0, 2, 0)
 
 
 def test_the_twelve_month_trend_of_loans_counts_each_month(world, admin):
@@ -87,6 +92,15 @@ def test_the_loans_figure_drills_down_to_a_list_of_as_many_loans(client, world, 
     for cell in (row.day, row.month):
         page = client.get(cell.drill)
         assert page.status_code == 200 and page.context["page"].paginator.count == cell.value
+
+
+def test_the_incident_figures_drill_down_to_lists_of_as_many_incidents(client, world, admin):
+    rows = {row.figure.key: row for row in queries.board(admin, DAY).rows}
+    login(client, admin)
+    for key in ("safety.incidents_opened", "safety.incidents_closed"):
+        for cell in (rows[key].day, rows[key].month):
+            page = client.get(cell.drill)
+            assert page.status_code == 200 and page.context["page"].paginator.count == cell.value, key
 
 
 def test_the_request_figures_drill_down_to_the_assessment_of_the_same_period(client, world, admin):

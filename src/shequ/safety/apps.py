@@ -12,3 +12,9 @@ class SafetyConfig(AppConfig):
         from shequ.safety.actions import credentials
 
         credentials.connect()
+
+        # Closing an emergency request in the service centre closes its incident.
+        from shequ.affairs.signals import request_closed
+        from shequ.safety.emergency import on_request_closed
+
+        request_closed.connect(on_request_closed, dispatch_uid="safety.incident_follows_request")

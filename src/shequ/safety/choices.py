@@ -123,6 +123,22 @@ class IncidentStatus(models.TextChoices):
 OPEN_INCIDENT_STATUSES = (IncidentStatus.OPEN, IncidentStatus.ACKNOWLEDGED)
 
 
+class IncidentStepKind(models.TextChoices):
+    """The lines of an incident's timeline."""
+
+    OPENED = "opened", pgettext_lazy("incident step", "Opened")
+    ALARM = "alarm", pgettext_lazy("incident step", "Alarm")
+    ESCALATED = "escalated", pgettext_lazy("incident step", "Severity raised")
+    ACKNOWLEDGED = "acknowledged", pgettext_lazy("incident step", "Acknowledged")
+    NOTE = "note", pgettext_lazy("incident step", "Note")
+    REQUEST = "request", pgettext_lazy("incident step", "Emergency request")
+    PLAN = "plan", pgettext_lazy("incident step", "Plan run")
+    TASK = "task", pgettext_lazy("incident step", "Plan step done")
+    RESTORED = "restored", pgettext_lazy("incident step", "Device back")
+    CLOSED = "closed", pgettext_lazy("incident step", "Closed")
+    REOPENED = "reopened", pgettext_lazy("incident step", "Reopened")
+
+
 class CredentialKind(models.TextChoices):
     CARD = "card", _("Resident card")
     PIN = "pin", _("PIN")

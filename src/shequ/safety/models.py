@@ -39,6 +39,7 @@ from shequ.safety.choices import (
     DeviceKind,
     EventSource,
     IncidentStatus,
+    IncidentStepKind,
     PlanType,
     Severity,
 )
@@ -186,6 +187,10 @@ class Incident(models.Model):
                                help_text=_("The device whose alarm opened it."))
     # What alarms join this incident while it is open: the same device, or the same area, and kind group.
     group_key = models.CharField(max_length=100, db_index=True)
+    # The group key while the incident still takes new alarms (open, and its window not lapsed), else empty.
+    # Unique: two workers raising alarms of one group at once cannot open two incidents (the second one's
+    # insert fails and it joins the first's incident).
+    takes_alarms = models.CharField(max_length=100, null=True, blank=True, unique=True, editable=False)
     title = models.CharField(_("title"), max_length=200)
     severity = models.PositiveSmallIntegerField(_("severity"), choices=Severity.choices)
     status = models.CharField(_("status"), max_length=20, choices=IncidentStatus.choices,
@@ -221,6 +226,34 @@ class Incident(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != IncidentStatus.CLOSED
+
+
+class IncidentStep(models.Model):
+    """One line of an incident's timeline: who did what, when (opened, alarm, acknowledged, note, closed …)."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="steps")
+    kind = models.CharField(_("kind"), max_length=20, choices=IncidentStepKind.choices)
+    at = models.DateTimeField(_("at"))
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                              related_name="+")
+    note = models.TextField(_("note"), blank=True)
+
+    SCOPE: ClassVar[ScopePaths] = ScopePaths(subdistrict="incident__subdistrict",
+                                             neighborhood="incident__neighborhood", compound="incident__compound")
+
+    class Meta:
+        verbose_name = _("incident step")
+        verbose_name_plural = _("incident steps")
+        ordering = ["at", "id"]
+        constraints = [models.CheckConstraint(condition=Q(kind__in=IncidentStepKind.values),
+                                              name="safety_incidentstep_kind_known")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.at:%Y-%m-%d %H:%M}"
 
 
 class Alarm(models.Model):

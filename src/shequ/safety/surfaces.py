@@ -23,6 +23,7 @@ from shequ.core.registry import (
     WorkCount,
     both,
     figure,
+    from_series,
     may,
     nav,
     residents,
@@ -30,9 +31,10 @@ from shequ.core.registry import (
     tile,
     work_count,
 )
-from shequ.safety.choices import DeadLetterStatus
+from shequ.safety.choices import DeadLetterStatus, Severity
 from shequ.safety.queries import credentials as credential_queries
 from shequ.safety.queries import devices as device_queries
+from shequ.safety.queries import incidents as incident_queries
 from shequ.safety.queries import ingest as ingest_queries
 
 # Devices --------------------------------------------------------------------------------------------------
@@ -93,3 +95,38 @@ nav(NavLink("safety.my_doors", _("My door access"), "safety:my_doors", Group.SAF
             elder=True))
 tile(Tile("safety.my_doors", _("My door access"), "safety:my_doors",
           both(residents, may("safety.doorcredential")), lines=credential_queries.my_doors_tile, order=40))
+
+
+# Incidents, plans and drills ----------------------------------------------------------------------------------
+
+_incident_viewer = both(staff, may("safety.incident"))
+
+nav(NavLink("safety.incidents", _("Incidents"), "safety:incident_list", Group.SAFETY, _incident_viewer, order=13,
+            matches=("safety:incident_", "safety:task_")))
+nav(NavLink("safety.plans", _("Emergency plans"), "safety:plan_list", Group.SAFETY,
+            both(staff, may("safety.emergencyplan")), order=45, matches=("safety:plan_", "safety:drill_")))
+
+work_count(WorkCount("safety.incidents_waiting", _("Incidents not acknowledged"), Urgency.ALERT, _incident_viewer,
+                     count=incident_queries.waiting_count,
+                     url=lambda user: reverse("safety:incident_list") + "?status=waiting", order=10))
+work_count(WorkCount("safety.emergencies_open", _("Emergencies open"), Urgency.ALERT, _incident_viewer,
+                     count=incident_queries.open_emergencies_count,
+                     url=lambda user: reverse("safety:incident_list") + f"?status=open&severity={Severity.EMERGENCY}",
+                     order=11))
+
+
+def _opened(user: User, period: Period) -> str:
+    return reverse("safety:incident_list") + "?status=all&" + period.query()
+
+
+def _closed(user: User, period: Period) -> str:
+    return (reverse("safety:incident_list") + f"?status=all&closed_start={period.start:%Y-%m-%d}"
+            f"&closed_end={period.end:%Y-%m-%d}")
+
+
+figure(Figure("safety.incidents_opened", _("Safety incidents opened"), Group.SAFETY.label, Unit.COUNT,
+              _incident_viewer, value=from_series(incident_queries.opened_by_period),
+              series=incident_queries.opened_by_period, drill=_opened, order=61, higher_is_better=False))
+figure(Figure("safety.incidents_closed", _("Safety incidents closed"), Group.SAFETY.label, Unit.COUNT,
+              _incident_viewer, value=from_series(incident_queries.closed_by_period),
+              series=incident_queries.closed_by_period, drill=_closed, order=62))

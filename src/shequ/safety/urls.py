@@ -2,7 +2,9 @@ from django.urls import path
 
 from shequ.safety.views import credentials as credential_views
 from shequ.safety.views import devices
+from shequ.safety.views import incidents as incident_views
 from shequ.safety.views import ingest as ingest_views
+from shequ.safety.views import plans as plan_views
 from shequ.safety.views import police as police_views
 
 app_name = "safety"
@@ -26,6 +28,21 @@ urlpatterns: list = [
     path("dead-letters/<int:pk>/discard/", ingest_views.dead_letter_discard, name="dead_letter_discard"),
 
     # incidents, plans and drills
+    path("incidents/", incident_views.incident_list, name="incident_list"),
+    path("incidents/<int:pk>/", incident_views.incident_detail, name="incident_detail"),
+    path("incidents/<int:pk>/acknowledge/", incident_views.incident_acknowledge, name="incident_acknowledge"),
+    path("incidents/<int:pk>/note/", incident_views.incident_note, name="incident_note"),
+    path("incidents/<int:pk>/close/", incident_views.incident_close, name="incident_close"),
+    path("incidents/<int:pk>/reopen/", incident_views.incident_reopen, name="incident_reopen"),
+    path("incidents/<int:pk>/plan/", incident_views.incident_run_plan, name="incident_run_plan"),
+    path("plan-tasks/<int:pk>/done/", incident_views.task_done, name="task_done"),
+    path("plans/", plan_views.plan_list, name="plan_list"),
+    path("plans/new/", plan_views.plan_create, name="plan_create"),
+    path("plans/<int:pk>/", plan_views.plan_detail, name="plan_detail"),
+    path("plans/<int:pk>/edit/", plan_views.plan_edit, name="plan_edit"),
+    path("plans/<int:pk>/delete/", plan_views.plan_delete, name="plan_delete"),
+    path("drills/", plan_views.drill_list, name="drill_list"),
+    path("drills/new/", plan_views.drill_create, name="drill_create"),
 
     # police office, patrols and door credentials
     path("police/", police_views.police_board, name="police_board"),

@@ -37,7 +37,7 @@ from shequ.core.scopes import get_visible
 # Emergency linkage (应急联动) ----------------------------------------------------------------------------------
 
 
-def _dispatch_emergency(actor: User, request: ServiceRequest, now: dt.datetime) -> None:
+def _dispatch_emergency(actor: User | None, request: ServiceRequest, now: dt.datetime) -> None:
     service = request.service
     linked = service.linked_departments.filter(active=True).exclude(pk=service.department_id)
     departments = [service.department, *linked]

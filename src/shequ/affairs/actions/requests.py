@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from shequ.affairs import queries, workdays
+from shequ.affairs import queries, signals, workdays
 from shequ.affairs.actions._common import (
     REQUEST_CLOSED,
     REQUEST_CONFIRMED,
@@ -209,6 +209,40 @@ def create_request(
     return request
 
 
+@transaction.atomic
+def create_device_request(*, service: Service, description: str, subdistrict_id: int,
+                          compound: Compound | None = None, building: Building | None = None,
+                          dwelling: Dwelling | None = None, address: str = "",
+                          now: dt.datetime | None = None) -> ServiceRequest:
+    """A request raised by a device's alarm (an emergency incident of ``safety``), with no one at a desk: no
+    actor, channel ``device``, no caller to text. Runs in the caller's transaction (the ingest's), so that the
+    incident and its request exist together or not at all; an emergency service alerts its parties at once."""
+    if service.subdistrict_id != subdistrict_id or not service.active:
+        raise Invalid(_("Unknown service."), field="service")
+    description = (description or "").strip()[:MAX_DESCRIPTION] or service.name
+    now = now or timezone.now()
+    dwelling, building, compound = _location(dwelling=dwelling, building=building, compound=compound)
+    pk = _next_request_id()
+    request = ServiceRequest(
+        pk=pk, number=_request_number(now, pk) if pk else f"new-{uuid.uuid4().hex[:16]}", channel=Channel.DEVICE,
+        service=service, is_emergency=service.is_emergency, description=description, subdistrict_id=subdistrict_id,
+        neighborhood=compound.neighborhood if compound is not None else None, compound=compound, building=building,
+        dwelling=dwelling, address=(address or (dwelling.label if dwelling else ""))[:200], status=Status.ACCEPTED,
+        created_at=now, due_at=workdays.due_at(service, now),
+    )
+    request.save(force_insert=True)
+    if pk is None:
+        request.number = _request_number(now, request.pk)
+        request.save(update_fields=["number"])
+    _step(request, kind=StepKind.CREATED, actor=None, at=now, from_status="",
+          note=_("Channel: %(channel)s") % {"channel": request.get_channel_display()})
+    audit.record(actor=None, event=REQUEST_CREATED, obj=request,
+                 after={**_snapshot(request), "channel": Channel.DEVICE}, subdistrict_id=subdistrict_id)
+    if service.is_emergency:
+        _dispatch_emergency(None, request, now)
+    return request
+
+
 def _check_visible(actor: User, request: ServiceRequest) -> None:
     """Whoever takes a request must see it (else: NotFound, and the transaction is undone). At sub-district and
     neighborhood level the scope path is a column of the row just written: no need to read it back."""
@@ -334,6 +368,7 @@ def close(*, actor: User, request: ServiceRequest, note: str = "") -> ServiceReq
     request.save(update_fields=["status", "closed_at", "updated_at"])
     _step(request, kind=StepKind.CLOSED, actor=actor, at=now, from_status=from_status, note=note.strip())
     _record(actor, REQUEST_CLOSED, request, before, note)
+    signals.request_closed.send(sender=ServiceRequest, request=request, actor=actor, note=note.strip())
     return request
 
 

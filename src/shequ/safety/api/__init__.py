@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from rest_framework.routers import BaseRouter
 
-from shequ.safety.api import devices, police
+from shequ.safety.api import devices, incidents, police
 
 
 def register(router: BaseRouter) -> None:
     devices.register(router)
+    incidents.register(router)
     police.register(router)
