@@ -235,6 +235,12 @@ SPECTACULAR_SETTINGS = {
         "ServiceRequestStatusEnum": "shequ.affairs.choices.Status",
         "SexEnum": "shequ.population.choices.Sex",
         "SourceRowSexEnum": [("M", "M"), ("F", "F"), ("", "")],
+        "DeviceKindEnum": "shequ.safety.choices.DeviceKind",
+        "CredentialKindEnum": "shequ.safety.choices.CredentialKind",
+        "CredentialStatusEnum": "shequ.safety.choices.CredentialStatus",
+        "AlarmKindEnum": "shequ.safety.choices.AlarmKind",
+        "IncidentStatusEnum": "shequ.safety.choices.IncidentStatus",
+        "DeviceSaysStatusEnum": [("online", "online"), ("offline", "offline")],
     },
 }
 

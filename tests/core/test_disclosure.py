@@ -97,6 +97,9 @@ def _surfaces(user, person: Person) -> str:
         # An error message that concerns her number: registering it a second time.
         api.post("/api/v1/people/", {"name": "冒名", "id_number": person.id_number, "residence_type": "registered",
                                      "dwelling": person.dwelling_id, "new_household": True}, format="json"),
+        # The police office's look-ups, with a reason (other roles are refused).
+        page.post("/safety/police/lookup/", {"query": person.name, "reason": "核查来访人员"}),
+        page.post(f"/safety/police/lookup/{person.pk}/", {"reason": "核查来访人员"}),
     ]
     return "\n".join(_text_of(response) for response in received)
 

@@ -15,9 +15,9 @@ from shequ.core.errors import Conflict, Invalid, NotFound
 from shequ.core.models import AuditEntry, OutboxMessage, User
 from shequ.core.roles import Role
 from shequ.population import actions as population_actions
-from shequ.safety import secrets
-from shequ.safety.actions import credentials
-from shequ.safety.choices import CredentialCause, CredentialKind, CredentialStatus, DeviceKind
+from shequ.safety import commands, secrets
+from shequ.safety.actions import credentials, ingest
+from shequ.safety.choices import CredentialCause, CredentialKind, CredentialStatus, DeviceKind, EventSource
 from shequ.safety.models import DoorCredential
 from tests.safety.conftest import place
 
@@ -207,3 +207,14 @@ def test_a_door_registered_later_is_loaded_with_the_buildings_credentials(alice,
     late = place(org, DeviceKind.DOOR, "door-hs-1-9", entrance="9单元")
     assert credentials.load_door(door=late) == 1
     assert [g["topic"].split("/")[-2] for g in _commands("credential.grant")] == ["door-hs-1-1", "door-hs-1-9"]
+
+
+def test_a_new_door_is_sent_its_buildings_credentials_when_it_first_reports_and_not_at_each_reconnect(
+        alice, org, resident_person, card, door):
+    credentials.grant(actor=alice, person=resident_person, kinds=[CredentialKind.CARD])
+    late = place(org, DeviceKind.DOOR, "door-hs-1-9", entrance="9单元")
+    status = commands.topic(late, "status")
+    for said in (b"online", b"offline", b"online"):
+        ingest.ingest(source=EventSource.MQTT, messages=[(status, said)])
+    to_late = [g for g in _commands("credential.grant") if g["topic"].split("/")[-2] == "door-hs-1-9"]
+    assert [g["data"]["card"] for g in to_late] == [card.number]

@@ -26,7 +26,7 @@ from shequ.core.errors import Conflict, Forbidden, Invalid, NotFound
 from shequ.core.models import Building, Compound, Dwelling, Neighborhood, User
 from shequ.core.scopes import can, get_visible, level_of
 from shequ.safety import secrets
-from shequ.safety.choices import DEFAULT_HEARTBEAT_SECONDS, HOME_SENSOR_KINDS, DeviceKind
+from shequ.safety.choices import DEFAULT_HEARTBEAT_SECONDS, HOME_SENSOR_KINDS, Availability, DeviceKind
 from shequ.safety.models import Device
 from shequ.safety.validators import validate_device_code, validate_gb28181
 
@@ -255,13 +255,16 @@ def decommission_device(*, actor: User, device: Device, reason: str) -> Device:
 
 @transaction.atomic(durable=True)
 def reinstate_device(*, actor: User, device: Device, reason: str = "") -> Device:
-    """Back in service; it needs a new secret before it may connect."""
+    """Back in service, not yet heard from again; it needs a new secret before it may connect, and a door is sent its
+    building's credentials when it first reports (see the ingest)."""
     _require(actor, "change")
     device = get_visible(Device.objects.select_for_update(), actor, "change", pk=device.pk)
     if device.active:
         raise Conflict(_("The device is in service."))
     device.active = True
-    device.save(update_fields=["active", "updated_at"])
+    device.availability = Availability.UNKNOWN
+    device.availability_changed_at = timezone.now()
+    device.save(update_fields=["active", "availability", "availability_changed_at", "updated_at"])
     audit.record(actor=actor, event=DEVICE_REINSTATED, obj=device, before={"active": False}, after={"active": True},
                  reason=reason.strip())
     return device

@@ -11,7 +11,8 @@
 - ``heartbeat``: the device is alive; ``status``: the broker's birth (``online``) / last-will (``offline``);
 - updates ``last_seen_at`` and availability, calling :func:`shequ.safety.alarms.on_availability` on each
   change and :func:`shequ.safety.alarms.on_events` with the new events, in the same transaction, so an
-  event exists exactly when its rules ran.
+  event exists exactly when its rules ran;
+- a door heard from for the first time (new, or back in service) is sent its building's door credentials.
 
 A message that cannot be accepted never raises out of :func:`ingest`: it becomes a :class:`DeadLetter` with
 the reason, which an administrator replays (after registering the device, or correcting the payload) or
@@ -41,7 +42,15 @@ from shequ.core.errors import Conflict
 from shequ.core.models import Subdistrict, User
 from shequ.core.scopes import get_visible
 from shequ.safety import alarms
-from shequ.safety.choices import Availability, DeadLetterReason, DeadLetterStatus, EventKind, EventSource
+from shequ.safety.actions import credentials
+from shequ.safety.choices import (
+    Availability,
+    DeadLetterReason,
+    DeadLetterStatus,
+    DeviceKind,
+    EventKind,
+    EventSource,
+)
 from shequ.safety.models import DeadLetter, Device, Event
 from shequ.safety.schemas import PayloadError, parse_event, parse_status
 
@@ -98,6 +107,8 @@ class _Batch:
     dead: list[tuple[int, DeadLetter]] = field(default_factory=list)
     changed: dict[int, Device] = field(default_factory=dict)
     transitions: list[tuple[Device, bool]] = field(default_factory=list)
+    # Doors heard from for the first time (new, or back in service): they are sent their building's credentials.
+    first_heard: list[Device] = field(default_factory=list)
 
 
 def _as_message(item: Message | tuple[Any, ...]) -> Message:
@@ -232,6 +243,8 @@ def _process(messages: list[Message], *, source: str, now: dt.datetime, keep_dea
     _save_dead_letters(batch)
     for device, online in batch.transitions:
         alarms.on_availability(device, online=online, at=now)
+    for door in batch.first_heard:
+        credentials.load_door(door=door)
     if new_events:
         alarms.on_events(new_events)
     return batch.outcomes
@@ -286,6 +299,8 @@ def as_text(payload: bytes) -> str:
 
 def _seen(batch: _Batch, device: Device) -> None:
     device.last_seen_at = batch.now
+    if device.availability == Availability.UNKNOWN and device.kind == DeviceKind.DOOR:
+        batch.first_heard.append(device)
     if device.availability != Availability.ONLINE:
         device.availability = Availability.ONLINE
         device.availability_changed_at = batch.now

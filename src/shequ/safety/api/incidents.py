@@ -43,7 +43,7 @@ class AlarmSerializer(serializers.ModelSerializer[Alarm]):
 
 
 class IncidentStepSerializer(serializers.ModelSerializer[IncidentStep]):
-    actor = serializers.CharField(read_only=True, default=None)
+    actor = serializers.CharField(read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = IncidentStep
@@ -51,9 +51,9 @@ class IncidentStepSerializer(serializers.ModelSerializer[IncidentStep]):
 
 
 class IncidentSerializer(serializers.ModelSerializer[Incident]):
-    compound_name = serializers.CharField(source="compound.name", read_only=True, default=None)
-    device_code = serializers.CharField(source="device.code", read_only=True, default=None)
-    request_number = serializers.CharField(source="request.number", read_only=True, default=None)
+    compound_name = serializers.CharField(source="compound.name", read_only=True, default=None, allow_null=True)
+    device_code = serializers.CharField(source="device.code", read_only=True, default=None, allow_null=True)
+    request_number = serializers.CharField(source="request.number", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = Incident
