@@ -16,14 +16,13 @@ import subprocess
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterator
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from paho.mqtt.client import CallbackAPIVersion, Client, MQTTMessage
 
 from shequ.safety import secrets, traffic
 from shequ.safety.choices import DEFAULT_HEARTBEAT_SECONDS, DeviceKind, EventKind
@@ -32,51 +31,6 @@ from shequ.safety.models import Device
 from shequ.safety.simulator import Simulator, sim_devices
 from tests.conftest import require_service
 from tests.safety.conftest import Broker, place
-
-
-@dataclass
-class Heard:
-    messages: list[tuple[str, bytes, bool]] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def on(self, topic_end: str) -> list[bytes]:
-        with self.lock:
-            return [payload for topic, payload, _retain in self.messages if topic.endswith(topic_end)]
-
-    def wait_for(self, check: Callable[[], bool], seconds: float = 10.0) -> None:
-        deadline = time.monotonic() + seconds
-        while not check():
-            assert time.monotonic() < deadline, "the broker did not deliver in time"
-            time.sleep(0.02)
-
-
-@pytest.fixture
-def listener(broker: Broker) -> Iterator[Heard]:
-    heard = Heard()
-    subscribed = threading.Event()
-
-    def on_message(client: Client, userdata: object, message: MQTTMessage) -> None:
-        with heard.lock:
-            heard.messages.append((message.topic, message.payload, bool(message.retain)))
-
-    client = Client(CallbackAPIVersion.VERSION2, client_id=f"test-listener-{uuid.uuid4().hex[:8]}")
-    client.on_message = on_message
-    client.on_subscribe = lambda *args: subscribed.set()
-    client.on_connect = lambda c, *args: c.subscribe(f"{broker.prefix}/#", qos=1)
-    client.connect(broker.host, broker.port)
-    client.loop_start()
-    assert subscribed.wait(10)
-    yield heard
-    client.loop_stop()
-    client.disconnect()
-    # Clear the retained status messages this test left on the broker.
-    cleaner = Client(CallbackAPIVersion.VERSION2, client_id=f"test-cleaner-{uuid.uuid4().hex[:8]}")
-    cleaner.connect(broker.host, broker.port)
-    cleaner.loop_start()
-    for topic in {topic for topic, _payload, _retain in heard.messages if topic.endswith("/status")}:
-        cleaner.publish(topic, b"", qos=1, retain=True).wait_for_publish(5)
-    cleaner.disconnect()
-    cleaner.loop_stop()
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -19,6 +19,9 @@ from django.db import models
 from shequ.core import outbox
 from shequ.core.models import OutboxMessage
 from shequ.safety.models import Device
+
+if TYPE_CHECKING:  # paho declares its auth dict for type checkers only
+    from paho.mqtt.publish import AuthParameter
 
 
 def topic(device: Device, channel: str) -> str:
@@ -47,7 +50,6 @@ def broker_address() -> tuple[str, int, str | None, str | None]:
 def publish(recipient: str, text: str) -> None:
     """The outbox sender of the ``mqtt`` channel: publish ``text`` to the topic ``recipient`` with QoS 1."""
     from paho.mqtt import publish as mqtt_publish
-    from paho.mqtt.publish import AuthParameter
 
     if not settings.MQTT_URL:
         raise outbox.Undeliverable("no broker: SHEQU_MQTT_URL is not set")

@@ -222,36 +222,31 @@ def grant(*, actor: User, person: Person, kinds: Iterable[str], pin: str | None 
     return shown
 
 
-def _staff_credential(actor: User, credential: DoorCredential) -> DoorCredential:
+def _end_by_staff(actor: User, credential: DoorCredential, reason: str, *, status: str, cause: str) -> DoorCredential:
+    if not reason.strip():
+        raise Invalid(_("Say why."), field="reason")
     if actor.is_resident:
         raise NotFound()
     locked = DoorCredential.objects.select_for_update(of=("self",)).select_related("card", "building")
     found = get_visible(locked, actor, "change", pk=credential.pk)
     if found.status != CredentialStatus.ACTIVE:
         raise Conflict(_("This credential is no longer active."))
+    _end(actor=actor, credential=found, status=status, cause=cause, reason=reason.strip())
     return found
 
 
 @transaction.atomic(durable=True)
 def revoke(*, actor: User, credential: DoorCredential, reason: str) -> DoorCredential:
     """Take a credential away (she no longer needs it); the doors forget it."""
-    if not reason.strip():
-        raise Invalid(_("Say why."), field="reason")
-    found = _staff_credential(actor, credential)
-    _end(actor=actor, credential=found, status=CredentialStatus.REVOKED, cause=CredentialCause.REVOKED_BY_STAFF,
-         reason=reason.strip())
-    return found
+    return _end_by_staff(actor, credential, reason, status=CredentialStatus.REVOKED,
+                         cause=CredentialCause.REVOKED_BY_STAFF)
 
 
 @transaction.atomic(durable=True)
 def block(*, actor: User, credential: DoorCredential, reason: str) -> DoorCredential:
     """Block a credential at once (a card or PIN in the wrong hands): the doors put it on their blocklist."""
-    if not reason.strip():
-        raise Invalid(_("Say why."), field="reason")
-    found = _staff_credential(actor, credential)
-    _end(actor=actor, credential=found, status=CredentialStatus.BLOCKED, cause=CredentialCause.BLOCKED_BY_STAFF,
-         reason=reason.strip())
-    return found
+    return _end_by_staff(actor, credential, reason, status=CredentialStatus.BLOCKED,
+                         cause=CredentialCause.BLOCKED_BY_STAFF)
 
 
 # ---------------------------------------------------------------------------------------- resident actions
