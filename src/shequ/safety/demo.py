@@ -27,6 +27,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import transaction
+
 from shequ.core import actions as core_actions
 from shequ.core.models import Building, Compound, Neighborhood, Subdistrict, User
 from shequ.core.roles import Role
@@ -289,7 +291,8 @@ def build_safety(*, admin: User, subdistrict: Subdistrict, neighborhoods: Sequen
     routine, notable = _history(devices, now, rng)
     write(Event, routine, "safety_event")
     stored = write(Event, sorted(notable, key=lambda e: e.occurred_at), "safety_event")
-    alarms.on_events(stored)
+    with transaction.atomic():  # the rules lock what they update, as in the ingest's transaction
+        alarms.on_events(stored)
     logins = _police(admin, neighborhoods, password_hash, services=services)
     _plans(admin, subdistrict, services=services)
     return logins
