@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "shequ.charity",
     "shequ.volunteers",
     "shequ.safety",
+    "shequ.eldercare",
     "shequ.portal",
     "shequ.dashboard",
     "shequ.demo",

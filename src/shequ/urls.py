@@ -17,6 +17,7 @@ urlpatterns = [
     path("charity/", include("shequ.charity.urls")),
     path("volunteers/", include("shequ.volunteers.urls")),
     path("safety/", include("shequ.safety.urls")),
+    path("eldercare/", include("shequ.eldercare.urls")),
     path("dashboard/", include("shequ.dashboard.urls")),
     path("demo/", include("shequ.demo.urls")),
     path("", include("shequ.portal.urls")),

@@ -71,6 +71,7 @@ class Group(models.TextChoices):
     HEALTH = "health", pgettext_lazy("navigation group", "Health")
     CARD = "card", pgettext_lazy("navigation group", "Resident card")
     SAFETY = "safety", pgettext_lazy("navigation group", "Safety")
+    ELDERCARE = "eldercare", pgettext_lazy("navigation group", "Eldercare")
     COMMUNITY = "community", pgettext_lazy("navigation group", "Community services")
     OVERSIGHT = "oversight", pgettext_lazy("navigation group", "Oversight")
     SYSTEM = "system", pgettext_lazy("navigation group", "System")

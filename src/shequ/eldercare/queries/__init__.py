@@ -1,0 +1,1 @@
+"""Scoped reads of the eldercare app, by topic."""

@@ -1,0 +1,1 @@
+"""Pages of the eldercare app, by topic."""
