@@ -205,6 +205,22 @@ for _role, _grants in _SAFETY_GRANTS.items():
     PERMISSIONS[_role] = {**PERMISSIONS[_role], **_grants}
 
 
+# Eldercare (信息化助老), who is cared for: the care roll, consent, emergency contacts, assessments, away periods.
+# Committee workers keep their neighbourhood's elders (and those they are responsible for); the sub-district's
+# administrator sees all; a volunteer (a resident) sees only the elders paired with her, and the queries give her
+# only what a visit needs. Health workers get nothing here. Contacts' phones are masked except by an audited reveal.
+_ELDERCARE_ROLL = ("eldercare.carerecipient", "eldercare.consent", "eldercare.emergencycontact",
+                   "eldercare.careassessment", "eldercare.awayperiod")
+_ELDERCARE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
+    Role.ADMIN: {**_grant(_ELDERCARE_ROLL, {"view", "add", "change"}),
+                 "eldercare.emergencycontact": frozenset({"view", "add", "change", "reveal"})},
+    Role.COMMITTEE: {**_grant(_ELDERCARE_ROLL, {"view", "add", "change"}),
+                     "eldercare.emergencycontact": frozenset({"view", "add", "change", "reveal"})},
+    Role.RESIDENT: {"eldercare.carerecipient": frozenset({"view"})},
+}
+for _role, _grants in _ELDERCARE_GRANTS.items():
+    PERMISSIONS[_role] = {**PERMISSIONS[_role], **_grants}
+
 # Which categories of audit entries (shequ.core.audit) each role that may view the audit log reads: health
 # entries only with a health right. A check narrows a role further (a dotted path of ``f(user) -> bool``).
 AUDIT_CATEGORIES: dict[str, frozenset[str]] = {

@@ -48,6 +48,8 @@ PERIODIC_JOBS = [
     PeriodicJob("prune old device events", "shequ.safety.actions.ingest.prune_events", 3600),
     # Door credentials that the registry's signals missed, and QR codes past their 90 days.
     PeriodicJob("sweep door credentials", "shequ.safety.actions.credentials.sweep", 300),
+    # Eldercare: the care roll follows the registry (moves, deaths, birthdays of 80); re-assessments due are listed.
+    PeriodicJob("refresh the care roll", "shequ.eldercare.tasks.refresh_care_roll", 86400),
 ]
 
 
