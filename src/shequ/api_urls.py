@@ -10,6 +10,7 @@ from shequ.charity.api import terminal_urls as charity_terminal_urls
 from shequ.core.api import register as register_core
 from shequ.dining.api import register as register_dining
 from shequ.dining.api import terminal_urls as dining_terminal_urls
+from shequ.eldercare.api import register as register_eldercare
 from shequ.library.api import register as register_library
 from shequ.linkage.api import register as register_linkage
 from shequ.population.api import register as register_population
@@ -27,6 +28,7 @@ register_dining(router)
 register_library(router)
 register_volunteers(router)
 register_safety(router)
+register_eldercare(router)
 
 urlpatterns = [
     # The devices' own HTTP ingest, before the router: its paths must not be taken for a registry's detail.

@@ -140,6 +140,11 @@ class Consent(models.Model):
     def __str__(self) -> str:
         return f"{self.recipient} · {self.given_on}"
 
+    def sensor_labels(self) -> list[str]:
+        from shequ.safety.choices import DeviceKind
+
+        return [str(DeviceKind(kind).label) for kind in self.sensors if kind in DeviceKind.values]
+
 
 class EmergencyContact(models.Model):
     """Someone to call about an elder, in ``order``; her phone is encrypted at rest with a blind index, exactly

@@ -1,8 +1,26 @@
-from django.urls import path  # noqa: F401 (each part of the app adds its pages below)
+from django.urls import path
+
+from shequ.eldercare.views import roll
 
 app_name = "eldercare"
 urlpatterns: list = [
     # care roll, consent, contacts, grades, away periods
+    path("", roll.roll, name="roll"),
+    path("refresh/", roll.roll_refresh, name="roll_refresh"),
+    path("add/<int:person_pk>/", roll.elder_add, name="elder_add"),
+    path("elders/<int:pk>/", roll.elder_detail, name="elder_detail"),
+    path("elders/<int:pk>/remove/", roll.elder_remove, name="elder_remove"),
+    path("elders/<int:pk>/consent/", roll.consent_record, name="consent_record"),
+    path("elders/<int:pk>/consent/withdraw/", roll.consent_withdraw, name="consent_withdraw"),
+    path("elders/<int:pk>/contacts/add/", roll.contact_add, name="contact_add"),
+    path("contacts/<int:pk>/edit/", roll.contact_edit, name="contact_edit"),
+    path("contacts/<int:pk>/remove/", roll.contact_remove, name="contact_remove"),
+    path("contacts/<int:pk>/reveal/", roll.contact_reveal, name="contact_reveal"),
+    path("elders/<int:pk>/assessments/add/", roll.assessment_add, name="assessment_add"),
+    path("elders/<int:pk>/away/add/", roll.away_add, name="away_add"),
+    path("away/<int:pk>/back/", roll.away_back, name="away_back"),
+    path("elders/<int:pk>/pairing/", roll.pairing, name="pairing"),
+    path("my-pairs/", roll.my_pairs, name="my_pairs"),
 
     # signals of life and rules
 

@@ -191,18 +191,18 @@ def add_to_roll(*, actor: User, person: Person, reasons: list[str], note: str = 
     if not created:
         recipient = get_visible(CareRecipient.objects.select_for_update(), actor, "add", pk=recipient.pk)
     before = sorted(recipient.reasons or {})
-    reasons = dict(recipient.reasons or {})
+    now_reasons: dict[str, str] = dict(recipient.reasons or {})
     for code in codes:
-        reasons[code] = ReasonSource.HAND
+        now_reasons[code] = ReasonSource.HAND
     if not recipient.on_roll:
         recipient.on_roll_since = timezone.localdate()
-    recipient.reasons = reasons
+    recipient.reasons = now_reasons
     recipient.excluded = False
     recipient.left_roll_at = None
     recipient.left_reason = ""
     recipient.save()
     audit.record(actor=actor, event=ROLL_ADDED_BY_HAND, obj=recipient, before={"reasons": before},
-                 after={"reasons": sorted(reasons)}, reason=note.strip())
+                 after={"reasons": sorted(now_reasons)}, reason=note.strip())
     return recipient
 
 

@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from shequ.core.models import User
@@ -38,19 +38,19 @@ def roll(user: User, *, reason: str = "", grade: int | None = None, worker: User
     today = timezone.localdate()
     found = restrict(CareRecipient.objects.all(), user)
     if not include_left:
-        found = found.on_roll()
+        found = found.filter(left_roll_at__isnull=True)
     found = with_grade(found).select_related("person", "person__neighborhood", "person__dwelling",
                                              "person__compound", "worker", "volunteer__person")
     if reason:
         found = found.filter(reasons__has_key=reason)
     if grade is not None:
-        found = found.filter(grade=grade)
+        found = found.filter(Q(grade=grade))
     if worker is not None:
         found = found.filter(worker=worker)
     if away_now:
-        found = found.away_on(today)
+        found = found.filter(pk__in=AwayPeriod.objects.covering(today).values("recipient"))
     if reassessment_due:
-        found = found.filter(grade_valid_until__lte=reassessment_due_before(today))
+        found = found.filter(Q(grade_valid_until__lte=reassessment_due_before(today)))
     if q:
         found = found.filter(person__name__icontains=q.strip())
     return found.order_by("person__neighborhood__name", "person__name", "pk")
@@ -136,7 +136,7 @@ def on_roll_count(user: User) -> int:
 def reassessments_due(*, today: dt.date | None = None) -> QuerySet[CareRecipient]:
     """Every elder on the roll (unscoped, for the daily job) whose assessment runs out within 30 days."""
     return with_grade(CareRecipient.objects.on_roll()).filter(
-        grade_valid_until__lte=reassessment_due_before(today)).select_related("person")
+        Q(grade_valid_until__lte=reassessment_due_before(today))).select_related("person")
 
 
 def summary(user: User) -> dict[str, Any]:
