@@ -56,8 +56,8 @@ def test_forms_consent_contacts_reveal_assessment_away(client, alice: User,
                                                             "order": "2"})
     contact.refresh_from_db()
     assert contact.phone == "13812345678" and contact.order == 2 and not contact.may_be_told
-    response = client.post(base + "assessments/add/", {"grade": "4", "assessed_on": today,
-                                                       "valid_until": (timezone.localdate() + dt.timedelta(days=800)).isoformat()})
+    too_late = (timezone.localdate() + dt.timedelta(days=800)).isoformat()
+    response = client.post(base + "assessments/add/", {"grade": "4", "assessed_on": today, "valid_until": too_late})
     assert response.status_code == 200 and "valid_until" in response.context["form"].errors
     client.post(base + "assessments/add/", {"grade": "4", "assessed_on": today})
     assert "5 home-care visits a week" in client.get(base).content.decode() or \
@@ -75,7 +75,8 @@ def test_forms_consent_contacts_reveal_assessment_away(client, alice: User,
 def test_hand_add_and_refresh(client, alice: User, make_person: Callable, on_roll) -> None:
     person = make_person("赵阿姨", birth=dt.date(1958, 1, 1))
     client.force_login(alice)
-    assert client.post(f"/eldercare/add/{person.pk}/", {"reasons": ["disability"], "note": "残联确认"}).status_code == 302
+    response = client.post(f"/eldercare/add/{person.pk}/", {"reasons": ["disability"], "note": "残联确认"})
+    assert response.status_code == 302
     assert CareRecipient.objects.get(person=person).reasons == {"disability": "hand"}
     assert client.post("/eldercare/refresh/").status_code == 302
     assert CareRecipient.objects.get(person=person).on_roll
