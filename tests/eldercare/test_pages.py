@@ -127,3 +127,13 @@ def test_surfaces(alice: User, on_roll: dict[str, CareRecipient]) -> None:
     figure = registry.figures["eldercare.on_roll"]
     assert figure.value(alice, Period(today, today + dt.timedelta(days=1))) == 1
     assert figure.value(alice, Period(today - dt.timedelta(days=7), today)) is None
+
+
+def test_find_a_resident_to_add(client, alice: User, bob: User, make_person: Callable, org, on_roll) -> None:
+    make_person("赵阿姨", birth=dt.date(1958, 1, 1))
+    make_person("赵阿婆", birth=dt.date(1950, 1, 1), dwelling=org.yuyuan_dwellings[1])
+    client.force_login(alice)
+    page = client.get("/eldercare/add/", {"q": "赵"}).content.decode()
+    assert "赵阿姨" in page and "赵阿婆" not in page
+    assert "王秀英" in client.get("/eldercare/add/", {"q": "王秀英"}).content.decode()
+    assert client.get("/eldercare/add/").status_code == 200

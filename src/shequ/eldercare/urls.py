@@ -7,6 +7,7 @@ urlpatterns: list = [
     # care roll, consent, contacts, grades, away periods
     path("", roll.roll, name="roll"),
     path("refresh/", roll.roll_refresh, name="roll_refresh"),
+    path("add/", roll.elder_find, name="elder_find"),
     path("add/<int:person_pk>/", roll.elder_add, name="elder_add"),
     path("elders/<int:pk>/", roll.elder_detail, name="elder_detail"),
     path("elders/<int:pk>/remove/", roll.elder_remove, name="elder_remove"),

@@ -13,7 +13,7 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from shequ.core.models import User
-from shequ.core.scopes import countable, restrict
+from shequ.core.scopes import can, countable, restrict
 from shequ.eldercare.choices import REASSESSMENT_NOTICE_DAYS
 from shequ.eldercare.models import AwayPeriod, CareAssessment, CareRecipient, Consent, EmergencyContact
 
@@ -88,6 +88,23 @@ def away_periods(user: User, recipient: CareRecipient) -> QuerySet[AwayPeriod]:
 
 def away_period(user: User, pk: int, action: str = "view") -> AwayPeriod | None:
     return restrict(AwayPeriod.objects.all(), user, action).filter(pk=pk).first()
+
+
+def people_to_add(user: User, q: str, limit: int = 20) -> list[Any]:
+    """Residents living here whom the user may see, by name, for putting on the roll by hand; each with
+    ``recipient`` (her roll entry, if any)."""
+    from shequ.population.choices import PersonStatus
+    from shequ.population.models import Person
+
+    q = q.strip()
+    if not q or user.is_resident or not can(user, CareRecipient, "add"):
+        return []
+    people = list(restrict(Person.objects.filter(status=PersonStatus.ACTIVE, name__icontains=q), user)
+                  .select_related("neighborhood", "dwelling").order_by("name", "pk")[:limit])
+    on_roll = dict(CareRecipient.objects.filter(person__in=people).values_list("person_id", "pk"))
+    for person in people:
+        person.recipient = on_roll.get(person.pk)  # type: ignore[attr-defined]
+    return people
 
 
 @dataclass(frozen=True)

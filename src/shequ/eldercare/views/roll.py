@@ -123,6 +123,14 @@ def _form_page(request: AuthedRequest, *, form: forms.Form, title: str, recipien
 
 
 @login_required
+def elder_find(request: AuthedRequest) -> HttpResponse:
+    """Find a resident by name to put her on the roll by hand."""
+    _require(request, "add")
+    q = request.GET.get("q", "")[:50]
+    return render(request, "eldercare/elder_find.html", {"q": q, "people": queries.people_to_add(request.user, q)})
+
+
+@login_required
 def elder_add(request: AuthedRequest, person_pk: int) -> HttpResponse:
     """Put a resident on the roll by hand, with her reasons (reached from the roll or her registry page)."""
     _require(request, "add")
