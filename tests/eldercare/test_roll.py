@@ -62,9 +62,9 @@ def test_disability_counts_only_for_elders(make_person: Callable[..., Person], a
 def test_moved_out_and_died_leave_the_roll(on_roll: dict[str, CareRecipient], admin: User) -> None:
     population_actions.move_out(actor=admin, person=on_roll["huashan"].person, moved_on=timezone.localdate())
     population_actions.record_death(actor=admin, person=on_roll["yuyuan"].person, died_on=timezone.localdate())
-    result = actions.refresh_roll()
-    assert result.left == 2
+    # They left with the registry's change; the refresh finds nothing more to do.
     assert not CareRecipient.objects.on_roll().exists()
+    assert actions.refresh_roll().left == 0
     assert CareRecipient.objects.get(pk=on_roll["yuyuan"].pk).left_reason in ("Died", "已去世")
     # The daily job is the same refresh, and finds nothing more to do.
     assert tasks.refresh_care_roll() == 0
@@ -207,3 +207,10 @@ def test_volunteer_sees_only_her_pairs_and_no_health_or_phones(on_roll: dict[str
     assert queries.roll(health).count() == 0
     with pytest.raises(Invalid):
         actions.pair(actor=alice, recipient=on_roll["huashan"], worker=health, volunteer=None)
+
+
+def test_refresh_catches_a_move_the_signal_missed(on_roll: dict[str, CareRecipient]) -> None:
+    Person.objects.filter(pk=on_roll["huashan"].person_id).update(status="moved_out", dwelling=None)
+    result = actions.refresh_roll()
+    assert result.left == 1 and result.left_people == [on_roll["huashan"].person_id]
+    assert CareRecipient.objects.get(pk=on_roll["huashan"].pk).left_reason in ("Moved out", "迁出")

@@ -434,3 +434,31 @@ def mark_back(*, actor: User, period: AwayPeriod) -> AwayPeriod:
     period.save(update_fields=["ended_at", "until"])
     audit.record(actor=actor, event=AWAY_ENDED, obj=period.recipient, after={"until": period.until})
     return period
+
+
+# Following the registry at once -------------------------------------------------------------------------------
+
+def follow_life_event(*, person: Person, actor: User | None) -> bool:
+    """Someone who moved out or died leaves the roll with the registry's change, not at the next daily refresh
+    (no alert or visit should go to an empty home). Returns whether she left."""
+    if person.status == PersonStatus.ACTIVE:
+        return False
+    recipient = CareRecipient.objects.select_for_update().select_related("person").filter(
+        person=person, left_roll_at__isnull=True).first()
+    if recipient is None:
+        return False
+    recipient.person = person
+    why = _("Died") if person.status == PersonStatus.DECEASED else _("Moved out")
+    _leave(recipient, why=str(why), actor=actor, now=timezone.now())
+    return True
+
+
+def _on_life_event(sender: Any, *, person: Person, actor: User | None = None, **_kwargs: Any) -> None:
+    follow_life_event(person=person, actor=actor)
+
+
+def connect() -> None:
+    """Called from EldercareConfig.ready(): the roll follows the registry's moves and deaths."""
+    from shequ.population.signals import life_event_recorded
+
+    life_event_recorded.connect(_on_life_event, dispatch_uid="eldercare.roll.life_event")
