@@ -29,6 +29,7 @@ from django.db.models import (
     F,
     FilteredRelation,
     FloatField,
+    Func,
     IntegerField,
     Max,
     Min,
@@ -37,7 +38,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Cast, Coalesce, ExtractHour
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
@@ -296,14 +297,19 @@ def _litres() -> Cast:
     return Cast(KeyTextTransform("litres", "ev__data"), FloatField())
 
 
-def _water_used(window_start: dt.datetime) -> Any:
-    """Litres used since ``window_start``: the last total minus the last total before the window (or, with no
-    reading before it, the first inside it). Totals only grow, so "last" is ``Max``."""
-    meter = Q(kind=DeviceKind.WATER_METER, ev__kind=EventKind.WATER_READING)
-    inside = meter & Q(ev__occurred_at__gte=window_start)
-    before = meter & Q(ev__occurred_at__lt=window_start)
-    return Max(_litres(), filter=inside) - Coalesce(
-        Max(_litres(), filter=before), Min(_litres(), filter=inside))
+class HalfHourOfDay(Func):
+    """The half-hour of the day (0–47, UTC; Shanghai's half-hours are the same) of a time, in the database's own
+    arithmetic: Django's hour and minute extracts are Python functions on SQLite, called once per row."""
+
+    output_field = IntegerField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, template="((CAST(strftime('%%%%s', %(expressions)s) AS INTEGER)"
+                                                          " / 1800) %%%% 48)", **extra)
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection,
+                           template="((FLOOR(EXTRACT(EPOCH FROM %(expressions)s))::bigint / 1800) %%%% 48)", **extra)
 
 
 def readings_by_dwelling(dwelling_ids: Iterable[int] | None, now: dt.datetime | None = None) -> dict[int, Readings]:
@@ -319,9 +325,7 @@ def readings_by_dwelling(dwelling_ids: Iterable[int] | None, now: dt.datetime | 
     if dwelling_ids is not None:
         devices = devices.filter(dwelling_id__in=list(dwelling_ids))
     in_day = Q(ev__occurred_at__gte=day_start)
-    # Half-hour of the day (0–47): over exactly 24 h each appears once, so 48 distinct slots = flow all day.
-    slot = ExtractHour("ev__occurred_at") * 2 + Case(
-        When(ev__occurred_at__minute__gte=30, then=Value(1)), default=Value(0), output_field=IntegerField())
+    meter = Q(kind=DeviceKind.WATER_METER, ev__kind=EventKind.WATER_READING)
 
     def fitted(kind: str) -> Max:
         return Max(Case(When(kind=kind, then=Value(1)), default=Value(0), output_field=IntegerField()))
@@ -337,10 +341,14 @@ def readings_by_dwelling(dwelling_ids: Iterable[int] | None, now: dt.datetime | 
             door_sensor=fitted(DeviceKind.DOOR_SENSOR),
             motion_sensor=fitted(DeviceKind.MOTION_SENSOR),
             smoke_alarm=fitted(DeviceKind.SMOKE_ALARM),
-            litres_12h=_water_used(short_start),
-            litres_24h=_water_used(day_start),
-            flow_slots=Count(slot, distinct=True, filter=in_day & Q(
-                kind=DeviceKind.WATER_METER, ev__kind=EventKind.WATER_READING,
+            # Totals only grow: the last is the highest. Used since a time = the last total minus the last
+            # total before it (or, with no reading before it, the first one).
+            litres_last=Max(_litres(), filter=meter),
+            litres_first=Min(_litres(), filter=meter),
+            litres_before_12h=Max(_litres(), filter=meter & Q(ev__occurred_at__lt=short_start)),
+            litres_before_24h=Max(_litres(), filter=meter & Q(ev__occurred_at__lt=day_start)),
+            # Over exactly 24 h each half-hour of the day appears once: 48 distinct = flow all day.
+            flow_slots=Count(HalfHourOfDay("ev__occurred_at"), distinct=True, filter=in_day & meter & Q(
                 ev__data__flow_lpm__gt=0)),
             door_openings=Count("ev__id", filter=in_day & Q(
                 kind=DeviceKind.DOOR_SENSOR, ev__kind=EventKind.DOOR_SENSOR_OPENED)),
@@ -357,15 +365,20 @@ def readings_by_dwelling(dwelling_ids: Iterable[int] | None, now: dt.datetime | 
             dwelling_id=row["dwelling_id"], now=now, subdistrict_id=row["subdistrict"],
             has_water_meter=bool(row["water_meter"]), has_door_sensor=bool(row["door_sensor"]),
             has_motion_sensor=bool(row["motion_sensor"]), has_smoke_alarm=bool(row["smoke_alarm"]),
-            water_litres_12h=_clamp(row["litres_12h"]), water_litres_24h=_clamp(row["litres_24h"]),
+            water_litres_12h=_used(row, "litres_before_12h"), water_litres_24h=_used(row, "litres_before_24h"),
             flow_half_hours_24h=row["flow_slots"] or 0, door_openings_24h=row["door_openings"] or 0,
             last_motion_at=row["last_motion"], last_smoke_at=row["last_smoke"])
     return result
 
 
-def _clamp(litres: float | None) -> float | None:
-    """A replaced meter starts again from zero: a negative use is no use, not an error."""
-    return None if litres is None else max(0.0, float(litres))
+def _used(row: Mapping[str, Any], before: str) -> float | None:
+    """Litres used in a window; None without any reading. A replaced meter starts again from zero: a negative
+    use is no use, not an error."""
+    last = row["litres_last"]
+    if last is None:
+        return None
+    start = row[before] if row[before] is not None else row["litres_first"]
+    return max(0.0, float(last) - float(start))
 
 
 # Signs of life -----------------------------------------------------------------------------------------------
