@@ -66,7 +66,7 @@ class Home:
         return {f.code for f in evaluate(readings, thresholds or rules.thresholds_for("310105002"), **kwargs)}
 
 
-def H(hours: float) -> dt.timedelta:  # noqa: N802 (reads as a unit)
+def H(hours: float) -> dt.timedelta:
     return dt.timedelta(hours=hours)
 
 
