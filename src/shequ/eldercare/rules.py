@@ -29,7 +29,6 @@ from django.db.models import (
     F,
     FilteredRelation,
     FloatField,
-    Func,
     IntegerField,
     Max,
     Min,
@@ -69,7 +68,7 @@ RULE_LABELS = {
 # The rules that a sign of life elsewhere settles: silence at home while she ate at the canteen is no alarm.
 INACTIVITY_RULES = frozenset({Rule.WATER_LOW, Rule.DOOR_IDLE, Rule.NO_MOTION})
 
-# The aggregate's fixed windows: water over 12 h and 24 h, door openings and flow slots over 24 h. Motion and
+# The aggregate's fixed windows: water over 12 h and 24 h, door openings and flowing readings over 24 h. Motion and
 # smoke come as the time of the last one, so their windows may be anything up to LOOKBACK.
 WINDOW_SHORT = dt.timedelta(hours=12)
 WINDOW_DAY = dt.timedelta(hours=24)
@@ -113,7 +112,9 @@ class WaterHigh:
 
 @dataclass(frozen=True)
 class Leak:
-    """Water flowing in at least ``slots`` of the day's 48 half-hours (Longgang's leak rule: all 48)."""
+    """Water flowing all day (Longgang's leak rule: flow in every one of the day's 48 half-hours): at least
+    ``slots`` readings in 24 h saw flow and none saw it stop. A meter reports every half-hour, so 48 readings
+    cover the day; one that reports less often never trips it (the 2 m³ rule still can)."""
 
     slots: int = HALF_HOURS_A_DAY
     enabled: bool = True
@@ -207,7 +208,9 @@ class Readings:
     # Litres from the meter's total: None when no reading in the window (an offline meter is the offline rule's).
     water_litres_12h: float | None = None
     water_litres_24h: float | None = None
-    flow_half_hours_24h: int = 0
+    # Meter readings in 24 h that saw water flowing, and the last one that saw none (``flow_lpm`` = 0).
+    flowing_readings_24h: int = 0
+    last_dry_at: dt.datetime | None = None
     door_openings_24h: int = 0
     last_motion_at: dt.datetime | None = None
     last_smoke_at: dt.datetime | None = None
@@ -239,7 +242,8 @@ _MESSAGES = {
     Rule.NO_MOTION: gettext_noop("No movement seen at home for %(hours)d h."),
     Rule.WATER_HIGH: gettext_noop(
         "%(m3).2f m³ of water used in the last %(hours)d h (more than %(limit).2f m³)."),
-    Rule.LEAK: gettext_noop("Water flowed in %(slots)d of the last 48 half-hours: a tap left on or a leak?"),
+    Rule.LEAK: gettext_noop(
+        "Water flowed without a break for 24 h (%(count)d readings): a tap left on or a leak?"),
     Rule.SMOKE: gettext_noop("The smoke alarm went off at %(time)s."),
 }
 
@@ -270,8 +274,9 @@ def evaluate(readings: Readings, thresholds: Thresholds, *, away: bool = False,
         if t.water_high.enabled and m3 > t.water_high.max_m3:
             found.append(Finding(Rule.WATER_HIGH, Severity.ALERT, {
                 "m3": m3, "hours": 24, "limit": t.water_high.max_m3}))
-    if readings.has_water_meter and t.leak.enabled and readings.flow_half_hours_24h >= t.leak.slots:
-        found.append(Finding(Rule.LEAK, Severity.ALERT, {"slots": readings.flow_half_hours_24h}))
+    if readings.has_water_meter and t.leak.enabled and readings.flowing_readings_24h >= t.leak.slots \
+            and (readings.last_dry_at is None or readings.last_dry_at < now - WINDOW_DAY):
+        found.append(Finding(Rule.LEAK, Severity.ALERT, {"count": readings.flowing_readings_24h}))
 
     if readings.has_water_meter and t.water_low.enabled and readings.water_litres_12h is not None \
             and readings.water_litres_12h / 1000 < t.water_low.min_m3 \
@@ -295,21 +300,6 @@ def evaluate(readings: Readings, thresholds: Thresholds, *, away: bool = False,
 
 def _litres() -> Cast:
     return Cast(KeyTextTransform("litres", "ev__data"), FloatField())
-
-
-class HalfHourOfDay(Func):
-    """The half-hour of the day (0–47, UTC; Shanghai's half-hours are the same) of a time, in the database's own
-    arithmetic: Django's hour and minute extracts are Python functions on SQLite, called once per row."""
-
-    output_field = IntegerField()
-
-    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        return self.as_sql(compiler, connection, template="((CAST(strftime('%%%%s', %(expressions)s) AS INTEGER)"
-                                                          " / 1800) %%%% 48)", **extra)
-
-    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        return self.as_sql(compiler, connection,
-                           template="((FLOOR(EXTRACT(EPOCH FROM %(expressions)s))::bigint / 1800) %%%% 48)", **extra)
 
 
 def readings_by_dwelling(dwelling_ids: Iterable[int] | None, now: dt.datetime | None = None) -> dict[int, Readings]:
@@ -347,9 +337,10 @@ def readings_by_dwelling(dwelling_ids: Iterable[int] | None, now: dt.datetime | 
             litres_first=Min(_litres(), filter=meter),
             litres_before_12h=Max(_litres(), filter=meter & Q(ev__occurred_at__lt=short_start)),
             litres_before_24h=Max(_litres(), filter=meter & Q(ev__occurred_at__lt=day_start)),
-            # Over exactly 24 h each half-hour of the day appears once: 48 distinct = flow all day.
-            flow_slots=Count(HalfHourOfDay("ev__occurred_at"), distinct=True, filter=in_day & meter & Q(
-                ev__data__flow_lpm__gt=0)),
+            # Flow all day: readings with flow in 24 h, and none without since. (Not distinct half-hours:
+            # a COUNT(DISTINCT) sorts every row of the pass and made it three times slower.)
+            flowing=Count("ev__id", filter=in_day & meter & Q(ev__data__flow_lpm__gt=0)),
+            last_dry=Max("ev__occurred_at", filter=meter & Q(ev__data__flow_lpm=0)),
             door_openings=Count("ev__id", filter=in_day & Q(
                 kind=DeviceKind.DOOR_SENSOR, ev__kind=EventKind.DOOR_SENSOR_OPENED)),
             last_motion=Max("ev__occurred_at", filter=Q(
@@ -366,7 +357,8 @@ def readings_by_dwelling(dwelling_ids: Iterable[int] | None, now: dt.datetime | 
             has_water_meter=bool(row["water_meter"]), has_door_sensor=bool(row["door_sensor"]),
             has_motion_sensor=bool(row["motion_sensor"]), has_smoke_alarm=bool(row["smoke_alarm"]),
             water_litres_12h=_used(row, "litres_before_12h"), water_litres_24h=_used(row, "litres_before_24h"),
-            flow_half_hours_24h=row["flow_slots"] or 0, door_openings_24h=row["door_openings"] or 0,
+            flowing_readings_24h=row["flowing"] or 0,
+            last_dry_at=row["last_dry"], door_openings_24h=row["door_openings"] or 0,
             last_motion_at=row["last_motion"], last_smoke_at=row["last_smoke"])
     return result
 
@@ -431,8 +423,8 @@ class ElderContext:
 
 def evaluate_all(now: dt.datetime | None = None,
                  context: Mapping[int, ElderContext] | None = None) -> dict[int, list[Finding]]:
-    """Findings per dwelling for every dwelling with home sensors: one aggregate query and one per sub-district
-    code, then pure evaluation. A pure read: the care roll maps dwellings to elders and opens alerts.
+    """Findings per dwelling for every dwelling with home sensors: one aggregate query and one for the
+    sub-districts' codes, then pure evaluation. A pure read: the care roll maps dwellings to elders and opens alerts.
     ``context`` (dwelling id → :class:`ElderContext`) carries the elder's overrides, away state and signs of life."""
     from shequ.core.models import Subdistrict
 
