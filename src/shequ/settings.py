@@ -7,6 +7,7 @@ insecure development keys.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -274,6 +275,18 @@ SAFETY_LOCKOUT_SECONDS = max(env_int("SHEQU_SAFETY_LOCKOUT_SECONDS", 30), 1)
 SAFETY_GROUP_WINDOW_SECONDS = max(env_int("SHEQU_SAFETY_GROUP_WINDOW_SECONDS", 1800), 1)
 SAFETY_HELD_OPEN_SECONDS = max(env_int("SHEQU_SAFETY_HELD_OPEN_SECONDS", 30), 1)
 SAFETY_EMERGENCY_SERVICE = env_str("SHEQU_SAFETY_EMERGENCY_SERVICE", "safety-emergency")
+
+# Eldercare inactivity rules (docs/eldercare-rules.md), Jiangsu Road's defaults: water < 0.01 m³ in 12 h; the door
+# opened < 1 time in 24 h; no motion for 24 h; > 2 m³ in 24 h, or flow in all 48 half-hours (a leak); a smoke alarm
+# in the last 15 min. SHEQU_ELDERCARE_SUBDISTRICT_RULES (JSON) overrides them per sub-district code:
+# {"310105002": {"water_low": {"min_m3": 0.02}, "door_idle": {"enabled": false}}}; each elder's own override theirs.
+ELDERCARE_WATER_LOW_M3 = float(env_str("SHEQU_ELDERCARE_WATER_LOW_M3", "0.01"))
+ELDERCARE_DOOR_MIN_OPENINGS = env_int("SHEQU_ELDERCARE_DOOR_MIN_OPENINGS", 1)
+ELDERCARE_NO_MOTION_HOURS = float(env_str("SHEQU_ELDERCARE_NO_MOTION_HOURS", "24"))
+ELDERCARE_WATER_HIGH_M3 = float(env_str("SHEQU_ELDERCARE_WATER_HIGH_M3", "2"))
+ELDERCARE_LEAK_SLOTS = env_int("SHEQU_ELDERCARE_LEAK_SLOTS", 48)
+ELDERCARE_SMOKE_MINUTES = float(env_str("SHEQU_ELDERCARE_SMOKE_MINUTES", "15"))
+ELDERCARE_SUBDISTRICT_RULES: dict = json.loads(env_str("SHEQU_ELDERCARE_SUBDISTRICT_RULES", "{}") or "{}")
 
 LOGGING = {
     "version": 1,
