@@ -242,6 +242,8 @@ SPECTACULAR_SETTINGS = {
         "CredentialStatusEnum": "shequ.safety.choices.CredentialStatus",
         "AlarmKindEnum": "shequ.safety.choices.AlarmKind",
         "IncidentStatusEnum": "shequ.safety.choices.IncidentStatus",
+        "RelationshipEnum": "shequ.population.choices.Relationship",
+        "ContactRelationshipEnum": "shequ.eldercare.choices.ContactRelationship",
         "DeviceSaysStatusEnum": [("online", "online"), ("offline", "offline")],
     },
 }

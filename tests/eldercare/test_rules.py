@@ -100,7 +100,7 @@ def test_water_low_message_has_the_figures(home: Home) -> None:
     home.water(H(1), 502.5)
     readings = readings_by_dwelling([home.dwelling.pk], NOW)[home.dwelling.pk]
     finding = next(f for f in evaluate(readings, Thresholds()) if f.code == Rule.WATER_LOW)
-    assert "2.5 L" in finding.message and "12 h" in finding.message
+    assert "用水 2.5 升" in finding.message and "12 小时" in finding.message  # in the reader's language, zh-Hans first
 
 
 def test_door_idle_just_inside_and_just_outside(home: Home) -> None:
