@@ -211,12 +211,16 @@ for _role, _grants in _SAFETY_GRANTS.items():
 # only what a visit needs. Health workers get nothing here. Contacts' phones are masked except by an audited reveal.
 _ELDERCARE_ROLL = ("eldercare.carerecipient", "eldercare.consent", "eldercare.emergencycontact",
                    "eldercare.careassessment", "eldercare.awayperiod")
+# Alerts: staff work them; a resident reads her own (her "I'm fine" button) and, as a paired volunteer, the door
+# visits she is asked to make.
+_ELDERCARE_ALERTS = ("eldercare.alert", "eldercare.alertstep")
 _ELDERCARE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
-    Role.ADMIN: {**_grant(_ELDERCARE_ROLL, {"view", "add", "change"}),
+    Role.ADMIN: {**_grant(_ELDERCARE_ROLL, {"view", "add", "change"}), **_grant(_ELDERCARE_ALERTS, {"view", "change"}),
                  "eldercare.emergencycontact": frozenset({"view", "add", "change", "reveal"})},
     Role.COMMITTEE: {**_grant(_ELDERCARE_ROLL, {"view", "add", "change"}),
+                     **_grant(_ELDERCARE_ALERTS, {"view", "change"}),
                      "eldercare.emergencycontact": frozenset({"view", "add", "change", "reveal"})},
-    Role.RESIDENT: {"eldercare.carerecipient": frozenset({"view"})},
+    Role.RESIDENT: {"eldercare.carerecipient": frozenset({"view"}), **_grant(_ELDERCARE_ALERTS, {"view"})},
 }
 for _role, _grants in _ELDERCARE_GRANTS.items():
     PERMISSIONS[_role] = {**PERMISSIONS[_role], **_grants}

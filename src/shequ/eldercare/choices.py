@@ -77,3 +77,50 @@ class ContactRelationship(models.TextChoices):
     NEIGHBOUR = "neighbour", _("Neighbour")
     FRIEND = "friend", _("Friend")
     OTHER = "other", pgettext_lazy("relationship", "Other")
+
+
+class AlertStatus(models.TextChoices):
+    OPEN = "open", pgettext_lazy("alert", "Open")
+    CLOSED = "closed", pgettext_lazy("alert", "Closed")
+
+
+class LadderStep(models.TextChoices):
+    """The rungs of the alert ladder, in order; an alarm that cannot wait (smoke, the one-button call) starts at
+    EMERGENCY, and a door visit that finds no answer ends there."""
+
+    CALL_ELDER = "call_elder", _("Automatic call and SMS to her")
+    CONTACT = "contact", _("Her emergency contact")
+    WORKER = "worker", _("The committee worker")
+    DOOR_VISIT = "door_visit", _("A visit to her door")
+    EMERGENCY = "emergency", _("Emergency request")
+
+
+LADDER = [LadderStep.CALL_ELDER, LadderStep.CONTACT, LadderStep.WORKER, LadderStep.DOOR_VISIT, LadderStep.EMERGENCY]
+
+
+class StepEnd(models.TextChoices):
+    """How a rung of the ladder ended."""
+
+    ACKNOWLEDGED = "acknowledged", _("Taken on")
+    TIMED_OUT = "timed_out", _("No answer in time")
+    PASSED_ON = "passed_on", _("Passed on")
+    SKIPPED = "skipped", _("Skipped")
+    CLOSED = "closed", pgettext_lazy("alert step", "Closed")
+
+
+class AlertOutcome(models.TextChoices):
+    FINE = "fine", _("She is fine")
+    HELPED = "helped", _("Helped at home")
+    HOSPITAL = "hospital", _("Taken to hospital")
+    FALSE_ALARM = "false_alarm", _("False alarm")
+
+
+class FalseAlarmCause(models.TextChoices):
+    """Why a false alarm went off: each cause suggests its own change (docs/eldercare-alerts.md)."""
+
+    AWAY_UNMARKED = "away", _("She was away and not marked away")
+    HABIT = "habit", _("Her habits differ (little water, seldom out)")
+    VISITOR = "visitor", _("Family or a carer used the flat")
+    SENSOR = "sensor", _("Sensor fault, battery or badly placed")
+    PRESSED_BY_MISTAKE = "mistake", _("Button pressed by mistake")
+    OTHER = "other", pgettext_lazy("false alarm cause", "Other")

@@ -14,6 +14,7 @@ from typing import ClassVar
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -21,11 +22,17 @@ from shequ.core import crypto
 from shequ.core.fields import BlindIndexField, EncryptedTextField
 from shequ.core.scopes import ScopePaths
 from shequ.eldercare.choices import (
+    LADDER,
+    AlertOutcome,
+    AlertStatus,
     AwayReason,
     CareGrade,
     ConsentForm,
     ContactRelationship,
+    FalseAlarmCause,
+    LadderStep,
     RollReason,
+    StepEnd,
     visits_per_week,
 )
 from shequ.population.models import Person
@@ -256,3 +263,113 @@ class AwayPeriod(models.Model):
                 and (self.until is None or day <= self.until))
 
 
+
+
+class AlertQuerySet(models.QuerySet["Alert"]):
+    def open(self) -> AlertQuerySet:
+        return self.filter(status=AlertStatus.OPEN)
+
+
+class Alert(models.Model):
+    """Something may be wrong with an elder: the rules found silence or an alarm at her home. ONE open alert per
+    elder gathers every rule that fires until it is closed (``rules``), and climbs the ladder (:data:`LADDER`):
+    each rung has a deadline, is taken on or times out to the next (:class:`AlertStep` keeps each rung). It is
+    closed with an outcome; a false alarm names its cause, which feeds the elder's tuning suggestion."""
+
+    recipient = models.ForeignKey(CareRecipient, on_delete=models.PROTECT, related_name="alerts",
+                                  verbose_name=pgettext_lazy("eldercare", "elder"))
+    rules = models.JSONField(_("rules that fired"), default=list)
+    # The figures behind each rule as it last fired: {rule_code: {figure: value}} (for the rule's message).
+    figures = models.JSONField(default=dict, blank=True)
+    severity = models.PositiveSmallIntegerField(_("severity"))
+    status = models.CharField(_("status"), max_length=10, choices=AlertStatus.choices, default=AlertStatus.OPEN)
+    step = models.CharField(_("ladder step"), max_length=12, choices=LadderStep.choices)
+    step_deadline = models.DateTimeField(_("step deadline"), null=True, blank=True)
+    step_taken_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                      related_name="+", verbose_name=_("taken on by"))
+    opened_at = models.DateTimeField(_("opened at"))
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                  related_name="+", verbose_name=_("closed by"))
+    outcome = models.CharField(_("outcome"), max_length=12, choices=AlertOutcome.choices, blank=True)
+    false_alarm_cause = models.CharField(_("cause of the false alarm"), max_length=10,
+                                         choices=FalseAlarmCause.choices, blank=True)
+    outcome_note = models.CharField(_("note"), max_length=300, blank=True)
+    # A smoke alarm or one-button call: the safety incident (whose emergency request the service centre works).
+    incident = models.ForeignKey("safety.Incident", on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="care_alerts", verbose_name=_("safety incident"))
+    # The emergency request the ladder itself opened when a door visit found no answer.
+    request = models.ForeignKey("affairs.ServiceRequest", on_delete=models.SET_NULL, null=True, blank=True,
+                                related_name="care_alerts", verbose_name=_("emergency request"))
+
+    SCOPE: ClassVar[ScopePaths] = ScopePaths(
+        subdistrict="recipient__person__subdistrict",
+        neighborhood="recipient__person__neighborhood",
+        compound="recipient__person__compound",
+        # The elder herself (her "I'm fine" button) and her paired volunteer (a door visit); the queries narrow
+        # what each sees.
+        resident=("recipient__person__user", "recipient__volunteer__person__user"),
+        handlers="recipient__worker",
+    )
+
+    objects = AlertQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("care alert")
+        verbose_name_plural = _("care alerts")
+        ordering = ["-opened_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["recipient"], condition=Q(status=AlertStatus.OPEN),
+                                    name="eldercare_one_open_alert_per_elder"),
+            models.CheckConstraint(condition=Q(status=AlertStatus.OPEN) | ~Q(outcome=""),
+                                   name="eldercare_closed_alert_has_outcome"),
+            models.CheckConstraint(condition=Q(outcome=AlertOutcome.FALSE_ALARM) | Q(false_alarm_cause=""),
+                                   name="eldercare_cause_only_for_false_alarm"),
+        ]
+        indexes = [models.Index(fields=["status", "step_deadline"], name="eldercare_alert_due")]
+
+    def __str__(self) -> str:
+        return f"{self.recipient} · {timezone.localtime(self.opened_at):%Y-%m-%d %H:%M}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == AlertStatus.OPEN
+
+    @property
+    def rung(self) -> int:
+        """The step's place on the ladder, from 1."""
+        return LADDER.index(LadderStep(self.step)) + 1
+
+
+class AlertStep(models.Model):
+    """One rung an alert reached: when, its deadline, who was told, who took it on or why it ended, with a note."""
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="steps")
+    step = models.CharField(_("ladder step"), max_length=12, choices=LadderStep.choices)
+    started_at = models.DateTimeField(_("started at"))
+    deadline = models.DateTimeField(_("deadline"), null=True, blank=True)
+    # Who was told (masked phones, names): never a full number.
+    told = models.CharField(_("told"), max_length=300, blank=True)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    end = models.CharField(_("how it ended"), max_length=12, choices=StepEnd.choices, blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                           related_name="+", verbose_name=pgettext_lazy("done by", "by"))
+    by_name = models.CharField(_("by (not a user)"), max_length=60, blank=True,
+                               help_text=_("The elder herself, a family contact or the system."))
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    SCOPE: ClassVar[ScopePaths] = ScopePaths(
+        subdistrict="alert__recipient__person__subdistrict",
+        neighborhood="alert__recipient__person__neighborhood",
+        compound="alert__recipient__person__compound",
+        resident=("alert__recipient__person__user", "alert__recipient__volunteer__person__user"),
+        handlers="alert__recipient__worker",
+    )
+
+    class Meta:
+        verbose_name = _("alert step")
+        verbose_name_plural = _("alert steps")
+        ordering = ["started_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.alert_id} · {self.get_step_display()}"
