@@ -289,6 +289,19 @@ ELDERCARE_WATER_HIGH_M3 = float(env_str("SHEQU_ELDERCARE_WATER_HIGH_M3", "2"))
 ELDERCARE_LEAK_SLOTS = env_int("SHEQU_ELDERCARE_LEAK_SLOTS", 48)
 ELDERCARE_SMOKE_MINUTES = float(env_str("SHEQU_ELDERCARE_SMOKE_MINUTES", "15"))
 ELDERCARE_SUBDISTRICT_RULES: dict = json.loads(env_str("SHEQU_ELDERCARE_SUBDISTRICT_RULES", "{}") or "{}")
+# The alert ladder (docs/eldercare-alerts.md): minutes each rung waits for an answer before the next; minutes a
+# rung taken on may stay without an outcome before the ladder climbs on; how often the worker watches the elders.
+ELDERCARE_LADDER_MINUTES = {
+    "call_elder": env_int("SHEQU_ELDERCARE_CALL_ELDER_MINUTES", 15),
+    "contact": env_int("SHEQU_ELDERCARE_CONTACT_MINUTES", 30),
+    "worker": env_int("SHEQU_ELDERCARE_WORKER_MINUTES", 60),
+    "door_visit": env_int("SHEQU_ELDERCARE_DOOR_VISIT_MINUTES", 120),
+}
+ELDERCARE_TAKEN_ON_MINUTES = max(env_int("SHEQU_ELDERCARE_TAKEN_ON_MINUTES", 120), 1)
+ELDERCARE_WATCH_SECONDS = max(env_int("SHEQU_ELDERCARE_WATCH_SECONDS", 60), 5)
+# False alarms of one cause for one elder within this many days before the desk suggests a change of her rules.
+ELDERCARE_TUNING_FALSE_ALARMS = max(env_int("SHEQU_ELDERCARE_TUNING_FALSE_ALARMS", 2), 1)
+ELDERCARE_TUNING_DAYS = max(env_int("SHEQU_ELDERCARE_TUNING_DAYS", 90), 1)
 
 LOGGING = {
     "version": 1,

@@ -50,6 +50,8 @@ PERIODIC_JOBS = [
     PeriodicJob("sweep door credentials", "shequ.safety.actions.credentials.sweep", 300),
     # Eldercare: the care roll follows the registry (moves, deaths, birthdays of 80); re-assessments due are listed.
     PeriodicJob("refresh the care roll", "shequ.eldercare.tasks.refresh_care_roll", 86400),
+    # The rules over every elder's home sensors, and the alert ladder's deadlines.
+    PeriodicJob("watch elders living alone", "shequ.eldercare.tasks.watch_elders", 60, own_thread=True),
 ]
 
 

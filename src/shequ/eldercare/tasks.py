@@ -19,3 +19,10 @@ def refresh_care_roll() -> int:
     log.info("care roll: %d joined, %d changed, %d left, %d on the roll; %d re-assessments due within 30 days",
              result.joined, result.changed, result.left, result.on_roll, due)
     return result.joined + result.changed + result.left
+
+
+def watch_elders() -> int:
+    """Every minute: the rules over every elder's home sensors; alerts opened, settled and climbed."""
+    from shequ.eldercare.actions.watch import watch
+
+    return watch().changes

@@ -39,6 +39,7 @@ from shequ.safety.choices import (
     Severity,
 )
 from shequ.safety.models import Alarm, Device, Event, Incident, IncidentStep
+from shequ.safety.signals import alarm_raised
 
 logger = logging.getLogger(__name__)
 
@@ -171,6 +172,7 @@ def raise_alarm(device: Device, rule: Rule, *, at: dt.datetime, event: Event | N
         from shequ.safety import emergency
 
         emergency.open_request(incident, now=at)
+    alarm_raised.send(sender=Alarm, alarm=alarm, incident=incident)
     return alarm
 
 
