@@ -272,7 +272,7 @@ def elder_is_fine(*, actor: User, now: dt.datetime | None = None) -> Alert | Non
                                  by=actor, by_name=name[:60], note=_("She says she is fine."))
         return alert
     return close(actor=actor, alert=alert, outcome=AlertOutcome.FINE, by_name=name,
-                 note=_("She pressed \u201cI'm fine\u201d."), now=now)
+                 note=_("She pressed “I'm fine”."), now=now)
 
 
 def settle(alert: Alert, *, why: str, now: dt.datetime | None = None) -> Alert:
@@ -298,7 +298,7 @@ def _tell(alert: Alert, step: LadderStep, *, now: dt.datetime) -> tuple[str, str
         summary, name, place = alert_summary(alert), person.name, _address(recipient)
         if step == LadderStep.CALL_ELDER:
             text = _("Shequ care: %(name)s, your home has been quiet for a while. If all is well, press "
-                     "\u201cI'm fine\u201d in the resident portal or call your committee.") % {"name": name}
+                     "“I'm fine” in the resident portal or call your committee.") % {"name": name}
             return _send(alert, step, [(name, person.phone or "")], text,
                          nobody=_("No phone of hers on record."))
         if step == LadderStep.CONTACT:

@@ -13,7 +13,8 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.utils import timezone
+from django.conf import settings
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from shequ.eldercare.actions import alerts
@@ -97,7 +98,7 @@ def watch(now: dt.datetime | None = None) -> WatchResult:
                 else:
                     result.joined += 1
         elif alert is not None and _settles_by_itself(alert):
-            why = _why_settled(elder, away=elder.pk in away, seen=seen.get(elder.person_id))
+            why = _why_settled(away=elder.pk in away, seen=seen.get(elder.person_id))
             alerts.settle(alert, why=why, now=now)
             result.settled += 1
     result.climbed = alerts.climb_due(now)
@@ -114,7 +115,13 @@ def _settles_by_itself(alert: Alert) -> bool:
             and all(code in RULE_SENSOR for code in alert.rules))
 
 
-def _why_settled(elder: _Elder, *, away: bool, seen: dt.datetime | None) -> str:
+def _why_settled(*, away: bool, seen: dt.datetime | None) -> str:
+    """Kept on the alert in the platform's language, whoever reads it later."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _why(away=away, seen=seen)
+
+
+def _why(*, away: bool, seen: dt.datetime | None) -> str:
     if away:
         return _("She is marked away from home.")
     if seen is not None:

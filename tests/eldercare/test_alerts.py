@@ -1,0 +1,286 @@
+"""The alert ladder: what the watch opens from an elder's quiet home, who is told at each rung and when, what a
+sign of life or her own "I'm fine" settles, and a smoke alarm going straight to the service centre."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.test import override_settings
+from django.utils import timezone
+
+from shequ.affairs.models import ServiceRequest
+from shequ.cards import actions as card_actions
+from shequ.core.errors import Conflict, Invalid
+from shequ.core.models import OutboxMessage, User
+from shequ.dining import actions as dining_actions
+from shequ.eldercare.actions import alerts
+from shequ.eldercare.actions import roll as roll_actions
+from shequ.eldercare.actions.watch import watch
+from shequ.eldercare.choices import AlertOutcome, AlertStatus, FalseAlarmCause, LadderStep, StepEnd
+from shequ.eldercare.models import Alert, CareRecipient
+from shequ.population import actions as population_actions
+from shequ.safety.choices import DeviceKind, EventKind
+from shequ.safety.models import Incident
+from tests.affairs.conftest import centre, staff  # noqa: F401  (the service centre's departments and staff)
+from tests.dining.conftest import canteen, clerk, lunch, operator  # noqa: F401  (a canteen and its till)
+from tests.eldercare.test_rules import FOUR, H, Home
+from tests.safety.test_emergency import safety_service  # noqa: F401  (the emergency service a request opens)
+from tests.safety.incidents_helpers import happen
+
+pytestmark = pytest.mark.django_db
+
+ALL_SENSORS = [DeviceKind.WATER_METER, DeviceKind.DOOR_SENSOR, DeviceKind.MOTION_SENSOR, DeviceKind.SMOKE_ALARM]
+INACTIVITY = {"water_low", "door_idle", "no_motion"}
+
+
+class QuietHome(Home):
+    """Home of test_rules, at a clock of our choosing: she was last active 14 hours before ``now``."""
+
+    def __init__(self, *args: Any, now: dt.datetime, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.now = now
+
+    def quiet(self) -> None:
+        shift = self.now - _rules_now()
+        self.water(H(30) - shift, 1000.0, flow=0)
+        self.water(H(26) - shift, 1010.0, flow=0)
+        self.water(H(14) - shift, 1040.0, flow=0)
+        self.water(H(1) - shift, 1040.0, flow=0)
+        self.event(EventKind.DOOR_SENSOR_OPENED, H(25) - shift)
+        self.event(EventKind.MOTION_DETECTED, H(25) - shift)
+
+
+def _rules_now() -> dt.datetime:
+    from tests.eldercare.test_rules import NOW
+
+    return NOW
+
+
+@pytest.fixture
+def now() -> dt.datetime:
+    return timezone.now().replace(microsecond=0)
+
+
+@pytest.fixture
+def worker(make_staff: Any, org: Any) -> User:
+    from shequ.core.roles import Role
+
+    user: User = make_staff(Role.COMMITTEE, "hs-care", neighborhood=org.huashan)
+    user.phone = "13700001111"
+    user.save(update_fields=["phone"])
+    return user
+
+
+@pytest.fixture
+def cared(elder: Any, admin: User, worker: User, volunteer: Any, org: Any) -> CareRecipient:
+    """王秀英 on the roll with all four sensors agreed, family may be told, a daughter who may be told and a son
+    who may not, her committee worker and her paired volunteer."""
+    elder.phone = "13600002222"
+    elder.save()
+    roll_actions.refresh_roll()
+    recipient = CareRecipient.objects.get(person=elder)
+    roll_actions.record_consent(actor=admin, recipient=recipient, sensors=ALL_SENSORS, tell_family=True,
+                                form="paper", given_on=timezone.localdate())
+    roll_actions.add_contact(actor=admin, recipient=recipient, name="张丽", relationship="child",
+                             phone="13500003333", order=1, may_be_told=True)
+    roll_actions.add_contact(actor=admin, recipient=recipient, name="张强", relationship="child",
+                             phone="13500004444", order=2, may_be_told=False)
+    roll_actions.pair(actor=admin, recipient=recipient, worker=worker, volunteer=volunteer)
+    return CareRecipient.objects.select_related("person").get(pk=recipient.pk)
+
+
+@pytest.fixture
+def home(org: Any, cared: CareRecipient, now: dt.datetime) -> QuietHome:
+    return QuietHome(org, cared.person.dwelling, FOUR, now=now)
+
+
+def _sms_to(phone: str) -> list[str]:
+    return [m.body for m in OutboxMessage.objects.filter(channel="sms") if m.recipient == phone]
+
+
+def _alert() -> Alert:
+    return Alert.objects.select_related("recipient__person").get()
+
+
+def test_a_quiet_home_opens_one_alert_and_texts_her_first(home: QuietHome, cared: CareRecipient,
+                                                          now: dt.datetime) -> None:
+    home.quiet()
+    result = watch(now)
+    assert result.opened == 1
+    alert = _alert()
+    assert set(alert.rules) == INACTIVITY and alert.status == AlertStatus.OPEN
+    assert alert.step == LadderStep.CALL_ELDER and alert.step_deadline == now + dt.timedelta(minutes=15)
+    assert len(_sms_to("13600002222")) == 1
+    # The next pass finds the same silence: nothing new is written, nobody is texted twice.
+    again = watch(now + dt.timedelta(minutes=1))
+    assert again.opened == again.joined == again.climbed == 0
+    assert alert.steps.count() == 1 and len(_sms_to("13600002222")) == 1
+
+
+def test_the_ladder_climbs_on_its_deadlines_and_tells_only_family_she_allows(
+        home: QuietHome, cared: CareRecipient, worker: User, volunteer: Any, now: dt.datetime,
+        safety_service: Any) -> None:  # noqa: F811
+    home.quiet()
+    watch(now)
+    assert alerts.climb_due(now + dt.timedelta(minutes=14)) == 0
+    assert alerts.climb_due(now + dt.timedelta(minutes=15)) == 1
+    assert _alert().step == LadderStep.CONTACT
+    assert len(_sms_to("13500003333")) == 1
+    assert _sms_to("13500004444") == []  # the son she does not let be told
+    alerts.climb_due(now + dt.timedelta(minutes=45))
+    assert _alert().step == LadderStep.WORKER and len(_sms_to("13700001111")) == 1
+    alerts.climb_due(now + dt.timedelta(minutes=105))
+    assert _alert().step == LadderStep.DOOR_VISIT
+    assert len(_sms_to("13911112222")) == 1  # her paired volunteer
+    alerts.climb_due(now + dt.timedelta(minutes=225))
+    alert = _alert()
+    assert alert.step == LadderStep.EMERGENCY and alert.request is not None
+    assert alert.request.is_emergency and alert.request.dwelling == cared.person.dwelling
+    assert [s.end for s in alert.steps.order_by("started_at", "pk")][:4] == [StepEnd.TIMED_OUT] * 4
+    assert alerts.climb_due(now + dt.timedelta(days=1)) == 0  # the service centre's own escalation takes over
+
+
+def test_without_consent_to_tell_family_the_contact_rung_is_skipped(home: QuietHome, cared: CareRecipient,
+                                                                    admin: User, now: dt.datetime) -> None:
+    roll_actions.record_consent(actor=admin, recipient=cared, sensors=ALL_SENSORS, tell_family=False,
+                                form="verbal", given_on=timezone.localdate())
+    home.quiet()
+    watch(now)
+    alerts.climb_due(now + dt.timedelta(minutes=15))
+    alert = _alert()
+    assert alert.step == LadderStep.WORKER
+    skipped = alert.steps.get(step=LadderStep.CONTACT)
+    assert skipped.end == StepEnd.SKIPPED and "家属" in skipped.note
+    assert _sms_to("13500003333") == [] and _sms_to("13500004444") == []
+
+
+def test_a_sensor_she_did_not_agree_to_raises_nothing(home: QuietHome, cared: CareRecipient, admin: User,
+                                                      now: dt.datetime) -> None:
+    roll_actions.record_consent(actor=admin, recipient=cared, sensors=[DeviceKind.DOOR_SENSOR], tell_family=True,
+                                form="paper", given_on=timezone.localdate())
+    home.quiet()
+    watch(now)
+    assert _alert().rules == ["door_idle"]
+
+
+def test_away_pauses_the_rules_and_settles_an_open_alert(home: QuietHome, cared: CareRecipient, admin: User,
+                                                         now: dt.datetime) -> None:
+    home.quiet()
+    watch(now)
+    roll_actions.set_away(actor=admin, recipient=cared, starts_on=timezone.localdate(now), until=None,
+                          reason="family")
+    result = watch(now + dt.timedelta(minutes=2))
+    alert = _alert()
+    assert result.settled == 1 and alert.status == AlertStatus.CLOSED and alert.outcome == AlertOutcome.FINE
+    assert "外出" in alert.outcome_note or "不在家" in alert.outcome_note
+    assert watch(now + dt.timedelta(minutes=3)).opened == 0
+
+
+def test_a_meal_at_the_canteen_settles_the_alert(home: QuietHome, cared: CareRecipient, operator: User,  # noqa: F811
+                                                 canteen: Any, lunch: Any, clerk: User, now: dt.datetime) -> None:  # noqa: F811
+    home.quiet()
+    watch(now)
+    card = card_actions.issue_card(actor=clerk, person=cared.person)
+    card_actions.top_up(actor=clerk, card=card, amount_fen=5000)
+    dining_actions.buy_meal(actor=operator, canteen=canteen, card=card, item=lunch)
+    result = watch(now + dt.timedelta(minutes=5))
+    alert = _alert()
+    assert result.settled == 1 and alert.status == AlertStatus.CLOSED
+    assert alert.outcome == AlertOutcome.FINE and alert.closed_by is None
+    assert alert.steps.order_by("-pk").first().end == StepEnd.CLOSED
+
+
+def test_an_alert_someone_has_taken_on_is_left_to_her(home: QuietHome, cared: CareRecipient, worker: User,
+                                                      now: dt.datetime) -> None:
+    home.quiet()
+    watch(now)
+    alerts.take_on(actor=worker, alert=_alert(), note="我去看看", now=now + dt.timedelta(minutes=1))
+    alert = _alert()
+    assert alert.step_taken_by == worker and alert.step_deadline == now + dt.timedelta(minutes=121)
+    # Life at home again does not close it: the worker closes it with what she found.
+    home.water(H(0) - (now - _rules_now()), 1100.0, flow=2)
+    home.event(EventKind.DOOR_SENSOR_OPENED, H(0) - (now - _rules_now()))
+    home.event(EventKind.MOTION_DETECTED, H(0) - (now - _rules_now()))
+    assert watch(now + dt.timedelta(minutes=2)).settled == 0
+    # Taken on but no outcome in two hours: the ladder climbs on, saying so.
+    alerts.climb_due(now + dt.timedelta(minutes=121))
+    alert = _alert()
+    assert alert.step == LadderStep.CONTACT
+    assert alert.steps.get(step=LadderStep.CALL_ELDER).end == StepEnd.ACKNOWLEDGED
+
+
+def test_closing_a_false_alarm_needs_its_cause(home: QuietHome, cared: CareRecipient, worker: User,
+                                               now: dt.datetime) -> None:
+    home.quiet()
+    watch(now)
+    with pytest.raises(Invalid):
+        alerts.close(actor=worker, alert=_alert(), outcome=AlertOutcome.FALSE_ALARM, now=now)
+    alerts.close(actor=worker, alert=_alert(), outcome=AlertOutcome.FALSE_ALARM, cause=FalseAlarmCause.HABIT,
+                 note="她去女儿家吃饭", now=now)
+    alert = _alert()
+    assert alert.status == AlertStatus.CLOSED and alert.false_alarm_cause == FalseAlarmCause.HABIT
+    assert alert.closed_by == worker
+    with pytest.raises(Conflict):
+        alerts.close(actor=worker, alert=alert, outcome=AlertOutcome.FINE, now=now)
+
+
+def test_passing_on_needs_a_note_and_climbs_at_once(home: QuietHome, cared: CareRecipient, worker: User,
+                                                    now: dt.datetime) -> None:
+    home.quiet()
+    watch(now)
+    with pytest.raises(Invalid):
+        alerts.pass_on(actor=worker, alert=_alert(), note=" ", now=now)
+    alerts.pass_on(actor=worker, alert=_alert(), note="打了两次电话没人接", now=now)
+    alert = _alert()
+    assert alert.step == LadderStep.CONTACT
+    first = alert.steps.get(step=LadderStep.CALL_ELDER)
+    assert first.end == StepEnd.PASSED_ON and first.by == worker and "没人接" in first.note
+
+
+def test_her_own_im_fine_closes_her_alert_and_nobody_elses(home: QuietHome, cared: CareRecipient, admin: User,
+                                                          resident: User, now: dt.datetime) -> None:
+    home.quiet()
+    watch(now)
+    assert alerts.elder_is_fine(actor=resident, now=now) is None  # another resident closes nothing
+    assert _alert().is_open
+    elder_user = population_actions.create_resident_account(actor=admin, person=cared.person)
+    alerts.elder_is_fine(actor=elder_user, now=now + dt.timedelta(minutes=3))
+    alert = _alert()
+    assert alert.status == AlertStatus.CLOSED and alert.outcome == AlertOutcome.FINE
+    assert alert.closed_by == elder_user
+
+
+def test_a_smoke_alarm_goes_straight_to_the_emergency_request(home: QuietHome, cared: CareRecipient,
+                                                              admin: User, now: dt.datetime,
+                                                              safety_service: Any) -> None:  # noqa: F811
+    happen(home.devices[DeviceKind.SMOKE_ALARM], EventKind.SMOKE_ALARM, now)
+    incident = Incident.objects.get()
+    alert = _alert()
+    assert alert.step == LadderStep.EMERGENCY and alert.rules == ["smoke"]
+    assert alert.incident == incident and alert.request == incident.request
+    assert ServiceRequest.objects.count() == 1  # the incident's request, not a second one
+    assert _sms_to("13600002222") == []  # no "are you fine?" text while the fire service is called
+    # Her "I'm fine" at the emergency rung is noted; the service centre decides.
+    elder_user = population_actions.create_resident_account(actor=admin, person=cared.person)
+    alerts.elder_is_fine(actor=elder_user, now=now)
+    assert _alert().is_open and _alert().steps.filter(by=elder_user).exists()
+
+
+def test_a_smoke_alarm_moves_an_open_quiet_alert_to_the_top(home: QuietHome, cared: CareRecipient,
+                                                            now: dt.datetime, safety_service: Any) -> None:  # noqa: F811
+    home.quiet()
+    watch(now)
+    happen(home.devices[DeviceKind.SMOKE_ALARM], EventKind.SMOKE_ALARM, now + dt.timedelta(minutes=5))
+    alert = _alert()
+    assert alert.step == LadderStep.EMERGENCY and "smoke" in alert.rules and INACTIVITY <= set(alert.rules)
+    assert alert.steps.get(step=LadderStep.CALL_ELDER).end == StepEnd.PASSED_ON
+    assert Alert.objects.count() == 1
+
+
+@override_settings(ELDERCARE_LADDER_MINUTES={"call_elder": 5, "contact": 5, "worker": 5, "door_visit": 5})
+def test_the_ladder_minutes_are_settings(home: QuietHome, cared: CareRecipient, now: dt.datetime) -> None:
+    home.quiet()
+    watch(now)
+    assert _alert().step_deadline == now + dt.timedelta(minutes=5)
