@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from shequ.affairs.models import ServiceRequest
 from shequ.cards import actions as card_actions
-from shequ.core.errors import Conflict, Invalid
+from shequ.core.errors import Conflict, Invalid, NotFound
 from shequ.core.models import OutboxMessage, User
 from shequ.dining import actions as dining_actions
 from shequ.eldercare.actions import alerts
@@ -284,3 +284,39 @@ def test_the_ladder_minutes_are_settings(home: QuietHome, cared: CareRecipient, 
     home.quiet()
     watch(now)
     assert _alert().step_deadline == now + dt.timedelta(minutes=5)
+
+
+def test_only_her_workers_and_at_the_door_her_volunteer_may_work_her_alert(
+        home: QuietHome, cared: CareRecipient, make_staff: Any, org: Any, volunteer_user: User,
+        now: dt.datetime) -> None:
+    from shequ.core.roles import Role
+
+    home.quiet()
+    watch(now)
+    yuyuan_worker = make_staff(Role.COMMITTEE, "yy-care", neighborhood=org.yuyuan)
+    with pytest.raises(NotFound):
+        alerts.take_on(actor=yuyuan_worker, alert=_alert(), now=now)
+    with pytest.raises(NotFound):  # her volunteer, before the ladder asks her to go
+        alerts.take_on(actor=volunteer_user, alert=_alert(), now=now)
+    for minutes in (15, 45, 105):  # each rung waits its own time from when its people were told
+        alerts.climb_due(now + dt.timedelta(minutes=minutes))
+    assert _alert().step == LadderStep.DOOR_VISIT
+    alerts.take_on(actor=volunteer_user, alert=_alert(), note="我在门口了", now=now + dt.timedelta(minutes=110))
+    alerts.close(actor=volunteer_user, alert=_alert(), outcome=AlertOutcome.HELPED, note="她摔了一跤，已扶起",
+                 now=now + dt.timedelta(minutes=115))
+    alert = _alert()
+    assert alert.status == AlertStatus.CLOSED and alert.closed_by == volunteer_user
+
+
+def test_the_service_centre_closing_the_request_is_said_on_the_alert(
+        home: QuietHome, cared: CareRecipient, centre: Any, now: dt.datetime,  # noqa: F811
+        safety_service: Any) -> None:  # noqa: F811
+    from shequ.affairs import actions as affairs_actions
+
+    happen(home.devices[DeviceKind.SMOKE_ALARM], EventKind.SMOKE_ALARM, now)
+    request = _alert().request
+    affairs_actions.resolve(actor=centre.clerk, request=request, note="厨房烧焦，无人受伤")
+    affairs_actions.close(actor=centre.clerk, request=request, note="")
+    alert = _alert()
+    assert alert.is_open  # what happened to her is the worker's to record
+    assert any(request.number in step.note for step in alert.steps.all())

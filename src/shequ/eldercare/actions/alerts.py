@@ -24,8 +24,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from shequ.core import audit, outbox
-from shequ.core.errors import Conflict, Invalid
+from shequ.core.errors import Conflict, Invalid, NotFound
 from shequ.core.models import User
+from shequ.core.scopes import restrict
 from shequ.eldercare.choices import (
     LADDER,
     AlertOutcome,
@@ -196,7 +197,7 @@ def climb_due(now: dt.datetime | None = None) -> int:
                .exclude(step=LadderStep.EMERGENCY).values_list("pk", flat=True)[:500])
     for pk in due:
         with transaction.atomic():
-            alert = (Alert.objects.select_for_update(skip_locked=True).select_related("recipient__person")
+            alert = (Alert.objects.select_for_update(skip_locked=True, of=("self",)).select_related("recipient__person")
                      .filter(pk=pk, status=AlertStatus.OPEN, step_deadline__lte=now).first())
             if alert is None or alert.step == LadderStep.EMERGENCY:
                 continue
@@ -212,7 +213,7 @@ def take_on(*, actor: User, alert: Alert, note: str = "", now: dt.datetime | Non
     """Someone answers the alert's rung ("I'm going round"): the clock now waits for her outcome."""
     now = now or timezone.now()
     with transaction.atomic():
-        alert = _locked_open(alert)
+        alert = _locked_open(alert, actor)
         _end_current(alert, StepEnd.ACKNOWLEDGED, now=now, by=actor, note=note)
         alert.step_taken_by = actor
         if alert.step != LadderStep.EMERGENCY:
@@ -229,13 +230,14 @@ def pass_on(*, actor: User, alert: Alert, note: str, now: dt.datetime | None = N
         raise Invalid(_("Say what was tried before passing the alert on."), field="note")
     now = now or timezone.now()
     with transaction.atomic():
-        alert = _locked_open(alert)
+        alert = _locked_open(alert, actor)
         return climb(alert, now=now, end=StepEnd.PASSED_ON, by=actor, note=note.strip())
 
 
 def close(*, actor: User | None, alert: Alert, outcome: str, cause: str = "", note: str = "",
-          by_name: str = "", now: dt.datetime | None = None) -> Alert:
-    """Close the alert with its outcome; a false alarm must name its cause (it feeds the elder's tuning)."""
+          by_name: str = "", now: dt.datetime | None = None, as_elder: bool = False) -> Alert:
+    """Close the alert with its outcome; a false alarm must name its cause (it feeds the elder's tuning). ``actor``
+    None is the platform itself (a sign of life); ``as_elder`` is the elder's own word, checked by the caller."""
     if outcome not in AlertOutcome.values:
         raise Invalid(_("Choose what happened."), field="outcome")
     if outcome == AlertOutcome.FALSE_ALARM and cause not in FalseAlarmCause.values:
@@ -244,7 +246,7 @@ def close(*, actor: User | None, alert: Alert, outcome: str, cause: str = "", no
         cause = ""
     now = now or timezone.now()
     with transaction.atomic():
-        alert = _locked_open(alert)
+        alert = _locked_open(alert, None if as_elder else actor)
         _end_current(alert, StepEnd.CLOSED, now=now, by=actor, by_name=by_name, note=note)
         alert.status, alert.closed_at, alert.closed_by = AlertStatus.CLOSED, now, actor
         alert.outcome, alert.false_alarm_cause, alert.outcome_note = outcome, cause, note.strip()[:300]
@@ -272,7 +274,7 @@ def elder_is_fine(*, actor: User, now: dt.datetime | None = None) -> Alert | Non
                                  by=actor, by_name=name[:60], note=_("She says she is fine."))
         return alert
     return close(actor=actor, alert=alert, outcome=AlertOutcome.FINE, by_name=name,
-                 note=_("She pressed “I'm fine”."), now=now)
+                 note=_("She pressed “I'm fine”."), now=now, as_elder=True)
 
 
 def settle(alert: Alert, *, why: str, now: dt.datetime | None = None) -> Alert:
@@ -280,12 +282,26 @@ def settle(alert: Alert, *, why: str, now: dt.datetime | None = None) -> Alert:
     return close(actor=None, alert=alert, outcome=AlertOutcome.FINE, by_name=SYSTEM, note=why, now=now)
 
 
-def _locked_open(alert: Alert) -> Alert:
-    locked = (Alert.objects.select_for_update().select_related("recipient__person", "step_taken_by")
+def _locked_open(alert: Alert, actor: User | None = None) -> Alert:
+    """The alert, locked, if it is open and ``actor`` (None: the platform itself) may work it."""
+    locked = (Alert.objects.select_for_update(of=("self",))
+              .select_related("recipient__person", "recipient__volunteer__person", "step_taken_by")
               .filter(pk=alert.pk).first())
-    if locked is None or locked.status != AlertStatus.OPEN:
+    if locked is None or (actor is not None and not may_work(actor, locked)):
+        raise NotFound()
+    if locked.status != AlertStatus.OPEN:
         raise Conflict(_("This alert is already closed."))
     return locked
+
+
+def may_work(actor: User, alert: Alert) -> bool:
+    """Staff work the alerts their scope gives them with the right to change them; a resident only a door visit
+    she is asked to make, as the elder's paired volunteer."""
+    if actor.is_resident:
+        volunteer = alert.recipient.volunteer
+        return (alert.step == LadderStep.DOOR_VISIT and volunteer is not None
+                and volunteer.person.user_id == actor.pk)
+    return restrict(Alert.objects.filter(pk=alert.pk), actor, "change").exists()
 
 
 # Telling people ---------------------------------------------------------------------------------------------------
@@ -382,3 +398,15 @@ def _emergency(alert: Alert, *, now: dt.datetime) -> str:
     alert.request = request
     alert.save(update_fields=["request"])
     return _("Emergency request %(number)s") % {"number": request.number}
+
+
+def on_request_closed(sender: Any, *, request: Any, actor: Any = None, note: str = "", **_kwargs: Any) -> None:
+    """The service centre closed an alert's emergency request: said on the alert's timeline. The alert stays open
+    for the worker to record what happened to her (fine, helped, in hospital), which the request does not say."""
+    with translation.override(settings.LANGUAGE_CODE):
+        text = _("The service centre closed request %(number)s: %(resolution)s") % {
+            "number": request.number, "resolution": request.resolution or note or "-"}
+    now = timezone.now()
+    for alert in Alert.objects.filter(request_id=request.pk, status=AlertStatus.OPEN):
+        AlertStep.objects.create(alert=alert, step=alert.step, started_at=now, ended_at=now,
+                                 end=StepEnd.ACKNOWLEDGED, by=actor, note=text[:300])
