@@ -281,7 +281,7 @@ def settle(alert: Alert, *, why: str, now: dt.datetime | None = None) -> Alert:
 
 
 def _locked_open(alert: Alert) -> Alert:
-    locked = (Alert.objects.select_for_update().select_related("recipient__person", "step_taken_by")
+    locked = (Alert.objects.select_for_update(of=("self",)).select_related("recipient__person", "step_taken_by")
               .filter(pk=alert.pk).first())
     if locked is None or locked.status != AlertStatus.OPEN:
         raise Conflict(_("This alert is already closed."))
