@@ -5,6 +5,9 @@ See :mod:`shequ.core.registry`. Each part of the eldercare app adds its entries 
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +18,8 @@ from shequ.core.registry import (
     Group,
     NavLink,
     Period,
+    Tile,
+    TileLine,
     Unit,
     Urgency,
     WorkCount,
@@ -24,8 +29,12 @@ from shequ.core.registry import (
     nav,
     residents,
     staff,
+    tile,
     work_count,
 )
+from shequ.core.scopes import countable
+from shequ.eldercare.models import Alert
+from shequ.eldercare.queries import alerts as alert_queries
 from shequ.eldercare.queries import roll as roll_queries
 
 # Care roll -----------------------------------------------------------------------------------------------------
@@ -54,3 +63,51 @@ def _on_roll_now(user: User, period: Period) -> int | None:
 
 figure(Figure("eldercare.on_roll", _("Elders on the care roll"), Group.ELDERCARE.label, Unit.COUNT, _roll_viewers,
               value=_on_roll_now, drill=lambda user, period: reverse("eldercare:roll"), order=70, trend=False))
+
+
+# Alerts: the care desk, the elder's own tile ---------------------------------------------------------------------
+
+_alert_workers = both(staff, may("eldercare.alert", "change"))
+
+nav(NavLink("eldercare.desk", _("Care desk"), "eldercare:desk", Group.ELDERCARE, _alert_workers, order=5,
+            matches=("eldercare:desk", "eldercare:alert_")))
+
+work_count(WorkCount("eldercare.open_alerts", _("Open care alerts"), Urgency.ALERT, _alert_workers,
+                     count=alert_queries.open_alerts_count,
+                     url=lambda user: reverse("eldercare:desk") + "#alerts", order=10))
+work_count(WorkCount("eldercare.sensors_offline", _("Home sensors offline"), Urgency.TODO, _alert_workers,
+                     count=alert_queries.sensors_offline_count,
+                     url=lambda user: reverse("eldercare:desk") + "#offline", order=45))
+
+
+def _open_at_end(user: User, period: Period) -> int:
+    """Alerts open at the end of the period (or now, for a period not yet ended)."""
+    end = min(timezone.make_aware(dt.datetime.combine(period.end, dt.time.min)), timezone.now())
+    return (countable(Alert.objects.all(), user).filter(opened_at__lt=end)
+            .filter(Q(closed_at__isnull=True) | Q(closed_at__gte=end)).count())
+
+
+figure(Figure("eldercare.open_alerts", _("Open care alerts"), Group.ELDERCARE.label, Unit.COUNT,
+              both(staff, may("eldercare.alert")), value=_open_at_end,
+              drill=lambda user, period: reverse("eldercare:desk") + "#alerts", order=71, trend=False,
+              higher_is_better=False))
+
+
+def _elder_on_roll(user: User) -> bool:
+    return alert_queries.my_recipient(user) is not None
+
+
+def _my_care_lines(user: User) -> list[TileLine]:
+    lines = []
+    if alert_queries.my_open_alert(user) is not None:
+        lines.append(TileLine(_("The community is looking for you"), str(_("Press “I'm fine”")), warn=True))
+    recipient = alert_queries.my_recipient(user)
+    if recipient is not None:
+        when = alert_queries.next_visit(recipient, timezone.now())
+        if when is not None:
+            lines.append(TileLine(_("Next visit"), f"{when:%m-%d}"))
+    return lines
+
+
+tile(Tile("eldercare.my_care", _("My care"), "eldercare:my_care", both(residents, _elder_on_roll),
+          lines=_my_care_lines, order=5))

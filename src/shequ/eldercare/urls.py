@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shequ.eldercare.views import roll
+from shequ.eldercare.views import alerts, roll
 
 app_name = "eldercare"
 urlpatterns: list = [
@@ -26,6 +26,15 @@ urlpatterns: list = [
     # signals of life and rules
 
     # alerts and their ladder
+    path("desk/", alerts.desk, name="desk"),
+    path("alerts/<int:pk>/", alerts.alert_detail, name="alert_detail"),
+    path("alerts/<int:pk>/take-on/", alerts.alert_take_on, name="alert_take_on"),
+    path("alerts/<int:pk>/pass-on/", alerts.alert_pass_on, name="alert_pass_on"),
+    path("alerts/<int:pk>/close/", alerts.alert_close, name="alert_close"),
+    path("elders/<int:pk>/rules/", alerts.rule_settings, name="rule_settings"),
+    path("elders/<int:pk>/tuning/apply/", alerts.tuning_apply, name="tuning_apply"),
+    path("me/", alerts.my_care, name="my_care"),
+    path("me/fine/", alerts.im_fine, name="im_fine"),
 
     # visits
 

@@ -23,7 +23,9 @@ from shequ.core.scopes import can, get_visible
 from shequ.eldercare.actions import roll as actions
 from shequ.eldercare.choices import visits_per_week
 from shequ.eldercare.models import CareRecipient, EmergencyContact
+from shequ.eldercare.queries import alerts as alert_queries
 from shequ.eldercare.queries import roll as queries
+from shequ.eldercare.views import alerts as alert_views
 from shequ.eldercare.views.forms import (
     AddToRollForm,
     AssessmentForm,
@@ -103,6 +105,8 @@ def elder_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "can_change": can(request.user, CareRecipient, "change"),
         "can_reveal": can(request.user, EmergencyContact, "reveal"),
         "revealed": revealed, "reason_form": ReasonForm(),
+        "tuning": alert_views.suggestions_for(request.user, recipient),
+        "alerts": alert_queries.elder_alerts(request.user, recipient),
     })
 
 
@@ -309,4 +313,5 @@ def my_pairs(request: AuthedRequest) -> HttpResponse:
     """A volunteer's own elders: name, address and next visit — what a visit needs, nothing more."""
     if not request.user.is_resident:
         raise NotFound()
-    return render(request, "eldercare/my_pairs.html", {"pairs": queries.my_pairs(request.user)})
+    return render(request, "eldercare/my_pairs.html", {"pairs": queries.my_pairs(request.user),
+                                                       "door_visits": alert_queries.door_visits(request.user)})
