@@ -4,11 +4,12 @@ The four small sensors (四小件) of an elder living alone report through the s
 are already stored in :class:`shequ.safety.models.Event`. The rules read them, never a copy of them:
 
 - :func:`readings_by_dwelling` — ONE aggregate query per pass, grouped by the sensors' dwelling: water used in
-  the last 12 h and 24 h, half-hours with flow, door openings, the last motion and smoke, which sensors are fitted;
+  the last 12 h and 24 h, readings with flow, door openings, the last motion and smoke, which sensors are fitted;
 - :func:`signs_of_life` — the latest activity per person that other apps already see (a meal, a loan …);
 - :func:`evaluate` — a pure function: which rules an elder's readings breach, given her thresholds;
 - :func:`evaluate_all` — a full pass over every dwelling with home sensors (a pure read: alerts are opened
-  elsewhere).
+  elsewhere);
+- :func:`evaluate_dwelling` — the same for one dwelling, when one of its sensors has just said something.
 
 Thresholds are Jiangsu Road's (江苏路街道) by default, from ``SHEQU_ELDERCARE_*`` settings, overridden per
 sub-district (``ELDERCARE_SUBDISTRICT_RULES``) and per elder (a mapping ``{rule_code: {field: value}}``).
@@ -419,7 +420,8 @@ def readings_by_dwelling(dwelling_ids: Iterable[int] | None, now: dt.datetime | 
         return _aggregate(now, dwelling_ids=ids) if ids else {}
     if connection.vendor != "postgresql":
         return _aggregate(now)
-    with transaction.atomic(), connection.cursor() as cursor:
+    # The settings end with the transaction: the caller's if it has one, else the pass's own.
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         cursor.execute(PASS_SETTINGS)
         return _aggregate(now)
 
@@ -486,13 +488,29 @@ def evaluate_all(now: dt.datetime | None = None,
     """Findings per dwelling for every dwelling with home sensors: one aggregate query and one for the
     sub-districts' codes, then pure evaluation. A pure read: the care roll maps dwellings to elders and opens alerts.
     ``context`` (dwelling id → :class:`ElderContext`) carries the elder's overrides, away state and signs of life."""
+    now = now or timezone.now()
+    return _evaluate_rows(readings_by_dwelling(None, now), context or {})
+
+
+def evaluate_dwelling(dwelling_id: int, now: dt.datetime | None = None,
+                      context: ElderContext | None = None) -> list[Finding]:
+    """The findings of one dwelling, when one of its sensors has just said something: the same aggregate and
+    rules as a full pass, for its sensors only (through the events' (device, time) index). A dwelling without
+    home sensors has none. One query, and one more for its sub-district's code unless ``context`` gives it."""
+    now = now or timezone.now()
+    readings = readings_by_dwelling([dwelling_id], now)
+    if not readings:
+        return []
+    return _evaluate_rows(readings, {dwelling_id: context} if context else {}).get(dwelling_id, [])
+
+
+def _evaluate_rows(readings: Mapping[int, Readings],
+                   context: Mapping[int, ElderContext]) -> dict[int, list[Finding]]:
     from shequ.core.models import Subdistrict
 
-    now = now or timezone.now()
-    readings = readings_by_dwelling(None, now)
-    codes = dict(Subdistrict.objects.filter(pk__in={r.subdistrict_id for r in readings.values()})
-                 .values_list("pk", "code"))
-    context = context or {}
+    wanted = {r.subdistrict_id for d, r in readings.items()
+              if not (d in context and context[d].subdistrict_code)}
+    codes = dict(Subdistrict.objects.filter(pk__in=wanted).values_list("pk", "code")) if wanted else {}
     cache: dict[str | None, Thresholds] = {}
     findings: dict[int, list[Finding]] = {}
     for dwelling_id, row in readings.items():
