@@ -294,15 +294,17 @@ READING_KINDS = (EventKind.WATER_READING, EventKind.DOOR_SENSOR_OPENED, EventKin
                  EventKind.SMOKE_ALARM)
 # A full pass's session settings on PostgreSQL, for its transaction only (SET LOCAL). JIT compiles this wide
 # aggregate for seconds on every pass (the default jit_above_cost trips at 100,000 homes) and saves less than
-# that; the hash table of 400,000 sensors' partial aggregates needs some 100 MB, and spills to disk within the
-# default 4 MB.
+# that; the hash tables of 400,000 sensors' partial aggregates need some 150 MB, and spill to disk within the
+# default 4 MB of work_mem. Parallel workers (the server's max_parallel_workers_per_gather) are welcome: the
+# sensors' step below is a parallel scan with a partial aggregate per worker.
 PASS_SETTINGS = "SET LOCAL jit = off; SET LOCAL work_mem = '256MB'"  # noqa: S105 (not a password)
 
-# Two steps, both in the one statement. First each sensor's events of the window are aggregated on their own
-# (``per_device``: grouped by device over the events table alone, the JSON of a reading read ONCE per row in the
-# fenced subquery ``e`` — ``OFFSET 0`` keeps the planner from copying the expressions into every aggregate);
-# then the sensors of a dwelling are put together (a few rows each). The sensors come from ``safety_device``
-# with a LEFT JOIN, so a dwelling whose sensors said nothing still comes back with the sensors it has.
+# Two steps, both in the one statement. First each sensor's readings of the window are aggregated on their own
+# (``a``: grouped by device over the events table alone — no join per reading, and parallel on PostgreSQL);
+# then the sensors of a dwelling are put together (four rows each). The sensors come from ``safety_device``
+# with a LEFT JOIN, so a dwelling whose sensors said nothing still comes back with the sensors it has. Each
+# aggregate's FILTER is checked before its argument is computed, so the JSON of a reading is read only by the
+# aggregates that need it.
 _AGGREGATE = """
 SELECT d.dwelling_id,
        MIN(d.subdistrict_id),
@@ -314,26 +316,20 @@ SELECT d.dwelling_id,
        SUM(a.flowing), MAX(a.last_dry), SUM(a.door_openings), MAX(a.last_motion), MAX(a.last_smoke)
 FROM safety_device d
 LEFT JOIN (
-    SELECT e.device_id,
-           MAX(e.litres) FILTER (WHERE e.meter) AS litres_last,
-           MIN(e.litres) FILTER (WHERE e.meter) AS litres_first,
-           MAX(e.litres) FILTER (WHERE e.meter AND e.occurred_at < %(short_start)s) AS litres_before_12h,
-           MAX(e.litres) FILTER (WHERE e.meter AND e.occurred_at < %(day_start)s) AS litres_before_24h,
-           COUNT(*) FILTER (WHERE e.meter AND e.occurred_at >= %(day_start)s AND e.flow > 0) AS flowing,
-           MAX(e.occurred_at) FILTER (WHERE e.meter AND e.flow = 0) AS last_dry,
-           COUNT(*) FILTER (WHERE e.kind = %(door_opened)s AND e.occurred_at >= %(day_start)s) AS door_openings,
-           MAX(e.occurred_at) FILTER (WHERE e.kind = %(motion)s) AS last_motion,
-           MAX(e.occurred_at) FILTER (WHERE e.kind = %(smoke)s) AS last_smoke
-    FROM (
-        SELECT ev.device_id, ev.kind, ev.occurred_at, ev.kind = %(water)s AS meter,
-               CASE WHEN ev.kind = %(water)s THEN {litres} END AS litres,
-               CASE WHEN ev.kind = %(water)s THEN {flow} END AS flow
-        FROM safety_event ev
-        WHERE ev.kind IN (%(water)s, %(door_opened)s, %(motion)s, %(smoke)s)
-          AND ev.occurred_at >= %(since)s AND ev.occurred_at <= %(now)s{events_of}
-        {fence}
-    ) e
-    GROUP BY e.device_id
+    SELECT ev.device_id,
+           MAX({litres}) FILTER (WHERE ev.kind = %(water)s) AS litres_last,
+           MIN({litres}) FILTER (WHERE ev.kind = %(water)s) AS litres_first,
+           MAX({litres}) FILTER (WHERE ev.kind = %(water)s AND ev.occurred_at < %(short_start)s) AS litres_before_12h,
+           MAX({litres}) FILTER (WHERE ev.kind = %(water)s AND ev.occurred_at < %(day_start)s) AS litres_before_24h,
+           COUNT(*) FILTER (WHERE ev.kind = %(water)s AND ev.occurred_at >= %(day_start)s AND {flowing}) AS flowing,
+           MAX(ev.occurred_at) FILTER (WHERE ev.kind = %(water)s AND {dry}) AS last_dry,
+           COUNT(*) FILTER (WHERE ev.kind = %(door_opened)s AND ev.occurred_at >= %(day_start)s) AS door_openings,
+           MAX(ev.occurred_at) FILTER (WHERE ev.kind = %(motion)s) AS last_motion,
+           MAX(ev.occurred_at) FILTER (WHERE ev.kind = %(smoke)s) AS last_smoke
+    FROM safety_event ev
+    WHERE ev.kind IN (%(water)s, %(door_opened)s, %(motion)s, %(smoke)s)
+      AND ev.occurred_at >= %(since)s AND ev.occurred_at <= %(now)s{events_of}
+    GROUP BY ev.device_id
 ) a ON a.device_id = d.id
 WHERE d.kind IN (%(water_meter)s, %(door_sensor)s, %(motion_sensor)s, %(smoke_alarm)s)
   AND d.active AND d.dwelling_id IS NOT NULL{dwellings}
@@ -341,12 +337,17 @@ GROUP BY d.dwelling_id
 """
 
 
-def _json_number(key: str) -> str:
+def _json_sql() -> dict[str, str]:
+    """The meter's total, and whether a reading saw water flowing / none, in this database's JSON. The ingest's
+    schema makes both numbers (shequ.safety.schemas.WaterReadingData); on PostgreSQL, reading them as text cast
+    to a float is cheaper than comparing jsonb or aggregating numeric."""
     from django.db import connection
 
     if connection.vendor == "postgresql":
-        return f"(ev.data ->> '{key}')::double precision"
-    return f"CAST(json_extract(ev.data, '$.{key}') AS REAL)"
+        litres, flow = "(ev.data ->> 'litres')::double precision", "(ev.data ->> 'flow_lpm')::double precision"
+    else:
+        litres, flow = "CAST(json_extract(ev.data, '$.litres') AS REAL)", "json_extract(ev.data, '$.flow_lpm')"
+    return {"litres": litres, "flowing": f"{flow} > 0", "dry": f"{flow} = 0"}
 
 
 def _as_datetime(value: Any) -> dt.datetime | None:
@@ -385,11 +386,14 @@ def _aggregate(now: dt.datetime, dwelling_ids: list[int] | None = None,
         dwellings = " AND dwelling_id >= %(low)s AND dwelling_id < %(high)s"
     # Some dwellings only: their sensors' events are found through the (device, time) index; a full pass reads
     # the window's readings of every home sensor.
-    events_of = (f" AND ev.device_id IN (SELECT id FROM safety_device WHERE TRUE{dwellings})"  # noqa: S608
-                 if dwellings else "")
-    sql = _AGGREGATE.format(litres=_json_number("litres"), flow=_json_number("flow_lpm"),
-                            fence="OFFSET 0" if connection.vendor == "postgresql" else "LIMIT -1 OFFSET 0",
-                            events_of=events_of, dwellings=dwellings.replace("dwelling_id", "d.dwelling_id"))
+    if dwellings or connection.vendor != "postgresql":
+        # SQLite then reads the events sensor by sensor through the (device, time) index, in sensor order, so its
+        # GROUP BY needs no sort.
+        events_of = f" AND ev.device_id IN (SELECT id FROM safety_device WHERE TRUE{dwellings})"  # noqa: S608
+    else:
+        events_of = ""
+    sql = _AGGREGATE.format(**_json_sql(), events_of=events_of,
+                            dwellings=dwellings.replace("dwelling_id", "d.dwelling_id"))
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
