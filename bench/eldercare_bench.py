@@ -13,10 +13,14 @@ same run:
 
 - (a) baseline: the raw SQL aggregate of the same readings — one hand-written GROUP BY of the events of the
   window joined to their devices, per dwelling (the floor of any aggregate over those rows);
-- (b) the rules' aggregate, :func:`shequ.eldercare.rules.readings_by_dwelling` for every dwelling (one query);
+- (b) the rules' aggregate, :func:`shequ.eldercare.rules.readings_by_dwelling` for every dwelling (one query;
+  on PostgreSQL with the pass's own session settings, SET LOCAL jit = off and work_mem);
 - (c) one full pass, :func:`shequ.eldercare.rules.evaluate_all` (the aggregate, then evaluation per dwelling);
-- (d) per new reading: a reading arrives, its dwelling's readings are aggregated and evaluated (median and p99
-  of --singles dwellings).
+- (d) per new reading: :func:`shequ.eldercare.rules.evaluate_dwelling` for --singles dwellings picked at random
+  (median and p99), each checked against the full pass's findings for that dwelling.
+
+Every figure is printed with the machine's load average when it was taken: on a shared machine they move with
+it. The smoke alarm → emergency request latency is bench/smoke_latency_bench.py.
 
 The issue's target: a full pass for 100,000 elders in < 10 s on this machine.
 """
