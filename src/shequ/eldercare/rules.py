@@ -286,12 +286,6 @@ def evaluate(readings: Readings, thresholds: Thresholds, *, away: bool = False,
 
 # The aggregate -----------------------------------------------------------------------------------------------
 
-HOME_SENSORS = (DeviceKind.WATER_METER, DeviceKind.DOOR_SENSOR, DeviceKind.MOTION_SENSOR, DeviceKind.SMOKE_ALARM)
-# Every aggregate below reads only these kinds of event: the others (a door's swipe, a camera's motion …) are
-# left out before anything is computed. By the event's kind alone: the ingest refuses a kind its device does not
-# send (dead letter "wrong kind").
-READING_KINDS = (EventKind.WATER_READING, EventKind.DOOR_SENSOR_OPENED, EventKind.MOTION_DETECTED,
-                 EventKind.SMOKE_ALARM)
 # A full pass's session settings on PostgreSQL, for its transaction only (SET LOCAL). JIT compiles this wide
 # aggregate for seconds on every pass (the default jit_above_cost trips at 100,000 homes) and saves less than
 # that; the hash tables of 400,000 sensors' partial aggregates need some 150 MB, and spill to disk within the
@@ -304,7 +298,8 @@ PASS_SETTINGS = "SET LOCAL jit = off; SET LOCAL work_mem = '256MB'"  # noqa: S10
 # then the sensors of a dwelling are put together (four rows each). The sensors come from ``safety_device``
 # with a LEFT JOIN, so a dwelling whose sensors said nothing still comes back with the sensors it has. Each
 # aggregate's FILTER is checked before its argument is computed, so the JSON of a reading is read only by the
-# aggregates that need it.
+# aggregates that need it. Only the four kinds of reading are read, by the event's kind alone: the ingest refuses
+# a kind its device does not send (dead letter "wrong kind").
 _AGGREGATE = """
 SELECT d.dwelling_id,
        MIN(d.subdistrict_id),
@@ -360,9 +355,8 @@ def _as_datetime(value: Any) -> dt.datetime | None:
     return parsed if timezone.is_aware(parsed) else parsed.replace(tzinfo=dt.UTC)
 
 
-def _aggregate(now: dt.datetime, dwelling_ids: list[int] | None = None,
-               dwelling_range: tuple[int, int] | None = None) -> dict[int, Readings]:
-    """The readings of the dwellings named (or in ``[low, high)``, or all of them), as of ``now``: one query."""
+def _aggregate(now: dt.datetime, dwelling_ids: list[int] | None = None) -> dict[int, Readings]:
+    """The readings of the dwellings named (or of all of them), as of ``now``: one query."""
     from django.db import connection
 
     ops = connection.ops
@@ -381,14 +375,10 @@ def _aggregate(now: dt.datetime, dwelling_ids: list[int] | None = None,
         names = [f"dwelling{n}" for n in range(len(dwelling_ids))]
         params.update(zip(names, dwelling_ids, strict=True))
         dwellings = f" AND dwelling_id IN ({', '.join(f'%({name})s' for name in names)})"
-    elif dwelling_range is not None:
-        params["low"], params["high"] = dwelling_range
-        dwellings = " AND dwelling_id >= %(low)s AND dwelling_id < %(high)s"
-    # Some dwellings only: their sensors' events are found through the (device, time) index; a full pass reads
-    # the window's readings of every home sensor.
+    # Some dwellings: their sensors' events are found through the (device, time) index. A full pass on PostgreSQL
+    # scans the window's readings in parallel; SQLite reads them sensor by sensor through that index, in sensor
+    # order, so its GROUP BY needs no sort.
     if dwellings or connection.vendor != "postgresql":
-        # SQLite then reads the events sensor by sensor through the (device, time) index, in sensor order, so its
-        # GROUP BY needs no sort.
         events_of = f" AND ev.device_id IN (SELECT id FROM safety_device WHERE TRUE{dwellings})"  # noqa: S608
     else:
         events_of = ""
@@ -513,7 +503,7 @@ def _evaluate_rows(readings: Mapping[int, Readings],
     from shequ.core.models import Subdistrict
 
     wanted = {r.subdistrict_id for d, r in readings.items()
-              if not (d in context and context[d].subdistrict_code)}
+              if r.subdistrict_id is not None and not (d in context and context[d].subdistrict_code)}
     codes = dict(Subdistrict.objects.filter(pk__in=wanted).values_list("pk", "code")) if wanted else {}
     cache: dict[str | None, Thresholds] = {}
     findings: dict[int, list[Finding]] = {}
