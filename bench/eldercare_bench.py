@@ -13,10 +13,14 @@ same run:
 
 - (a) baseline: the raw SQL aggregate of the same readings — one hand-written GROUP BY of the events of the
   window joined to their devices, per dwelling (the floor of any aggregate over those rows);
-- (b) the rules' aggregate, :func:`shequ.eldercare.rules.readings_by_dwelling` for every dwelling (one query);
+- (b) the rules' aggregate, :func:`shequ.eldercare.rules.readings_by_dwelling` for every dwelling (one query;
+  on PostgreSQL with the pass's own session settings, SET LOCAL jit = off and work_mem);
 - (c) one full pass, :func:`shequ.eldercare.rules.evaluate_all` (the aggregate, then evaluation per dwelling);
-- (d) per new reading: a reading arrives, its dwelling's readings are aggregated and evaluated (median and p99
-  of --singles dwellings).
+- (d) per new reading: :func:`shequ.eldercare.rules.evaluate_dwelling` for --singles dwellings picked at random
+  (median and p99), each checked against the full pass's findings for that dwelling.
+
+Every figure is printed with the machine's load average when it was taken: on a shared machine they move with
+it. The smoke alarm → emergency request latency is bench/smoke_latency_bench.py.
 
 The issue's target: a full pass for 100,000 elders in < 10 s on this machine.
 """
@@ -184,8 +188,14 @@ def _raw_aggregate(now: dt.datetime) -> tuple[float, int]:
     return time.perf_counter() - started, len(rows)
 
 
-def _measure(repeat: int, now: dt.datetime, rules: Any) -> dict:
-    """(a), (b) and (c), each ``repeat`` times; returns the readings of the last pass."""
+def _load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load {one:.2f} {five:.2f} {fifteen:.2f}"
+
+
+def _measure(repeat: int, now: dt.datetime, rules: Any) -> tuple[dict, dict]:
+    """(a), (b) and (c), each ``repeat`` times, each figure with the load average as it was measured; returns the
+    readings and findings of the last pass."""
     raw, full, passes = [], [], []
     for _ in range(repeat):
         took, raw_rows = _raw_aggregate(now)
@@ -197,17 +207,34 @@ def _measure(repeat: int, now: dt.datetime, rules: Any) -> dict:
         findings = rules.evaluate_all(now)
         passes.append(time.perf_counter() - started)
     print(f"(a) raw SQL aggregate of the same readings: best {min(raw):.2f} s, median "
-          f"{statistics.median(raw):.2f} s ({raw_rows:,} dwellings)")
-    print(f"(b) the rules' aggregate (one ORM query): best {min(full):.2f} s, median "
-          f"{statistics.median(full):.2f} s ({len(readings):,} dwellings); {min(full) / min(raw):.2f}× (a)")
+          f"{statistics.median(raw):.2f} s ({raw_rows:,} dwellings); {_load()}")
+    print(f"(b) the rules' aggregate (readings_by_dwelling, one query): best {min(full):.2f} s, median "
+          f"{statistics.median(full):.2f} s ({len(readings):,} dwellings); {min(full) / min(raw):.2f}× (a); {_load()}")
     by_rule: dict[str, int] = {}
     for found in findings.values():
         for finding in found:
             by_rule[finding.code] = by_rule.get(finding.code, 0) + 1
     verdict = "meets" if min(passes) < TARGET_SECONDS else "MISSES"
     print(f"(c) one full pass (evaluate_all): best {min(passes):.2f} s, median {statistics.median(passes):.2f} s;"
-          f" {len(findings):,} dwellings with findings {by_rule}; {verdict} the target of < {TARGET_SECONDS:.0f} s")
-    return readings
+          f" {len(findings):,} dwellings with findings {dict(sorted(by_rule.items()))}; {verdict} the target of "
+          f"< {TARGET_SECONDS:.0f} s; {_load()}")
+    return readings, findings
+
+
+def _per_reading(rules: Any, now: dt.datetime, ids: list[int], findings: dict, singles: int, seed: int) -> None:
+    """(d): one new reading's dwelling evaluated (evaluate_dwelling), for ``singles`` dwellings; each result is
+    checked against the full pass's findings for that dwelling."""
+    rng = random.Random(seed)
+    times, differ = [], 0
+    for dwelling_id in rng.sample(ids, min(singles, len(ids))):
+        started = time.perf_counter()
+        found = rules.evaluate_dwelling(dwelling_id, now)
+        times.append(time.perf_counter() - started)
+        differ += found != findings.get(dwelling_id, [])
+    times.sort()
+    print(f"(d) per new reading (evaluate_dwelling: its dwelling aggregated and evaluated): median "
+          f"{statistics.median(times) * 1000:.1f} ms, p99 {times[int(0.99 * (len(times) - 1))] * 1000:.1f} ms over "
+          f"{len(times)} dwellings; {differ} differ from the full pass; {_load()}")
 
 
 def main() -> None:
@@ -247,27 +274,8 @@ def main() -> None:
         else:
             _build(args.elders, now, args.seed)
 
-        # PostgreSQL: first with the server's settings, then with JIT off for the session. JIT compiles this wide
-        # aggregate for seconds on every run (PostgreSQL's default jit_above_cost trips on a 100,000-home pass).
-        for jit in ([None, "off"] if connection.vendor == "postgresql" else [None]):
-            if jit:
-                with connection.cursor() as cursor:
-                    cursor.execute("SET jit = off")
-                print("-- with SET jit = off:")
-            readings = _measure(args.repeat, now, rules)
-        rng = random.Random(args.seed)
-        ids = list(readings)
-        singles = []
-        thresholds = rules.thresholds_for(SUBDISTRICT)
-        for dwelling_id in rng.sample(ids, min(args.singles, len(ids))):
-            started = time.perf_counter()
-            one = rules.readings_by_dwelling([dwelling_id], now)[dwelling_id]
-            rules.evaluate(one, thresholds)
-            singles.append(time.perf_counter() - started)
-        singles.sort()
-        print(f"(d) per new reading (its dwelling aggregated and evaluated): median "
-              f"{statistics.median(singles) * 1000:.1f} ms, p99 {singles[int(0.99 * (len(singles) - 1))] * 1000:.1f} ms"
-              f" over {len(singles)} dwellings")
+        readings, findings = _measure(args.repeat, now, rules)
+        _per_reading(rules, now, list(readings), findings, args.singles, args.seed)
         load = os.getloadavg()
         print(f"machine load after: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     finally:

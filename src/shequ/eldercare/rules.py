@@ -4,11 +4,12 @@ The four small sensors (四小件) of an elder living alone report through the s
 are already stored in :class:`shequ.safety.models.Event`. The rules read them, never a copy of them:
 
 - :func:`readings_by_dwelling` — ONE aggregate query per pass, grouped by the sensors' dwelling: water used in
-  the last 12 h and 24 h, half-hours with flow, door openings, the last motion and smoke, which sensors are fitted;
+  the last 12 h and 24 h, readings with flow, door openings, the last motion and smoke, which sensors are fitted;
 - :func:`signs_of_life` — the latest activity per person that other apps already see (a meal, a loan …);
 - :func:`evaluate` — a pure function: which rules an elder's readings breach, given her thresholds;
 - :func:`evaluate_all` — a full pass over every dwelling with home sensors (a pure read: alerts are opened
-  elsewhere).
+  elsewhere);
+- :func:`evaluate_dwelling` — the same for one dwelling, when one of its sensors has just said something.
 
 Thresholds are Jiangsu Road's (江苏路街道) by default, from ``SHEQU_ELDERCARE_*`` settings, overridden per
 sub-district (``ELDERCARE_SUBDISTRICT_RULES``) and per elder (a mapping ``{rule_code: {field: value}}``).
@@ -23,22 +24,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db.models import (
-    Case,
-    Count,
-    F,
-    FilteredRelation,
-    FloatField,
-    IntegerField,
-    Max,
-    Min,
-    Q,
-    Value,
-    When,
-)
-from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Cast
+from django.db.models import F, Max, Q
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
@@ -298,76 +286,146 @@ def evaluate(readings: Readings, thresholds: Thresholds, *, away: bool = False,
 
 # The aggregate -----------------------------------------------------------------------------------------------
 
-def _litres() -> Cast:
-    return Cast(KeyTextTransform("litres", "ev__data"), FloatField())
+# A full pass's session settings on PostgreSQL, for its transaction only (SET LOCAL). JIT compiles this wide
+# aggregate for seconds on every pass (the default jit_above_cost trips at 100,000 homes) and saves less than
+# that; the hash tables of 400,000 sensors' partial aggregates need some 150 MB, and spill to disk within the
+# default 4 MB of work_mem. Parallel workers (the server's max_parallel_workers_per_gather) are welcome: the
+# sensors' step below is a parallel scan with a partial aggregate per worker.
+PASS_SETTINGS = "SET LOCAL jit = off; SET LOCAL work_mem = '256MB'"  # noqa: S105 (not a password)
+
+# Two steps, both in the one statement. First each sensor's readings of the window are aggregated on their own
+# (``a``: grouped by device over the events table alone — no join per reading, and parallel on PostgreSQL);
+# then the sensors of a dwelling are put together (four rows each). The sensors come from ``safety_device``
+# with a LEFT JOIN, so a dwelling whose sensors said nothing still comes back with the sensors it has. Each
+# aggregate's FILTER is checked before its argument is computed, so the JSON of a reading is read only by the
+# aggregates that need it. Only the four kinds of reading are read, by the event's kind alone: the ingest refuses
+# a kind its device does not send (dead letter "wrong kind").
+_AGGREGATE = """
+SELECT d.dwelling_id,
+       MIN(d.subdistrict_id),
+       MAX(CASE WHEN d.kind = %(water_meter)s THEN 1 ELSE 0 END),
+       MAX(CASE WHEN d.kind = %(door_sensor)s THEN 1 ELSE 0 END),
+       MAX(CASE WHEN d.kind = %(motion_sensor)s THEN 1 ELSE 0 END),
+       MAX(CASE WHEN d.kind = %(smoke_alarm)s THEN 1 ELSE 0 END),
+       MAX(a.litres_last), MIN(a.litres_first), MAX(a.litres_before_12h), MAX(a.litres_before_24h),
+       SUM(a.flowing), MAX(a.last_dry), SUM(a.door_openings), MAX(a.last_motion), MAX(a.last_smoke)
+FROM safety_device d
+LEFT JOIN (
+    SELECT ev.device_id,
+           MAX({litres}) FILTER (WHERE ev.kind = %(water)s) AS litres_last,
+           MIN({litres}) FILTER (WHERE ev.kind = %(water)s) AS litres_first,
+           MAX({litres}) FILTER (WHERE ev.kind = %(water)s AND ev.occurred_at < %(short_start)s) AS litres_before_12h,
+           MAX({litres}) FILTER (WHERE ev.kind = %(water)s AND ev.occurred_at < %(day_start)s) AS litres_before_24h,
+           COUNT(*) FILTER (WHERE ev.kind = %(water)s AND ev.occurred_at >= %(day_start)s AND {flowing}) AS flowing,
+           MAX(ev.occurred_at) FILTER (WHERE ev.kind = %(water)s AND {dry}) AS last_dry,
+           COUNT(*) FILTER (WHERE ev.kind = %(door_opened)s AND ev.occurred_at >= %(day_start)s) AS door_openings,
+           MAX(ev.occurred_at) FILTER (WHERE ev.kind = %(motion)s) AS last_motion,
+           MAX(ev.occurred_at) FILTER (WHERE ev.kind = %(smoke)s) AS last_smoke
+    FROM safety_event ev
+    WHERE ev.kind IN (%(water)s, %(door_opened)s, %(motion)s, %(smoke)s)
+      AND ev.occurred_at >= %(since)s AND ev.occurred_at <= %(now)s{events_of}
+    GROUP BY ev.device_id
+) a ON a.device_id = d.id
+WHERE d.kind IN (%(water_meter)s, %(door_sensor)s, %(motion_sensor)s, %(smoke_alarm)s)
+  AND d.active AND d.dwelling_id IS NOT NULL{dwellings}
+GROUP BY d.dwelling_id
+"""
+
+
+def _json_sql() -> dict[str, str]:
+    """The meter's total, and whether a reading saw water flowing / none, in this database's JSON. The ingest's
+    schema makes both numbers (shequ.safety.schemas.WaterReadingData); on PostgreSQL, reading them as text cast
+    to a float is cheaper than comparing jsonb or aggregating numeric."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        litres, flow = "(ev.data ->> 'litres')::double precision", "(ev.data ->> 'flow_lpm')::double precision"
+    else:
+        litres, flow = "CAST(json_extract(ev.data, '$.litres') AS REAL)", "json_extract(ev.data, '$.flow_lpm')"
+    return {"litres": litres, "flowing": f"{flow} > 0", "dry": f"{flow} = 0"}
+
+
+def _as_datetime(value: Any) -> dt.datetime | None:
+    """A time from the aggregate: PostgreSQL gives it aware, SQLite as the UTC text Django stored."""
+    if value is None or isinstance(value, dt.datetime):
+        return value
+    parsed = parse_datetime(str(value))
+    if parsed is None:
+        raise ValueError(f"not a time: {value!r}")
+    return parsed if timezone.is_aware(parsed) else parsed.replace(tzinfo=dt.UTC)
+
+
+def _aggregate(now: dt.datetime, dwelling_ids: list[int] | None = None) -> dict[int, Readings]:
+    """The readings of the dwellings named (or of all of them), as of ``now``: one query."""
+    from django.db import connection
+
+    ops = connection.ops
+    params: dict[str, Any] = {
+        "water_meter": DeviceKind.WATER_METER.value, "door_sensor": DeviceKind.DOOR_SENSOR.value,
+        "motion_sensor": DeviceKind.MOTION_SENSOR.value, "smoke_alarm": DeviceKind.SMOKE_ALARM.value,
+        "water": EventKind.WATER_READING.value, "door_opened": EventKind.DOOR_SENSOR_OPENED.value,
+        "motion": EventKind.MOTION_DETECTED.value, "smoke": EventKind.SMOKE_ALARM.value,
+        "now": ops.adapt_datetimefield_value(now),
+        "since": ops.adapt_datetimefield_value(now - LOOKBACK),
+        "day_start": ops.adapt_datetimefield_value(now - WINDOW_DAY),
+        "short_start": ops.adapt_datetimefield_value(now - WINDOW_SHORT),
+    }
+    dwellings = ""
+    if dwelling_ids is not None:
+        names = [f"dwelling{n}" for n in range(len(dwelling_ids))]
+        params.update(zip(names, dwelling_ids, strict=True))
+        dwellings = f" AND dwelling_id IN ({', '.join(f'%({name})s' for name in names)})"
+    # Some dwellings: their sensors' events are found through the (device, time) index. A full pass on PostgreSQL
+    # scans the window's readings in parallel; SQLite reads them sensor by sensor through that index, in sensor
+    # order, so its GROUP BY needs no sort.
+    if dwellings or connection.vendor != "postgresql":
+        events_of = f" AND ev.device_id IN (SELECT id FROM safety_device WHERE TRUE{dwellings})"  # noqa: S608
+    else:
+        events_of = ""
+    sql = _AGGREGATE.format(**_json_sql(), events_of=events_of,
+                            dwellings=dwellings.replace("dwelling_id", "d.dwelling_id"))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    result: dict[int, Readings] = {}
+    for (dwelling_id, subdistrict, water_meter, door_sensor, motion_sensor, smoke_alarm, litres_last, litres_first,
+         before_12h, before_24h, flowing, last_dry, door_openings, last_motion, last_smoke) in rows:
+        result[dwelling_id] = Readings(
+            dwelling_id=dwelling_id, now=now, subdistrict_id=subdistrict,
+            has_water_meter=bool(water_meter), has_door_sensor=bool(door_sensor),
+            has_motion_sensor=bool(motion_sensor), has_smoke_alarm=bool(smoke_alarm),
+            water_litres_12h=_used(litres_last, before_12h, litres_first),
+            water_litres_24h=_used(litres_last, before_24h, litres_first),
+            flowing_readings_24h=int(flowing or 0), last_dry_at=_as_datetime(last_dry),
+            door_openings_24h=int(door_openings or 0), last_motion_at=_as_datetime(last_motion),
+            last_smoke_at=_as_datetime(last_smoke))
+    return result
 
 
 def readings_by_dwelling(dwelling_ids: Iterable[int] | None, now: dt.datetime | None = None) -> dict[int, Readings]:
     """Every dwelling's :class:`Readings` as of ``now``, in ONE query (all dwellings with home sensors if
-    ``dwelling_ids`` is None). The events are joined with their time window in the JOIN itself
-    (FilteredRelation), so a dwelling whose sensors said nothing still comes back, with its sensors fitted."""
-    from shequ.safety.models import Device
+    ``dwelling_ids`` is None; on PostgreSQL a full pass first sets its session settings for its own
+    transaction)."""
+    from django.db import connection, transaction
 
     now = now or timezone.now()
-    day_start, short_start = now - WINDOW_DAY, now - WINDOW_SHORT
-    kinds = [DeviceKind.WATER_METER, DeviceKind.DOOR_SENSOR, DeviceKind.MOTION_SENSOR, DeviceKind.SMOKE_ALARM]
-    devices = Device.objects.filter(kind__in=kinds, active=True, dwelling__isnull=False)
     if dwelling_ids is not None:
-        devices = devices.filter(dwelling_id__in=list(dwelling_ids))
-    in_day = Q(ev__occurred_at__gte=day_start)
-    # By the event's kind alone: the ingest refuses a kind its device does not send (dead letter "wrong kind").
-    meter = Q(ev__kind=EventKind.WATER_READING)
-
-    def fitted(kind: str) -> Max:
-        return Max(Case(When(kind=kind, then=Value(1)), default=Value(0), output_field=IntegerField()))
-
-    rows = (
-        devices
-        .annotate(ev=FilteredRelation("events", condition=Q(
-            events__occurred_at__gte=now - LOOKBACK, events__occurred_at__lte=now)))
-        .values("dwelling_id")
-        .annotate(
-            subdistrict=Min("subdistrict_id"),
-            water_meter=fitted(DeviceKind.WATER_METER),
-            door_sensor=fitted(DeviceKind.DOOR_SENSOR),
-            motion_sensor=fitted(DeviceKind.MOTION_SENSOR),
-            smoke_alarm=fitted(DeviceKind.SMOKE_ALARM),
-            # Totals only grow: the last is the highest. Used since a time = the last total minus the last
-            # total before it (or, with no reading before it, the first one).
-            litres_last=Max(_litres(), filter=meter),
-            litres_first=Min(_litres(), filter=meter),
-            litres_before_12h=Max(_litres(), filter=meter & Q(ev__occurred_at__lt=short_start)),
-            litres_before_24h=Max(_litres(), filter=meter & Q(ev__occurred_at__lt=day_start)),
-            # Flow all day: readings with flow in 24 h, and none without since. (Not distinct half-hours:
-            # a COUNT(DISTINCT) sorts every row of the pass and made it three times slower.)
-            flowing=Count("ev__id", filter=in_day & meter & Q(ev__data__flow_lpm__gt=0)),
-            last_dry=Max("ev__occurred_at", filter=meter & Q(ev__data__flow_lpm=0)),
-            door_openings=Count("ev__id", filter=in_day & Q(ev__kind=EventKind.DOOR_SENSOR_OPENED)),
-            last_motion=Max("ev__occurred_at", filter=Q(ev__kind=EventKind.MOTION_DETECTED)),
-            last_smoke=Max("ev__occurred_at", filter=Q(ev__kind=EventKind.SMOKE_ALARM)),
-        )
-        .order_by()
-    )
-    result: dict[int, Readings] = {}
-    for row in rows:
-        result[row["dwelling_id"]] = Readings(
-            dwelling_id=row["dwelling_id"], now=now, subdistrict_id=row["subdistrict"],
-            has_water_meter=bool(row["water_meter"]), has_door_sensor=bool(row["door_sensor"]),
-            has_motion_sensor=bool(row["motion_sensor"]), has_smoke_alarm=bool(row["smoke_alarm"]),
-            water_litres_12h=_used(row, "litres_before_12h"), water_litres_24h=_used(row, "litres_before_24h"),
-            flowing_readings_24h=row["flowing"] or 0,
-            last_dry_at=row["last_dry"], door_openings_24h=row["door_openings"] or 0,
-            last_motion_at=row["last_motion"], last_smoke_at=row["last_smoke"])
-    return result
+        ids = list(dwelling_ids)
+        return _aggregate(now, dwelling_ids=ids) if ids else {}
+    if connection.vendor != "postgresql":
+        return _aggregate(now)
+    # The settings end with the transaction: the caller's if it has one, else the pass's own.
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        cursor.execute(PASS_SETTINGS)
+        return _aggregate(now)
 
 
-def _used(row: Mapping[str, Any], before: str) -> float | None:
+def _used(last: Any, before: Any, first: Any) -> float | None:
     """Litres used in a window; None without any reading. A replaced meter starts again from zero: a negative
     use is no use, not an error."""
-    last = row["litres_last"]
     if last is None:
         return None
-    start = row[before] if row[before] is not None else row["litres_first"]
+    start = before if before is not None else first
     return max(0.0, float(last) - float(start))
 
 
@@ -424,13 +482,29 @@ def evaluate_all(now: dt.datetime | None = None,
     """Findings per dwelling for every dwelling with home sensors: one aggregate query and one for the
     sub-districts' codes, then pure evaluation. A pure read: the care roll maps dwellings to elders and opens alerts.
     ``context`` (dwelling id → :class:`ElderContext`) carries the elder's overrides, away state and signs of life."""
+    now = now or timezone.now()
+    return _evaluate_rows(readings_by_dwelling(None, now), context or {})
+
+
+def evaluate_dwelling(dwelling_id: int, now: dt.datetime | None = None,
+                      context: ElderContext | None = None) -> list[Finding]:
+    """The findings of one dwelling, when one of its sensors has just said something: the same aggregate and
+    rules as a full pass, for its sensors only (through the events' (device, time) index). A dwelling without
+    home sensors has none. One query, and one more for its sub-district's code unless ``context`` gives it."""
+    now = now or timezone.now()
+    readings = readings_by_dwelling([dwelling_id], now)
+    if not readings:
+        return []
+    return _evaluate_rows(readings, {dwelling_id: context} if context else {}).get(dwelling_id, [])
+
+
+def _evaluate_rows(readings: Mapping[int, Readings],
+                   context: Mapping[int, ElderContext]) -> dict[int, list[Finding]]:
     from shequ.core.models import Subdistrict
 
-    now = now or timezone.now()
-    readings = readings_by_dwelling(None, now)
-    codes = dict(Subdistrict.objects.filter(pk__in={r.subdistrict_id for r in readings.values()})
-                 .values_list("pk", "code"))
-    context = context or {}
+    wanted = {r.subdistrict_id for d, r in readings.items()
+              if r.subdistrict_id is not None and not (d in context and context[d].subdistrict_code)}
+    codes = dict(Subdistrict.objects.filter(pk__in=wanted).values_list("pk", "code")) if wanted else {}
     cache: dict[str | None, Thresholds] = {}
     findings: dict[int, list[Finding]] = {}
     for dwelling_id, row in readings.items():
