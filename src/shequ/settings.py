@@ -289,6 +289,10 @@ ELDERCARE_WATER_HIGH_M3 = float(env_str("SHEQU_ELDERCARE_WATER_HIGH_M3", "2"))
 ELDERCARE_LEAK_SLOTS = env_int("SHEQU_ELDERCARE_LEAK_SLOTS", 48)
 ELDERCARE_SMOKE_MINUTES = float(env_str("SHEQU_ELDERCARE_SMOKE_MINUTES", "15"))
 ELDERCARE_SUBDISTRICT_RULES: dict = json.loads(env_str("SHEQU_ELDERCARE_SUBDISTRICT_RULES", "{}") or "{}")
+# Eldercare visits (docs/eldercare.md, Visits): a paired elder gets at least this many visits a week; a volunteer
+# with this many pairs or more is warned of when paired again (老伙伴计划: one volunteer to about five elders).
+ELDERCARE_PAIR_VISITS_PER_WEEK = env_int("SHEQU_ELDERCARE_PAIR_VISITS_PER_WEEK", 1)
+ELDERCARE_PAIRS_PER_VOLUNTEER = env_int("SHEQU_ELDERCARE_PAIRS_PER_VOLUNTEER", 5)
 
 LOGGING = {
     "version": 1,

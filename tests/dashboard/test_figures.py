@@ -49,6 +49,7 @@ def test_every_figure_of_the_administrator_matches_the_hand_computed_one(world, 
     assert found["safety.incidents_closed"] == (1, 0, 2, 0)
     # Nor does the care roll: a past day shows no value rather than today's roll.
     assert found["eldercare.on_roll"] == (None, None, None, None)
+    assert found["eldercare.visits"] == (0, 0, 0, 0)
 
 
 def test_a_committee_worker_sees_only_her_neighborhood_and_only_what_her_role_counts(world, alice_committee):
@@ -56,7 +57,8 @@ def test_a_committee_worker_sees_only_her_neighborhood_and_only_what_her_role_co
     assert set(found) == {"population.living", "population.move_in", "population.move_out", "population.birth",
                           "population.death", "affairs.received", "affairs.on_time", "affairs.overdue",
                           "affairs.satisfaction", "affairs.emergencies", "safety.devices_online",
-                          "safety.incidents_opened", "safety.incidents_closed", "eldercare.on_roll"}
+                          "safety.incidents_opened", "safety.incidents_closed", "eldercare.on_roll",
+                          "eldercare.visits"}
     assert found["population.living"] == (3, 1, 3, 2)
     assert found["population.death"] == (0, 0, 0, 0)  # 赵五 lived in 愚园
     assert found["affairs.received"] == (2, 1, 3, 1)

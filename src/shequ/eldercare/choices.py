@@ -77,3 +77,12 @@ class ContactRelationship(models.TextChoices):
     NEIGHBOUR = "neighbour", _("Neighbour")
     FRIEND = "friend", _("Friend")
     OTHER = "other", pgettext_lazy("relationship", "Other")
+
+
+class CheckInMethod(models.TextChoices):
+    """How a visitor showed she was at the elder's door: her own resident card, the signed QR code on the door,
+    or by hand with a reason (the card forgotten, the QR code torn off)."""
+
+    CARD = "card", _("Resident card")
+    DOOR_QR = "door_qr", _("QR code on the door")
+    HAND = "hand", _("By hand")

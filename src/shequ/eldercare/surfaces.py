@@ -5,6 +5,8 @@ See :mod:`shequ.core.registry`. Each part of the eldercare app adds its entries 
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -27,6 +29,7 @@ from shequ.core.registry import (
     work_count,
 )
 from shequ.eldercare.queries import roll as roll_queries
+from shequ.eldercare.queries import visits as visit_queries
 
 # Care roll -----------------------------------------------------------------------------------------------------
 
@@ -54,3 +57,30 @@ def _on_roll_now(user: User, period: Period) -> int | None:
 
 figure(Figure("eldercare.on_roll", _("Elders on the care roll"), Group.ELDERCARE.label, Unit.COUNT, _roll_viewers,
               value=_on_roll_now, drill=lambda user, period: reverse("eldercare:roll"), order=70, trend=False))
+
+
+# Visits ---------------------------------------------------------------------------------------------------------
+
+_visit_keepers = both(staff, may("eldercare.visit"))
+
+work_count(WorkCount("eldercare.overdue_visits", _("Overdue visits"), Urgency.OVERDUE, _visit_keepers,
+                     count=visit_queries.overdue_count, url=lambda user: reverse("eldercare:overdue_visits"),
+                     order=30))
+work_count(WorkCount("eldercare.visits_to_bank", _("Volunteers' visit minutes to bank"), Urgency.TODO,
+                     both(_visit_keepers, may("cards.transaction", "add")),
+                     count=lambda user: visit_queries.to_bank(user).count(),
+                     url=lambda user: reverse("eldercare:overdue_visits") + "#to-bank", order=40))
+work_count(WorkCount("eldercare.my_overdue_visits", _("Visits overdue to the elders I visit"), Urgency.OVERDUE,
+                     both(residents, may("eldercare.visit")), count=visit_queries.overdue_count,
+                     url=lambda user: reverse("eldercare:my_pairs"), order=30))
+
+
+def _visits_in(user: User, period: Period) -> int:
+    start = timezone.make_aware(dt.datetime.combine(period.start, dt.time()))
+    end = timezone.make_aware(dt.datetime.combine(period.end, dt.time()))
+    return visit_queries.visits_in(user, start, end)
+
+
+figure(Figure("eldercare.visits", _("Visits to elders"), Group.ELDERCARE.label, Unit.COUNT, _visit_keepers,
+              value=_visits_in, drill=lambda user, period: reverse("eldercare:overdue_visits"), order=71,
+              higher_is_better=True))

@@ -24,6 +24,7 @@ from shequ.eldercare.actions import roll as actions
 from shequ.eldercare.choices import visits_per_week
 from shequ.eldercare.models import CareRecipient, EmergencyContact
 from shequ.eldercare.queries import roll as queries
+from shequ.eldercare.queries import visits as visit_queries
 from shequ.eldercare.views.forms import (
     AddToRollForm,
     AssessmentForm,
@@ -297,8 +298,12 @@ def pairing(request: AuthedRequest, pk: int) -> HttpResponse:
                        initial={"worker": recipient.worker, "volunteer": recipient.volunteer})
 
     def save(data: dict[str, Any]) -> Any:
-        return actions.pair(actor=request.user, recipient=recipient, worker=data["worker"],
-                            volunteer=data["volunteer"])
+        warning = visit_queries.pairing_warning(data["volunteer"], recipient)
+        paired = actions.pair(actor=request.user, recipient=recipient, worker=data["worker"],
+                              volunteer=data["volunteer"])
+        if warning:
+            messages.warning(request, warning)
+        return paired
 
     return _form_page(request, form=form, title=_("Worker and volunteer"), recipient=recipient, save=save,
                       done=_("Pairing saved."))
@@ -306,7 +311,8 @@ def pairing(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @login_required
 def my_pairs(request: AuthedRequest) -> HttpResponse:
-    """A volunteer's own elders: name, address and next visit — what a visit needs, nothing more."""
+    """A volunteer's own elders: name, address and next visit due (overdue marked), with "start visit" — what a
+    visit needs, nothing more."""
     if not request.user.is_resident:
         raise NotFound()
-    return render(request, "eldercare/my_pairs.html", {"pairs": queries.my_pairs(request.user)})
+    return render(request, "eldercare/my_pairs.html", {"pairs": visit_queries.my_pairs(request.user)})
