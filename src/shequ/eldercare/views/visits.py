@@ -71,7 +71,8 @@ def _start_page(request: AuthedRequest, recipient: CareRecipient, *, door_token:
     if door_token:
         method = form.fields["method"]
         assert isinstance(method, forms.ChoiceField)
-        method.choices = [(CheckInMethod.DOOR_QR, CheckInMethod.DOOR_QR.label), *method.choices]
+        method.choices = [(CheckInMethod.DOOR_QR, CheckInMethod.DOOR_QR.label),
+                          *[(choice.value, choice.label) for choice in (CheckInMethod.CARD, CheckInMethod.HAND)]]
         method.initial = CheckInMethod.DOOR_QR
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
