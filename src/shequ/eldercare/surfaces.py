@@ -5,8 +5,6 @@ See :mod:`shequ.core.registry`. Each part of the eldercare app adds its entries 
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -22,6 +20,7 @@ from shequ.core.registry import (
     WorkCount,
     both,
     figure,
+    from_series,
     may,
     nav,
     residents,
@@ -75,12 +74,6 @@ work_count(WorkCount("eldercare.my_overdue_visits", _("Visits overdue to the eld
                      url=lambda user: reverse("eldercare:my_pairs"), order=30))
 
 
-def _visits_in(user: User, period: Period) -> int:
-    start = timezone.make_aware(dt.datetime.combine(period.start, dt.time()))
-    end = timezone.make_aware(dt.datetime.combine(period.end, dt.time()))
-    return visit_queries.visits_in(user, start, end)
-
-
 figure(Figure("eldercare.visits", _("Visits to elders"), Group.ELDERCARE.label, Unit.COUNT, _visit_keepers,
-              value=_visits_in, drill=lambda user, period: reverse("eldercare:overdue_visits"), order=71,
+              value=from_series(visit_queries.visits_by_period), series=visit_queries.visits_by_period, order=71,
               higher_is_better=True))
