@@ -280,6 +280,8 @@ def test_the_workers_overdue_list_is_hers(client: Any, on_roll: dict[str, CareRe
     page = client.get("/eldercare/visits/overdue/")
     assert page.status_code == 200
     assert [row.recipient.pk for row in page.context["rows"]] == [paired.pk]
+    detail = client.get(f"/eldercare/elders/{paired.pk}/")
+    assert detail.context["visit_overdue"] and 'data-testid="visits"' in detail.content.decode()
     client.force_login(bob)
     assert client.get("/eldercare/visits/overdue/").context["rows"] == []
     client.logout()

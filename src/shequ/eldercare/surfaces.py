@@ -62,6 +62,9 @@ figure(Figure("eldercare.on_roll", _("Elders on the care roll"), Group.ELDERCARE
 
 _visit_keepers = both(staff, may("eldercare.visit"))
 
+nav(NavLink("eldercare.overdue_visits", _("Overdue visits"), "eldercare:overdue_visits", Group.ELDERCARE,
+            _visit_keepers, order=20, matches=("eldercare:overdue_visits", "eldercare:visit", "eldercare:door")))
+
 work_count(WorkCount("eldercare.overdue_visits", _("Overdue visits"), Urgency.OVERDUE, _visit_keepers,
                      count=visit_queries.overdue_count, url=lambda user: reverse("eldercare:overdue_visits"),
                      order=30))

@@ -92,6 +92,7 @@ def elder_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     revealed = request.session.pop(f"eldercare-revealed-{recipient.pk}", None)
     assessments = list(queries.assessments(request.user, recipient))
     latest = assessments[0] if assessments else None
+    next_visit = visit_queries.next_visit_due(recipient)
     return render(request, "eldercare/elder_detail.html", {
         "recipient": recipient, "person": recipient.person,
         "consent": queries.consent_in_force(recipient),
@@ -104,6 +105,8 @@ def elder_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "can_change": can(request.user, CareRecipient, "change"),
         "can_reveal": can(request.user, EmergencyContact, "reveal"),
         "revealed": revealed, "reason_form": ReasonForm(),
+        "next_visit": next_visit, "visit_overdue": next_visit is not None and next_visit < timezone.localdate(),
+        "visits": visit_queries.visits(request.user, recipient)[:10],
     })
 
 
