@@ -144,8 +144,9 @@ def _may_bank(actor: User) -> bool:
 
 
 def _own_visit(actor: User, visit: Visit) -> Visit:
-    found = restrict(Visit.objects.select_for_update().select_related("volunteer__person"), actor, "change").filter(
-        pk=visit.pk).first()
+    # Only the visit row is locked: its volunteer is a nullable join, which PostgreSQL will not lock.
+    locking = Visit.objects.select_for_update(of=("self",)).select_related("volunteer__person")
+    found = restrict(locking, actor, "change").filter(pk=visit.pk).first()
     if found is None:
         raise NotFound()
     return found
