@@ -64,12 +64,16 @@ def _grade_of(recipient: CareRecipient) -> int | None:
 
 
 def next_visit_due(recipient: CareRecipient, now: dt.datetime | None = None) -> dt.date | None:
-    """The day her next visit is due (None if she needs none: no grade that implies visits and no pairing)."""
-    del now  # the due day depends only on her last visit; ``now`` is kept for callers that judge it
-    if not hasattr(recipient, "last_visit"):
-        last = recipient.visits.aggregate(last=Max("started_at"))["last"]
+    """The day her next visit is due (None if she needs none: no grade that implies visits and no pairing).
+
+    The day depends only on her visits so far, her grade and her pairing; ``now`` is accepted so that callers
+    can pass their clock uniformly, and visits begun after it are not counted."""
+    if now is not None:
+        last = recipient.visits.filter(started_at__lte=now).aggregate(last=Max("started_at"))["last"]
+    elif hasattr(recipient, "last_visit"):
+        last = recipient.last_visit
     else:
-        last = recipient.last_visit  # type: ignore[attr-defined]
+        last = recipient.visits.aggregate(last=Max("started_at"))["last"]
     return _due(per_week=visits_a_week(_grade_of(recipient), recipient.volunteer_id is not None),
                 last_visit=last, on_roll_since=recipient.on_roll_since)
 
