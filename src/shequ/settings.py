@@ -303,6 +303,12 @@ ELDERCARE_WATCH_SECONDS = max(env_int("SHEQU_ELDERCARE_WATCH_SECONDS", 60), 5)
 ELDERCARE_TUNING_FALSE_ALARMS = max(env_int("SHEQU_ELDERCARE_TUNING_FALSE_ALARMS", 2), 1)
 ELDERCARE_TUNING_DAYS = max(env_int("SHEQU_ELDERCARE_TUNING_DAYS", 90), 1)
 
+
+# Eldercare visits (docs/eldercare.md, Visits): a paired elder gets at least this many visits a week; a volunteer
+# with this many pairs or more is warned of when paired again (老伙伴计划: one volunteer to about five elders).
+ELDERCARE_PAIR_VISITS_PER_WEEK = env_int("SHEQU_ELDERCARE_PAIR_VISITS_PER_WEEK", 1)
+ELDERCARE_PAIRS_PER_VOLUNTEER = env_int("SHEQU_ELDERCARE_PAIRS_PER_VOLUNTEER", 5)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

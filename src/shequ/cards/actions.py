@@ -360,6 +360,30 @@ def register_terminal(*, actor: User, name: str, kind: str, account: Account,
 
 
 @transaction.atomic
+def platform_terminal(subdistrict_id: int, kind: str, name: str) -> Terminal:
+    """The sub-district's own terminal of ``kind`` named ``name``, opened on first use, for postings the platform
+    makes on a rule's word rather than at a desk: a care visit checked out at the elder's door banks the volunteer's
+    minutes as a volunteer kiosk would, and may post nothing a kiosk may not. It has no usable API token (the one
+    drawn is thrown away) and its service user cannot sign in; an administrator may deactivate it like any other."""
+    Subdistrict.objects.select_for_update().get(pk=subdistrict_id)  # two first uses at once open one terminal
+    found = Terminal.objects.filter(subdistrict_id=subdistrict_id, kind=kind, name=name,
+                                    neighborhood__isnull=True).order_by("pk").first()
+    if found is not None:
+        return found
+    account = system_account(subdistrict_id, rules.TERMINALS[kind].account)
+    user = User.objects.create(username=f"terminal-{secrets.token_hex(6)}", role=TERMINAL_ROLES[TerminalKind(kind)],
+                               full_name=name, subdistrict_id=subdistrict_id)
+    user.set_unusable_password()
+    user.save(update_fields=["password"])
+    terminal = Terminal.objects.create(name=name, kind=kind, account=account, user=user,
+                                       token_hash=token_hash(secrets.token_urlsafe(32)), subdistrict_id=subdistrict_id)
+    audit.record(actor=None, event=TERMINAL_REGISTERED, obj=terminal,
+                 after={"kind": kind, "account": account.code, "user": user.username, "platform": True},
+                 subdistrict_id=subdistrict_id)
+    return terminal
+
+
+@transaction.atomic
 def deactivate_terminal(*, actor: User, terminal: Terminal) -> Terminal:
     _require(actor, Terminal, "change")
     found = get_visible(Terminal.objects.select_for_update(), actor, "change", pk=terminal.pk)

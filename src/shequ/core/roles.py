@@ -225,6 +225,17 @@ _ELDERCARE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
 for _role, _grants in _ELDERCARE_GRANTS.items():
     PERMISSIONS[_role] = {**PERMISSIONS[_role], **_grants}
 
+# Eldercare visits (关爱探访): a committee worker logs her own visits and sees those to her elders; a volunteer logs
+# visits to her pairs and sees her own. The minutes are banked by the platform's care-visits kiosk, never by the
+# visitor's own right over the card ledger (shequ.volunteers.seams.post_care_visit_credit).
+_ELDERCARE_VISIT_GRANTS: dict[str, dict[str, frozenset[str]]] = {
+    Role.ADMIN: {"eldercare.visit": frozenset({"view", "add", "change"})},
+    Role.COMMITTEE: {"eldercare.visit": frozenset({"view", "add", "change"})},
+    Role.RESIDENT: {"eldercare.visit": frozenset({"view", "add", "change"})},
+}
+for _role, _grants in _ELDERCARE_VISIT_GRANTS.items():
+    PERMISSIONS[_role] = {**PERMISSIONS[_role], **_grants}
+
 # Which categories of audit entries (shequ.core.audit) each role that may view the audit log reads: health
 # entries only with a health right. A check narrows a role further (a dotted path of ``f(user) -> bool``).
 AUDIT_CATEGORIES: dict[str, frozenset[str]] = {

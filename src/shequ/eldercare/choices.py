@@ -124,3 +124,12 @@ class FalseAlarmCause(models.TextChoices):
     SENSOR = "sensor", _("Sensor fault, battery or badly placed")
     PRESSED_BY_MISTAKE = "mistake", _("Button pressed by mistake")
     OTHER = "other", pgettext_lazy("false alarm cause", "Other")
+
+
+class CheckInMethod(models.TextChoices):
+    """How a visitor showed she was at the elder's door: her own resident card, the signed QR code on the door,
+    or by hand with a reason (the card forgotten, the QR code torn off)."""
+
+    CARD = "card", _("Resident card")
+    DOOR_QR = "door_qr", _("QR code on the door")
+    HAND = "hand", _("By hand")

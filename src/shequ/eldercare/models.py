@@ -27,6 +27,7 @@ from shequ.eldercare.choices import (
     AlertStatus,
     AwayReason,
     CareGrade,
+    CheckInMethod,
     ConsentForm,
     ContactRelationship,
     FalseAlarmCause,
@@ -37,6 +38,8 @@ from shequ.eldercare.choices import (
 )
 from shequ.population.models import Person
 from shequ.volunteers.models import Volunteer
+
+MAX_NOTE = 200
 
 
 def _scope(to_elder: str) -> ScopePaths:
@@ -373,3 +376,61 @@ class AlertStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.alert_id} · {self.get_step_display()}"
+
+
+class Visit(models.Model):
+    """One visit to an elder (关爱探访) by her paired volunteer or a committee worker: checked in at the door
+    (card, door QR or by hand), checked out with whether she was seen well and a short note — never health data.
+    A volunteer's minutes go to her time bank through the volunteers app; ``ledger_reference`` is what it returned
+    ("" until banked, or when she has no card)."""
+
+    recipient = models.ForeignKey(CareRecipient, on_delete=models.PROTECT, related_name="visits",
+                                  verbose_name=pgettext_lazy("eldercare", "elder"))
+    volunteer = models.ForeignKey(Volunteer, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                  verbose_name=_("volunteer"))
+    worker = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="+", verbose_name=_("visiting worker"))
+    started_at = models.DateTimeField(_("checked in at"))
+    ended_at = models.DateTimeField(_("checked out at"), null=True, blank=True)
+    check_in = models.CharField(_("checked in by"), max_length=10, choices=CheckInMethod.choices)
+    hand_reason = models.CharField(_("why by hand"), max_length=MAX_NOTE, blank=True)
+    seen_well = models.BooleanField(_("seen well"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=MAX_NOTE, blank=True)
+    minutes = models.PositiveIntegerField(_("minutes"), default=0)
+    minutes_credited = models.PositiveIntegerField(_("minutes credited"), default=0)
+    ledger_reference = models.CharField(max_length=64, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    # A volunteer sees her own visits (not those of whoever was paired before her); staff by the elder's area, and
+    # the elder's responsible worker and the visiting worker wherever she lives.
+    SCOPE: ClassVar[ScopePaths] = ScopePaths(
+        subdistrict="recipient__person__subdistrict", neighborhood="recipient__person__neighborhood",
+        compound="recipient__person__compound", resident="volunteer__person__user",
+        handlers=("recipient__worker", "worker"))
+
+    class Meta:
+        verbose_name = _("visit")
+        verbose_name_plural = _("visits")
+        ordering = ["-started_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(volunteer__isnull=False) | Q(worker__isnull=False),
+                                   name="eldercare_visit_has_visitor"),
+            models.CheckConstraint(condition=Q(ended_at__isnull=True) | Q(ended_at__gte=F("started_at")),
+                                   name="eldercare_visit_ends_after_start"),
+            models.CheckConstraint(condition=~Q(check_in="hand") | ~Q(hand_reason=""),
+                                   name="eldercare_visit_hand_has_reason"),
+            models.CheckConstraint(condition=Q(minutes_credited__lte=F("minutes")),
+                                   name="eldercare_visit_credit_within_minutes"),
+            # One visit at a time at her door: a second check-in while one is open is a mistake or a retry.
+            models.UniqueConstraint(fields=["recipient"], condition=Q(ended_at__isnull=True),
+                                    name="eldercare_one_open_visit"),
+        ]
+        indexes = [models.Index(fields=["recipient", "started_at"], name="eldercare_visit_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.recipient} · {self.started_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.ended_at is None

@@ -25,6 +25,7 @@ from shequ.core.registry import (
     WorkCount,
     both,
     figure,
+    from_series,
     may,
     nav,
     residents,
@@ -36,6 +37,7 @@ from shequ.core.scopes import countable
 from shequ.eldercare.models import Alert
 from shequ.eldercare.queries import alerts as alert_queries
 from shequ.eldercare.queries import roll as roll_queries
+from shequ.eldercare.queries import visits as visit_queries
 
 # Care roll -----------------------------------------------------------------------------------------------------
 
@@ -111,3 +113,27 @@ def _my_care_lines(user: User) -> list[TileLine]:
 
 tile(Tile("eldercare.my_care", _("My care"), "eldercare:my_care", both(residents, _elder_on_roll),
           lines=_my_care_lines, order=5))
+
+
+# Visits ---------------------------------------------------------------------------------------------------------
+
+_visit_keepers = both(staff, may("eldercare.visit"))
+
+nav(NavLink("eldercare.overdue_visits", _("Overdue visits"), "eldercare:overdue_visits", Group.ELDERCARE,
+            _visit_keepers, order=20, matches=("eldercare:overdue_visits", "eldercare:visit", "eldercare:door")))
+
+work_count(WorkCount("eldercare.overdue_visits", _("Overdue visits"), Urgency.OVERDUE, _visit_keepers,
+                     count=visit_queries.overdue_count, url=lambda user: reverse("eldercare:overdue_visits"),
+                     order=30))
+work_count(WorkCount("eldercare.visits_to_bank", _("Volunteers' visit minutes to bank"), Urgency.TODO,
+                     both(_visit_keepers, may("eldercare.visit", "change")),
+                     count=lambda user: visit_queries.to_bank(user).count(),
+                     url=lambda user: reverse("eldercare:overdue_visits") + "#to-bank", order=40))
+work_count(WorkCount("eldercare.my_overdue_visits", _("Visits overdue to the elders I visit"), Urgency.OVERDUE,
+                     both(residents, may("eldercare.visit")), count=visit_queries.overdue_count,
+                     url=lambda user: reverse("eldercare:my_pairs"), order=30))
+
+
+figure(Figure("eldercare.visits", _("Visits to elders"), Group.ELDERCARE.label, Unit.COUNT, _visit_keepers,
+              value=from_series(visit_queries.visits_by_period), series=visit_queries.visits_by_period, order=71,
+              higher_is_better=True))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shequ.eldercare.views import alerts, roll
+from shequ.eldercare.views import alerts, roll, visits
 
 app_name = "eldercare"
 urlpatterns: list = [
@@ -37,5 +37,11 @@ urlpatterns: list = [
     path("me/fine/", alerts.im_fine, name="im_fine"),
 
     # visits
+    path("elders/<int:pk>/visit/", visits.visit_start, name="visit_start"),
+    path("elders/<int:pk>/door-qr/", visits.door_qr, name="door_qr"),
+    path("door/<str:token>/", visits.door, name="door"),
+    path("visits/<int:pk>/", visits.visit, name="visit"),
+    path("visits/<int:pk>/bank/", visits.visit_bank, name="visit_bank"),
+    path("visits/overdue/", visits.overdue_visits, name="overdue_visits"),
 
 ]

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from shequ.cards import actions as card_actions
 from shequ.cards import queries as cards
-from shequ.cards.choices import AccountKind, Operation, WalletKind
+from shequ.cards.choices import AccountKind, Operation, TerminalKind, WalletKind
 from shequ.cards.queries import DeskHolder
 from shequ.core.errors import Conflict
 from shequ.core.models import User
@@ -55,6 +55,20 @@ def post_time_credit(*, actor: User, person: Person, minutes: int, reference: st
                               counter_account=bank, idempotency_key=reference, memo=reference,
                               operation=Operation.SHIFT)
     return str(txn.pk)
+
+
+# The platform's own volunteer kiosk that banks the minutes of care visits checked out at an elder's door.
+CARE_VISITS_KIOSK = "关爱探访"
+
+
+def post_care_visit_credit(*, person: Person, minutes: int, reference: str, subdistrict_id: int) -> str:
+    """Bank the minutes of a care visit (eldercare) as the sub-district's care-visits kiosk: whoever checked the
+    visit out, the posting is a kiosk's, which may credit time and nothing else. Returns the ledger transaction id,
+    or "" when she has no active card or the kiosk has been deactivated (the minutes then wait on the visit)."""
+    terminal = card_actions.platform_terminal(subdistrict_id, TerminalKind.VOLUNTEER_KIOSK, CARE_VISITS_KIOSK)
+    if not terminal.is_active:
+        return ""
+    return post_time_credit(actor=terminal.user, person=person, minutes=minutes, reference=reference)
 
 
 def post_time_spend(*, actor: User, person: Person, minutes: int, reference: str) -> str:

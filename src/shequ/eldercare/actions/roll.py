@@ -32,6 +32,7 @@ from shequ.eldercare.choices import (
     RollReason,
 )
 from shequ.eldercare.models import AwayPeriod, CareAssessment, CareRecipient, Consent, EmergencyContact
+from shequ.eldercare.queries.visits import pairing_warning
 from shequ.population.choices import PersonStatus
 from shequ.population.models import Person
 from shequ.safety.choices import HOME_SENSOR_KINDS
@@ -224,7 +225,9 @@ def remove_from_roll(*, actor: User, recipient: CareRecipient, reason: str) -> C
 
 @transaction.atomic
 def pair(*, actor: User, recipient: CareRecipient, worker: User | None, volunteer: Volunteer | None) -> CareRecipient:
-    """Set the responsible committee worker and the paired volunteer (either may be none)."""
+    """Set the responsible committee worker and the paired volunteer (either may be none: none unpairs). A
+    volunteer who already has ``ELDERCARE_PAIRS_PER_VOLUNTEER`` pairs is paired all the same, with the warning of
+    :func:`shequ.eldercare.queries.visits.pairing_warning` in the audit entry's reason."""
     recipient = get_visible(CareRecipient.objects.select_for_update().select_related("person"), actor, "change",
                             pk=recipient.pk)
     subdistrict_id = recipient.person.subdistrict_id
@@ -234,13 +237,17 @@ def pair(*, actor: User, recipient: CareRecipient, worker: User | None, voluntee
                       field="worker")
     if volunteer is not None and (volunteer.subdistrict_id != subdistrict_id or not volunteer.active):
         raise Invalid(_("The volunteer must be an active volunteer of this sub-district."), field="volunteer")
+    # 老伙伴计划: one volunteer to about five elders. More is her and the worker's call, so only a warning, kept
+    # in the audit; the pairing page shows it.
+    warning = pairing_warning(volunteer, recipient)
     before = {"worker": recipient.worker_id, "volunteer": recipient.volunteer_id}
     recipient.worker = worker
     recipient.volunteer = volunteer
     recipient.save(update_fields=["worker", "volunteer", "updated_at"])
     after = {"worker": recipient.worker_id, "volunteer": recipient.volunteer_id}
     if before != after:
-        audit.record(actor=actor, event=PAIRING_CHANGED, obj=recipient, before=before, after=after)
+        audit.record(actor=actor, event=PAIRING_CHANGED, obj=recipient, before=before, after=after,
+                     reason=warning)
     return recipient
 
 

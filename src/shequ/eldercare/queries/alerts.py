@@ -8,10 +8,8 @@ those only what a visit needs (:class:`DoorVisit`): never a phone, a rule's figu
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
@@ -20,6 +18,7 @@ from shequ.core.models import User
 from shequ.core.scopes import can, countable, restrict
 from shequ.eldercare.choices import AlertStatus, LadderStep
 from shequ.eldercare.models import Alert, AlertStep, CareRecipient
+from shequ.eldercare.queries import visits
 from shequ.eldercare.queries.roll import address_of, reassessment_due_before, with_grade
 
 # The window of "alerts lately" on the desk's risk order.
@@ -82,12 +81,8 @@ def my_recipient(user: User) -> CareRecipient | None:
             .filter(person__user=user).first())
 
 
-def next_visit(recipient: CareRecipient, now: dt.datetime) -> Any:
-    """The elder's next visit, from the visits part of the app when it is there (None otherwise)."""
-    try:
-        visits = importlib.import_module("shequ.eldercare.queries.visits")
-    except ModuleNotFoundError:
-        return None
+def next_visit(recipient: CareRecipient, now: dt.datetime) -> dt.date | None:
+    """The day the elder's next visit is due (None when she has no visits scheduled)."""
     return visits.next_visit_due(recipient, now)
 
 

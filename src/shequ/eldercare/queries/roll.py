@@ -125,8 +125,8 @@ def address_of(recipient: CareRecipient) -> str:
 
 
 def my_pairs(user: User) -> list[Pair]:
-    """The elders paired with a volunteer: name, address and next visit only (the visits part of the app sets the
-    next visit; until then there is none)."""
+    """The elders paired with a volunteer: name, address and next visit only (left empty here: the "Elders I
+    visit" page reads :func:`shequ.eldercare.queries.visits.my_pairs`, which works out the due dates)."""
     if not user.is_resident:
         return []
     found = restrict(CareRecipient.objects.on_roll(), user).select_related(

@@ -13,7 +13,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -29,6 +28,7 @@ from shequ.eldercare.models import Alert, CareRecipient
 from shequ.eldercare.queries import alerts as queries
 from shequ.eldercare.queries import roll as roll_queries
 from shequ.eldercare.queries import tuning
+from shequ.eldercare.queries import visits as visit_queries
 from shequ.eldercare.rules import RULE_LABELS, thresholds_for
 
 
@@ -41,12 +41,8 @@ def _form_error(form: forms.Form, error: DomainError) -> None:
     form.add_error(error.field if error.field in form.fields else None, str(error.message))
 
 
-def _optional_url(name: str) -> str | None:
-    """A page another part of the app provides, if it is there."""
-    try:
-        return reverse(name)
-    except NoReverseMatch:
-        return None
+# The desk lists the most overdue visits; the overdue-visits page has them all.
+DESK_OVERDUE_VISITS = 10
 
 
 # The care desk ------------------------------------------------------------------------------------------------------
@@ -65,7 +61,7 @@ def desk(request: AuthedRequest) -> HttpResponse:
         "alerts": alerts,
         "offline": queries.sensors_offline(request.user),
         "ladder_size": len(LADDER),
-        "overdue_visits_url": _optional_url("eldercare:visits_overdue"),
+        "overdue_visits": visit_queries.overdue_visits(request.user, now)[:DESK_OVERDUE_VISITS],
         "now": now,
     })
 

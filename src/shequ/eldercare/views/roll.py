@@ -25,6 +25,7 @@ from shequ.eldercare.choices import visits_per_week
 from shequ.eldercare.models import CareRecipient, EmergencyContact
 from shequ.eldercare.queries import alerts as alert_queries
 from shequ.eldercare.queries import roll as queries
+from shequ.eldercare.queries import visits as visit_queries
 from shequ.eldercare.views import alerts as alert_views
 from shequ.eldercare.views.forms import (
     AddToRollForm,
@@ -93,6 +94,7 @@ def elder_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     revealed = request.session.pop(f"eldercare-revealed-{recipient.pk}", None)
     assessments = list(queries.assessments(request.user, recipient))
     latest = assessments[0] if assessments else None
+    next_visit = visit_queries.next_visit_due(recipient)
     return render(request, "eldercare/elder_detail.html", {
         "recipient": recipient, "person": recipient.person,
         "consent": queries.consent_in_force(recipient),
@@ -107,6 +109,8 @@ def elder_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "revealed": revealed, "reason_form": ReasonForm(),
         "tuning": alert_views.suggestions_for(request.user, recipient),
         "alerts": alert_queries.elder_alerts(request.user, recipient),
+        "next_visit": next_visit, "visit_overdue": next_visit is not None and next_visit < timezone.localdate(),
+        "visits": visit_queries.visits(request.user, recipient)[:10],
     })
 
 
@@ -301,8 +305,12 @@ def pairing(request: AuthedRequest, pk: int) -> HttpResponse:
                        initial={"worker": recipient.worker, "volunteer": recipient.volunteer})
 
     def save(data: dict[str, Any]) -> Any:
-        return actions.pair(actor=request.user, recipient=recipient, worker=data["worker"],
-                            volunteer=data["volunteer"])
+        warning = visit_queries.pairing_warning(data["volunteer"], recipient)
+        paired = actions.pair(actor=request.user, recipient=recipient, worker=data["worker"],
+                              volunteer=data["volunteer"])
+        if warning:
+            messages.warning(request, warning)
+        return paired
 
     return _form_page(request, form=form, title=_("Worker and volunteer"), recipient=recipient, save=save,
                       done=_("Pairing saved."))
@@ -310,8 +318,9 @@ def pairing(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @login_required
 def my_pairs(request: AuthedRequest) -> HttpResponse:
-    """A volunteer's own elders: name, address and next visit — what a visit needs, nothing more."""
+    """A volunteer's own elders: name, address and next visit due (overdue marked), with "start visit" — what a
+    visit needs, nothing more."""
     if not request.user.is_resident:
         raise NotFound()
-    return render(request, "eldercare/my_pairs.html", {"pairs": queries.my_pairs(request.user),
+    return render(request, "eldercare/my_pairs.html", {"pairs": visit_queries.my_pairs(request.user),
                                                        "door_visits": alert_queries.door_visits(request.user)})
