@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import transaction
 from django.db.models import Q
 
 from shequ.core.models import Subdistrict, User
@@ -71,6 +72,7 @@ def _phone(rng: random.Random) -> str:
     return f"13{rng.randint(0, 9)}{rng.randrange(10**8):08d}"
 
 
+@transaction.atomic  # one commit, not one for each of the few hundred actions (each an fsync on SQLite)
 def build_eldercare(*, admin: User, subdistrict: Subdistrict, workers: dict[int, User], rng: random.Random,
                     now: dt.datetime, today: dt.date, bulk: Bulk) -> HomeSensors:
     """The roll, its elders living alone with their consent, worker, contacts, grades, volunteers and home sensors;
