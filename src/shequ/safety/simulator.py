@@ -39,7 +39,7 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
 from shequ.safety import traffic
-from shequ.safety.choices import EventKind
+from shequ.safety.choices import DeviceKind, EventKind
 from shequ.safety.traffic import Homes, SimDevice, Step
 
 WINDOW = 60.0  # seconds of traffic planned at a time
@@ -94,7 +94,7 @@ def homes_of(devices: Iterable[SimDevice], *, quiet: Iterable[str] = (), fire: I
     from shequ.safety.models import Event
 
     played = {d.code: d for d in devices}
-    meters = [code for code, d in played.items() if d.kind == "water_meter"]
+    meters = [code for code, d in played.items() if d.kind == DeviceKind.WATER_METER]
     totals: dict[str, float] = {}
     for code, data in (Event.objects.filter(device__code__in=meters, kind=EventKind.WATER_READING)
                        .order_by("device__code", "-occurred_at").values_list("device__code", "data")):
