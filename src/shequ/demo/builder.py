@@ -14,7 +14,8 @@ The builder is one class made of parts, each in its own module:
 - ``health``: the family doctor, contracts, follow-ups and diary readings;
 - ``services``: the service centre, library, charity shop and volunteers;
 - ``notices``: the public notices on the sub-district's home page;
-- ``shequ.safety.demo``: the doors, cameras and access points, their last day, the police offices and plans.
+- ``shequ.safety.demo``: the doors, cameras and access points, their last day, the police offices and plans;
+- ``shequ.eldercare.demo``: the care roll, and the home sensors of the elders living alone (one of them quiet).
 This module puts them together and runs them in order.
 """
 
@@ -35,6 +36,7 @@ from shequ.demo.health import _HealthMixin
 from shequ.demo.places import NEIGHBORHOODS, STAFF, SUBDISTRICT, _PlacesMixin
 from shequ.demo.registry import _RegistryMixin
 from shequ.demo.services import _ServicesMixin
+from shequ.eldercare.demo import QUIET_KEY
 
 __all__ = [
     "DEFAULT_RESIDENTS",
@@ -56,6 +58,9 @@ DEMO_PASSWORD = "jiangsu-demo-2026"  # noqa: S105 - printed for every demo login
 
 
 class _Builder(_PlacesMixin, _RegistryMixin, _HealthMixin, _ServicesMixin):
+    quiet_elder_id: int | None = None
+    now: dt.datetime | None = None  # the devices' "now" (their last day ends then); the clock's when None
+
     def build_safety(self) -> None:
         """平安通: the report's doors, cameras and access points with their last day, two police offices, plans."""
         from shequ.safety.demo import build_safety
@@ -63,11 +68,24 @@ class _Builder(_PlacesMixin, _RegistryMixin, _HealthMixin, _ServicesMixin):
         assert self.result is not None
         for username, role, scope in build_safety(
             admin=self.admin, subdistrict=self.subdistrict, neighborhoods=self.neighborhoods,
-            compounds=self.compounds, rng=random.Random(self.rng.randrange(2**31)), now=timezone.now(),
+            compounds=self.compounds, rng=random.Random(self.rng.randrange(2**31)), now=self.now or timezone.now(),
             password_hash=self.password_hash, services=self.services, bulk=self._bulk,
         ):
             self.result.logins.append(Login(username=username, password=self.password, role=role, scope=scope))
         self.progress("平安通: 门禁, 监控, 无线接入点, 24 小时记录")
+
+    def build_eldercare(self) -> None:
+        """关爱: the care roll; the elders living alone with their consent, worker and home sensors, one gone quiet."""
+        from shequ.eldercare.demo import build_eldercare
+
+        committee = [self.users[slug] for _code, _name, slug, _compounds in NEIGHBORHOODS]
+        workers = {user.neighborhood_id: user for user in committee if user.neighborhood_id is not None}
+        made = build_eldercare(admin=self.admin, subdistrict=self.subdistrict, workers=workers,
+                               rng=random.Random(self.rng.randrange(2**31)), now=self.now or timezone.now(),
+                               today=self.today,
+                               bulk=self._bulk)
+        self.quiet_elder_id = made.quiet_person_id
+        self.progress(f"关爱: {made.elders} 位独居老人, {made.devices} 个居家传感器, {made.events} 条记录")
 
     def run(self) -> BuildResult:
         started = time.perf_counter()
@@ -92,6 +110,7 @@ class _Builder(_PlacesMixin, _RegistryMixin, _HealthMixin, _ServicesMixin):
 
             notices.build(admin=self.admin, today=self.today)
         self.build_safety()
+        self.build_eldercare()
         # The dynamics page reads counts the worker keeps; count once so that it is right from the start.
         from shequ.population.actions import count_population
 
@@ -101,7 +120,8 @@ class _Builder(_PlacesMixin, _RegistryMixin, _HealthMixin, _ServicesMixin):
             actor=self.admin,
             event=DEMO_BUILT,
             obj=self.subdistrict,
-            after={"residents": self.result.people, "compounds": len(self.compounds)},
+            after={"residents": self.result.people, "compounds": len(self.compounds),
+                   QUIET_KEY: self.quiet_elder_id},
             subdistrict_id=self.subdistrict.pk,
         )
         self.result.seconds = time.perf_counter() - started
@@ -116,15 +136,18 @@ def build(
     password: str = DEMO_PASSWORD,
     progress: Callable[[str], None] | None = None,
     services: bool = True,
+    now: dt.datetime | None = None,
 ) -> BuildResult:
     """Build the demo sub-district into an empty database (migrated, with the standard tags).
 
     ``services=False`` leaves out the service centre's requests, the library, charity shop and volunteers,
-    whose actions each run in their own (durable) transaction: for a caller that wraps the whole build in one."""
+    whose actions each run in their own (durable) transaction: for a caller that wraps the whole build in one.
+    ``now`` is when the devices' back-filled history ends (a test's clock); the clock's time by default."""
     if Subdistrict.objects.filter(code=SUBDISTRICT[0]).exists():
         raise RuntimeError("The demo sub-district already exists: run `shequ demo --reset`.")
     builder = _Builder(
         residents=residents, seed=seed, today=today or timezone.localdate(), password=password, progress=progress
     )
     builder.services = services
+    builder.now = now
     return builder.run()

@@ -75,5 +75,5 @@ def announce_logins() -> int:
     if not url or not logins.is_built() or not wait_until_answering(url):
         return 0
     wait_until_outbox_settled()
-    print("\n" + logins.logins_box(logins.current_logins(), url) + "\n", flush=True)
+    print("\n" + logins.logins_box(logins.current_logins(), url, logins.what_to_try(url)) + "\n", flush=True)
     return 1

@@ -78,8 +78,33 @@ def _table(rows: list[tuple[str, ...]]) -> list[str]:
             for row in rows]
 
 
-def logins_box(logins: list[Login], base_url: str) -> str:
-    """The logins as a framed block of text, in the site's language, ending with where residents read codes."""
+def what_to_try(base_url: str) -> list[str]:
+    """Lines naming what to look at in the demo: the quiet elder, her address and who signs in to see her."""
+    from django.urls import reverse
+
+    from shequ.eldercare.demo import quiet_elder
+    from shequ.eldercare.models import CareRecipient
+
+    try:
+        person = quiet_elder()
+    except DatabaseError:
+        return []
+    if person is None:
+        return []
+    base = base_url.rstrip("/")
+    recipient = CareRecipient.objects.filter(person=person).select_related("worker").first()
+    worker = recipient.worker.username if recipient is not None and recipient.worker is not None else "admin"
+    url = f"{base}{reverse('eldercare:elder_detail', args=[recipient.pk])}" if recipient else f"{base}/eldercare/"
+    with translation.override(settings.LANGUAGE_CODE):
+        return [_("%(name)s (%(address)s) lives alone, and her home sensors have seen no one since yesterday: no "
+                  "water, door or movement.") % {"name": person.name, "address": person.dwelling or ""},
+                _("Sign in as %(worker)s to see her on the care roll: %(url)s") % {"worker": worker, "url": url},
+                _("`shequ simulate-devices` keeps the other elders' homes alive and her flat quiet.")]
+
+
+def logins_box(logins: list[Login], base_url: str, tips: list[str] | None = None) -> str:
+    """The logins as a framed block of text, in the site's language, ending with where residents read codes and
+    what to try (``tips``)."""
     base = base_url.rstrip("/")
     staff = [login for login in logins if not login.phone]
     residents = [login for login in logins if login.phone]
@@ -95,5 +120,8 @@ def logins_box(logins: list[Login], base_url: str) -> str:
             lines += _table([(login.phone, login.username, login.scope) for login in residents])
         console_note = _("(the server console also shows each text, on a line starting with %(mark)s)")
         lines += ["", " " + _("Residents' codes: %(url)s") % {"url": f"{base}/demo/texts/"},
-                  " " + console_note % {"mark": CONSOLE_MARK}, "=" * RULE_WIDTH]
+                  " " + console_note % {"mark": CONSOLE_MARK}]
+        if tips:
+            lines += ["", " " + _("To try:")] + ["   " + tip for tip in tips]
+        lines.append("=" * RULE_WIDTH)
     return "\n".join(lines)

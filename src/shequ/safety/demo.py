@@ -14,6 +14,11 @@ The last 24 hours of door history (granted and denied openings, a door forced in
 signal was lost and the access points' hourly status are written in batches as :class:`Event` rows, as if the
 ingest had stored them; the unusual ones go through the alarm rules so that the police office's board has
 something on it. Called by :mod:`shequ.demo.builder` as :func:`build_safety`.
+
+The home sensors of the elders living alone (四小件: water meter, door sensor, infrared motion sensor, smoke alarm,
+and the one-button call) are placed in their dwellings by :func:`home_devices`, with a back-filled day
+of an elder's life from :func:`home_history` (the rates of :mod:`shequ.safety.traffic`): one dwelling, the
+*quiet* one, falls silent :data:`QUIET_FOR` before the build. The care roll's side is :mod:`shequ.eldercare.demo`.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ from typing import Any
 from django.db import transaction
 
 from shequ.core import actions as core_actions
-from shequ.core.models import Building, Compound, Neighborhood, Subdistrict, User
+from shequ.core.models import Building, Compound, Dwelling, Neighborhood, Subdistrict, User
 from shequ.core.roles import Role
 from shequ.safety import secrets, traffic
 from shequ.safety.choices import (
@@ -70,6 +75,22 @@ _DOOR_MODELS = (("立林 Leelen", "DC-8000", "3.2.1"), ("狄耐克 DNAKE", "AC-0
 _AP_MODELS = (("Huawei", "AirEngine 5761-11", "V200R022"), ("H3C", "WA6320", "R2456P01"))
 # Door openings by hour of day: quiet at night, the morning rush, school and market, the evening return.
 _HOURLY = (1, 0.5, 0.3, 0.3, 0.5, 2, 6, 12, 10, 5, 4, 4, 5, 4, 3, 4, 6, 9, 10, 7, 5, 4, 3, 2)
+
+# The home sensors: code prefix, name, where in the flat, (manufacturer, model, firmware).
+_HOME: dict[str, tuple[str, str, str, tuple[str, str, str]]] = {
+    DeviceKind.WATER_METER: ("water", "智能水表", "厨房", ("宁波水表 Ningbo Water Meter", "LXSY-20E NB-IoT", "2.1.0")),
+    DeviceKind.DOOR_SENSOR: ("doorsensor", "门磁", "入户门", ("Aqara", "MCCGQ11LM", "1.0.6")),
+    DeviceKind.MOTION_SENSOR: ("pir", "红外人体感应器", "客厅", ("Aqara", "RTCGQ11LM", "1.0.7")),
+    DeviceKind.SMOKE_ALARM: ("smoke", "独立式烟感", "厨房顶", ("海曼 Heiman", "HS1SA-N", "3.1.2")),
+    DeviceKind.CALL_BUTTON: ("call", "一键呼叫", "床头", ("安康通 Ankang", "AKT-P8", "5.0.3")),
+}
+# How long the back-filled history of the home sensors reaches back: the day the rules look at and the meter's
+# margin before it (26 h); the quiet elder's reaches further, to show her last ordinary morning.
+HOME_BACKFILL = dt.timedelta(hours=26)
+QUIET_BACKFILL = dt.timedelta(hours=36)
+# The quiet elder's sensors last saw her this long before the build: longer than the door and motion rules'
+# 24 hours (Jiangsu Road's: door not opened, no movement in 24 h), so that all three inactivity rules find her.
+QUIET_FOR = dt.timedelta(hours=25)
 
 Bulk = Callable[[Any, list[Any], str], list[Any]]
 
@@ -150,6 +171,103 @@ def _devices(placer: _Placer, compounds: Sequence[Compound]) -> list[Device]:
         made.append(placer.device(compound, building, DeviceKind.ACCESS_POINT, f"ap-{number:02d}",
                                   f"{compound.name}{building.number}楼无线接入点",
                                   location=f"{building.number}楼{spot}", models=_AP_MODELS))
+    return made
+
+
+def home_code(kind: str, dwelling_id: int) -> str:
+    """The demo code of a home sensor: its kind's prefix and the dwelling, e.g. ``water-000437``."""
+    return f"{_HOME[kind][0]}-{dwelling_id:06d}"
+
+
+def home_devices(*, subdistrict: Subdistrict, dwellings: Sequence[Dwelling], now: dt.datetime,
+                 rng: random.Random, installed: dict[int, dt.date] | None = None) -> list[Device]:
+    """The four small sensors and the one-button call in each dwelling (unsaved), with demo secrets like every
+    demo device; ``installed`` gives a dwelling's installation date (after the elder's consent)."""
+    placer = _Placer(subdistrict=subdistrict, now=now, rng=rng)
+    made: list[Device] = []
+    for dwelling in dwellings:
+        building = dwelling.building
+        compound = building.compound
+        for kind, (_prefix, name, spot, model) in _HOME.items():
+            device = placer.device(compound, building, kind, home_code(kind, dwelling.pk),
+                                   f"{dwelling.label}{name}", location=spot, models=[model], dwelling=dwelling)
+            if installed and dwelling.pk in installed:
+                device.installed_on = installed[dwelling.pk]
+            made.append(device)
+    return made
+
+
+def _home_day(devices: dict[str, Device], start: dt.datetime, now: dt.datetime, stop: dt.datetime,
+              rng: random.Random) -> list[Event]:
+    """One dwelling's events from ``start`` to ``now``; after ``stop`` nobody moves (the meter still reports)."""
+    made: list[Event] = []
+    meter = devices.get(DeviceKind.WATER_METER)
+    if meter is not None:
+        total = round(rng.uniform(20_000, 400_000), 1)  # litres since the meter was fitted
+        at = start
+        while at <= now:
+            hour = traffic.shanghai_hour(at)
+            active = at <= stop
+            if active:
+                total = round(total + traffic.litres_in_slot(hour, rng), 1)
+            flow = traffic.flow_now(hour, rng) if active else 0.0
+            made.append(_event(meter, EventKind.WATER_READING, at, rng, litres=total, flow_lpm=flow))
+            at += dt.timedelta(seconds=traffic.METER_SECONDS)
+    hours = []
+    at = start
+    while at < min(now, stop):
+        hours.append(at)
+        at += dt.timedelta(hours=1)
+
+    def moments(per_hour: float, hour_start: dt.datetime) -> list[dt.datetime]:
+        found, offset = [], rng.expovariate(per_hour) * 3600 if per_hour > 0 else 3600.0
+        while offset < 3600:
+            moment = hour_start + dt.timedelta(seconds=offset)
+            if moment <= min(now, stop):
+                found.append(moment)
+            offset += rng.expovariate(per_hour) * 3600
+        return found
+
+    motion = devices.get(DeviceKind.MOTION_SENSOR)
+    door = devices.get(DeviceKind.DOOR_SENSOR)
+    for hour_start in hours:
+        hour = traffic.shanghai_hour(hour_start)
+        if motion is not None:
+            made += [_event(motion, EventKind.MOTION_DETECTED, m, rng)
+                     for m in moments(traffic.MOTION_BY_HOUR[hour], hour_start)]
+        if door is not None:
+            # An outing opens the door twice: going out, and coming back a while later.
+            for leave in moments(traffic.DOOR_BY_HOUR[hour] / 2, hour_start):
+                back = leave + dt.timedelta(minutes=rng.uniform(20, 120))
+                made += [_event(door, EventKind.DOOR_SENSOR_OPENED, at, rng) for at in (leave, back)
+                         if at <= min(now, stop)]
+    if door is not None and stop >= now and not any(
+            e.device is door and e.occurred_at >= now - dt.timedelta(hours=24) for e in made):
+        # A day without going out is no alarm for someone who still lives normally: she went to the market.
+        market = max(h for h in hours if traffic.DOOR_BY_HOUR[traffic.shanghai_hour(h)] >= 0.5
+                     and now - dt.timedelta(hours=24) <= h <= now - dt.timedelta(hours=2))
+        leave = market + dt.timedelta(minutes=rng.uniform(0, 30))
+        made += [_event(door, EventKind.DOOR_SENSOR_OPENED, at, rng)
+                 for at in (leave, leave + dt.timedelta(minutes=rng.uniform(30, 60)))]
+    return made
+
+
+def home_history(devices: Sequence[Device], *, now: dt.datetime, rng: random.Random,
+                 quiet_dwelling_id: int | None = None) -> list[Event]:
+    """:data:`HOME_BACKFILL` of the home sensors' events (unsaved): the meters' half-hourly totals, movement by
+    day, the front door a few times a day, no smoke, no calls; the quiet dwelling's sensors see nobody after
+    :data:`QUIET_FOR` ago (its meter goes on reporting the same total)."""
+    by_dwelling: dict[int, dict[str, Device]] = {}
+    for device in devices:
+        if device.dwelling_id is not None:
+            by_dwelling.setdefault(device.dwelling_id, {})[device.kind] = device
+    made: list[Event] = []
+    for dwelling_id, kinds in by_dwelling.items():
+        quiet = dwelling_id == quiet_dwelling_id
+        # The meters' half-hour grid, on the hour and the half-hour.
+        start = (now - (QUIET_BACKFILL if quiet else HOME_BACKFILL)).replace(second=0, microsecond=0)
+        start = start.replace(minute=0 if start.minute < 30 else 30)
+        made += _home_day(kinds, start, now, now - QUIET_FOR if quiet else now, rng)
     return made
 
 

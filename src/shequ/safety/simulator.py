@@ -1,4 +1,5 @@
-"""A device simulator: the demo's doors, cameras and access points talking to the broker as real ones would.
+"""A device simulator: the demo's doors, cameras, access points and home sensors talking to the broker as real
+ones would.
 
 Each simulated device has its own MQTT connection, signed in with its code and its demo secret
 (:func:`shequ.safety.demo.demo_secret`), with a last will of ``offline`` (retained) on its ``status`` topic; once
@@ -10,6 +11,10 @@ Hundreds of connections run in one thread: paho-mqtt's sockets are driven from o
 event loop"), so the simulator costs one core at most however many devices it plays. With ``http`` set it
 posts the same messages to the HTTP ingest instead (``POST /api/v1/devices/events/`` with
 ``Authorization: Device <code>:<secret>``; ``online`` and ``offline`` to ``…/status/`` beside it).
+
+The home sensors of elders living alone (water meter, door sensor, infrared motion sensor, smoke alarm, one-button
+call) play an elder's day in every scenario (:class:`shequ.safety.traffic.Homes`): :func:`homes_of` reads each
+meter's last total, so that the totals go on growing from the demo's back-filled day.
 """
 
 from __future__ import annotations
@@ -34,8 +39,8 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
 from shequ.safety import traffic
-from shequ.safety.choices import EventKind
-from shequ.safety.traffic import SimDevice, Step
+from shequ.safety.choices import DeviceKind, EventKind
+from shequ.safety.traffic import Homes, SimDevice, Step
 
 WINDOW = 60.0  # seconds of traffic planned at a time
 CONNECT_TIMEOUT = 15.0
@@ -77,13 +82,36 @@ def sim_devices(queryset: Iterable[Any], *, limit: int | None = None) -> list[Si
     return chosen
 
 
+# Everyday events, not logged one by one (the summary counts them).
+ROUTINE = frozenset({EventKind.DOOR_GRANTED, EventKind.AP_STATUS, EventKind.WATER_READING,
+                     EventKind.MOTION_DETECTED, EventKind.DOOR_SENSOR_OPENED})
+
+
+def homes_of(devices: Iterable[SimDevice], *, quiet: Iterable[str] = (), fire: Iterable[str] = (),
+             clock: Any = None) -> Homes:
+    """The home sensors' state for a run: each simulated meter's last total from the event table, the codes of
+    the quiet dwelling's devices, the devices to fire once (codes of smoke alarms or call buttons)."""
+    from shequ.safety.models import Event
+
+    played = {d.code: d for d in devices}
+    meters = [code for code, d in played.items() if d.kind == DeviceKind.WATER_METER]
+    totals: dict[str, float] = {}
+    for code, data in (Event.objects.filter(device__code__in=meters, kind=EventKind.WATER_READING)
+                       .order_by("device__code", "-occurred_at").values_list("device__code", "data")):
+        if code not in totals and isinstance(data, dict) and "litres" in data:
+            totals[code] = float(data["litres"])
+    return Homes(totals=totals, quiet=frozenset(quiet), clock=clock,
+                 fire=tuple(played[code] for code in fire if code in played))
+
+
 class Simulator:
     """Plays ``scenario`` on ``devices`` for ``duration`` seconds (0: until stopped)."""
 
     def __init__(self, devices: list[SimDevice], *, scenario: str, prefix: str, host: str = "127.0.0.1",
                  port: int = 1883, duration: float = 0.0, rate: float | None = None, seed: int | None = None,
                  speed: float = 1.0, heartbeat: float | None = None, http: str | None = None,
-                 anonymous: bool = False, keepalive: int = 60, log: Callable[[str], None] = print) -> None:
+                 anonymous: bool = False, keepalive: int = 60, log: Callable[[str], None] = print,
+                 homes: Homes | None = None) -> None:
         if scenario not in traffic.SCENARIOS:
             raise ValueError(f"unknown scenario {scenario!r}: choose from {', '.join(traffic.SCENARIOS)}")
         if not devices:
@@ -93,6 +121,7 @@ class Simulator:
         self.duration, self.rate, self.speed, self.heartbeat = duration, rate, max(speed, 0.01), heartbeat
         self.http, self.anonymous, self.keepalive, self.log = http, anonymous, keepalive, log
         self.rng = random.Random(seed)
+        self.homes = homes or Homes()
         self.stats = Stats()
         self.stopping = threading.Event()
         self._selector = selectors.DefaultSelector()
@@ -249,7 +278,7 @@ class Simulator:
             self.drop(step.device.code)
             return
         payload = step.make(self._now(), self.rng)
-        if payload["kind"] not in (EventKind.DOOR_GRANTED, EventKind.AP_STATUS):
+        if payload["kind"] not in ROUTINE:
             self.log(f"{step.device.code} {payload['kind']} {payload['data']}")
         self._send(step.device, payload)
 
@@ -264,6 +293,8 @@ class Simulator:
 
     def _play(self) -> None:
         started = time.monotonic()
+        if self.homes.clock is None:
+            self.homes.clock = self._now()
         steps: list[Step] = []
         planned = 0.0
         # Heartbeats: each device on its own interval (its first came with its birth), staggered so that they do
@@ -274,16 +305,20 @@ class Simulator:
         last_misc = 0.0
         while not self.stopping.is_set():
             elapsed = (time.monotonic() - started) * self.speed  # scenario seconds
-            if self.duration and elapsed >= self.duration and (not steps or self.scenario != "incident"):
-                break
-            if planned <= elapsed + 1 and (not self.duration or planned < self.duration):
+            # At a high speed several windows fall due between two turns of the loop; what fell due before the
+            # end is still sent.
+            while planned <= elapsed + 1 and (not self.duration or planned < self.duration):
                 length = min(WINDOW, self.duration - planned) if self.duration else WINDOW
                 for step in traffic.plan(self.scenario, self.devices, rng=self.rng, start=planned, duration=length,
-                                         rate=self.rate, incident_at=2.0 if planned == 0 else None):
+                                         rate=self.rate, incident_at=2.0 if planned == 0 else None,
+                                         homes=self.homes):
                     heapq.heappush(steps, step)
                 planned += length
-            while steps and steps[0].at <= elapsed:
+            due = min(elapsed, self.duration) if self.duration and self.scenario != "incident" else elapsed
+            while steps and steps[0].at <= due:
                 self._do(heapq.heappop(steps))
+            if self.duration and elapsed >= self.duration and (not steps or self.scenario != "incident"):
+                break
             real = time.monotonic() - started
             while beats and beats[0][0] <= real:
                 due, code, interval = heapq.heappop(beats)

@@ -56,7 +56,8 @@ class Command(BaseCommand):
             self.stdout.write("Serve it with `SHEQU_DEMO=1 shequ serve`, which prints the logins.")
         else:
             self.stdout.write("")
-            self.stdout.write(logins.logins_box(logins.current_logins(), console.site_url(cli.bind_of([]))))
+            url = console.site_url(cli.bind_of([]))
+            self.stdout.write(logins.logins_box(logins.current_logins(), url, logins.what_to_try(url)))
 
     @staticmethod
     def _catch_up() -> None:
