@@ -320,3 +320,28 @@ def test_the_service_centre_closing_the_request_is_said_on_the_alert(
     alert = _alert()
     assert alert.is_open  # what happened to her is the worker's to record
     assert any(request.number in step.note for step in alert.steps.all())
+
+
+def test_the_api_lists_her_workers_alerts_with_their_timeline_and_no_phone(
+        client: Any, home: QuietHome, cared: CareRecipient, worker: User, make_staff: Any, org: Any,
+        volunteer_user: User, now: dt.datetime) -> None:
+    from shequ.core.roles import Role
+
+    home.quiet()
+    watch(now)
+    alerts.climb_due(now + dt.timedelta(minutes=15))
+    client.force_login(worker)
+    body = client.get("/api/v1/eldercare/alerts/").json()
+    rows = body["results"] if isinstance(body, dict) else body
+    assert [row["name"] for row in rows] == ["王秀英"]
+    assert rows[0]["step"] == "contact" and set(rows[0]["rules"]) == INACTIVITY
+    assert [step["step"] for step in rows[0]["steps"]] == ["call_elder", "contact"]
+    assert "135****3333" in rows[0]["steps"][1]["told"] and "13500003333" not in str(body)
+    alerts.close(actor=worker, alert=_alert(), outcome=AlertOutcome.FINE, now=now + dt.timedelta(minutes=20))
+    assert client.get("/api/v1/eldercare/alerts/").json()["count"] == 0
+    assert client.get("/api/v1/eldercare/alerts/", {"status": "all"}).json()["count"] == 1
+    assert client.get("/api/v1/eldercare/alerts/", {"status": "bogus"}).status_code == 400
+    client.force_login(make_staff(Role.COMMITTEE, "yy-api", neighborhood=org.yuyuan))
+    assert client.get(f"/api/v1/eldercare/alerts/{rows[0]['id']}/").status_code == 404
+    client.force_login(volunteer_user)  # a resident reads her door visits on her page, not here
+    assert client.get("/api/v1/eldercare/alerts/").json()["count"] == 0

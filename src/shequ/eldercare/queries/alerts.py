@@ -26,14 +26,23 @@ RECENT_DAYS = 30
 
 
 def open_alerts(user: User) -> QuerySet[Alert]:
-    """The open alerts a staff member may see, the most urgent first (severity, then the highest rung, then the
-    nearest deadline). A resident reads :func:`my_open_alert` or :func:`door_visits` instead."""
+    """The open alerts a staff member may see, the most severe first, then the newest. A resident reads
+    :func:`my_open_alert` or :func:`door_visits` instead."""
     if user.is_resident:
         return Alert.objects.none()
     return (restrict(Alert.objects.open(), user)
             .select_related("recipient__person", "recipient__person__neighborhood", "recipient__person__dwelling",
                             "recipient__person__compound", "recipient__worker", "step_taken_by")
             .order_by("-severity", "-opened_at", "-pk"))
+
+
+def alerts(user: User, *, open_only: bool = True) -> QuerySet[Alert]:
+    """The alerts a staff member may see (open ones, or all), with their timelines, for the API."""
+    if user.is_resident:
+        return Alert.objects.none()
+    found = restrict(Alert.objects.open() if open_only else Alert.objects.all(), user)
+    return (found.select_related("recipient__person", "request", "incident")
+            .prefetch_related("steps").order_by("-opened_at", "-pk"))
 
 
 def open_alerts_count(user: User) -> int:
