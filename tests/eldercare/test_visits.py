@@ -114,7 +114,7 @@ def test_card_check_in_takes_only_the_volunteers_own_active_card(
     with pytest.raises(Invalid) as refused:
         actions.check_in(actor=volunteer_user, recipient=paired, method=CheckInMethod.CARD,
                          card_number=other.number, now=NOW)
-    assert str(refused.value.message) == "This card is not yours: check in with your own resident card."
+    assert str(refused.value.message) == "这张卡不是您的，请用您本人的一卡通签到。"
     with pytest.raises(Invalid):
         actions.check_in(actor=volunteer_user, recipient=paired, method=CheckInMethod.CARD, card_number="123",
                          now=NOW)
