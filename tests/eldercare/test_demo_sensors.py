@@ -102,6 +102,14 @@ def test_only_the_quiet_elder_breaches_the_inactivity_rules_at_demo_start(demo, 
     # The demo names her, and who to sign in as, where it prints what to try.
     tips = "\n".join(logins.what_to_try("http://127.0.0.1:8000"))
     assert quiet.name in tips and str(quiet.dwelling) in tips and "/eldercare/elders/" in tips
+    assert "/eldercare/desk/" in tips
+    # The worker's watch opens her alert, and only hers: the ladder runs in front of a newcomer.
+    from shequ.eldercare.actions.watch import watch
+    from shequ.eldercare.models import Alert
+
+    watch(now)
+    assert [(a.recipient.person_id, set(a.rules)) for a in Alert.objects.select_related("recipient")] == [
+        (quiet.pk, INACTIVITY)]
 
 
 def test_the_simulators_home_messages_are_accepted_by_the_ingest_and_the_quiet_elder_gets_none(

@@ -99,6 +99,8 @@ def what_to_try(base_url: str) -> list[str]:
         return [_("%(name)s (%(address)s) lives alone, and her home sensors have seen no one since yesterday: no "
                   "water, door or movement.") % {"name": person.name, "address": person.dwelling or ""},
                 _("Sign in as %(worker)s to see her on the care roll: %(url)s") % {"worker": worker, "url": url},
+                _("Her alert climbs the ladder on the care desk (a text to her, her family, the worker, a door "
+                  "visit): %(url)s") % {"url": f"{base}{reverse('eldercare:desk')}"},
                 _("`shequ simulate-devices` keeps the other elders' homes alive and her flat quiet.")]
 
 
