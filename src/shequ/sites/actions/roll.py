@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 from shequ.core import audit
 from shequ.core.errors import Conflict, Invalid, NotFound
 from shequ.core.models import Compound, Dwelling, User
-from shequ.core.scopes import can, restrict
+from shequ.core.queries import compounds
+from shequ.core.scopes import can
 from shequ.sites import importing, seams
 from shequ.sites.models import Ownership
 
@@ -27,7 +28,7 @@ def import_roll(*, actor: User, compound: Compound, data: bytes, filename: str,
     ``as_of``; a unit missing from the file leaves the roll on ``as_of``. Any wrong row rejects the whole file with an
     :class:`Invalid` whose ``details`` are ``[(row number, message), ...]``.
     """
-    if not can(actor, Ownership, "import") or not restrict(Compound.objects.filter(pk=compound.pk), actor).exists():
+    if not can(actor, Ownership, "import") or not compounds(actor).filter(pk=compound.pk).exists():
         raise NotFound()
     as_of = as_of or timezone.localdate()
     rows, errors = importing.read_rows(data, filename)

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from shequ.core import audit
 from shequ.core.errors import Conflict, Invalid, NotFound
 from shequ.core.models import Compound, User
+from shequ.core.queries import compounds
 from shequ.core.scopes import can, restrict
 from shequ.sites import tally
 from shequ.sites.choices import Channel, Choice, MatterCategory, Organiser, VoteStatus
@@ -42,7 +43,7 @@ def _organised(actor: User, vote: Vote) -> Vote:
 def create_vote(*, actor: User, compound: Compound, title: str, category: str, opens_at: dt.datetime,
                 closes_at: dt.datetime, secret: bool = False, description: str = "",
                 organiser: str = "") -> Vote:
-    if not can(actor, Vote, "add") or not restrict(Compound.objects.filter(pk=compound.pk), actor).exists():
+    if not can(actor, Vote, "add") or not compounds(actor).filter(pk=compound.pk).exists():
         raise NotFound()
     if category not in MatterCategory.values:
         raise Invalid(_("Choose the matter's category."), field="category")
