@@ -12,6 +12,7 @@ from shequ.core.errors import Conflict, NotFound
 from shequ.core.models import AuditEntry, User
 from shequ.population import actions as population_actions
 from shequ.population.models import Person
+from shequ.sites import queries
 from shequ.sites.actions import votes as actions
 from shequ.sites.choices import Channel, Choice, MatterCategory, VoteStatus
 from shequ.sites.models import DEVELOPER_KEY, Ballot, ChoiceTotal, Elector, Vote
@@ -43,7 +44,7 @@ def test_an_owner_votes_online_and_the_tally_counts_her_head_and_area(
     vote = make_vote()
     ballot = actions.cast_online(actor=resident, vote=vote, choice=Choice.YES, now=during)
     assert (ballot.channel, ballot.choice) == (Channel.ONLINE, Choice.YES)
-    verdict = actions.verdict_of(vote)
+    verdict = queries.verdict_of(vote)
     assert (verdict.participating.heads, verdict.participating.area) == (1, 80_00)
     assert (verdict.yes.heads, verdict.yes.area) == (1, 80_00)
     entry = AuditEntry.objects.get(event=actions.BALLOT_CAST)
@@ -57,7 +58,7 @@ def test_a_paper_ballot_after_an_online_vote_is_refused(
     with pytest.raises(Conflict):
         actions.enter_paper_ballot(actor=owners_committee, vote=vote, elector=elector(vote, name="王秀英"),
                                    choice=Choice.NO, now=during)
-    assert actions.verdict_of(vote).participating.heads == 1
+    assert queries.verdict_of(vote).participating.heads == 1
 
 
 def test_an_online_vote_after_a_paper_ballot_is_refused(
@@ -142,7 +143,7 @@ def test_the_same_ballots_fail_a_matter_that_needs_three_quarters(
         make_vote: VoteMaker, resident: User, owners_committee: User, during: dt.datetime) -> None:
     vote = make_vote(category=MatterCategory.RAISE_REPAIR_FUNDS)
     _vote_everyone(vote, resident, owners_committee, during)
-    verdict = actions.verdict_of(vote)
+    verdict = queries.verdict_of(vote)
     assert verdict.valid and not verdict.passed  # 2 of 3 heads and 56% of the area are under 3/4
 
 

@@ -11,7 +11,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Sum
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,7 +20,7 @@ from shequ.core.errors import Conflict, Invalid, NotFound
 from shequ.core.models import Compound, User
 from shequ.core.queries import compounds
 from shequ.core.scopes import can, restrict
-from shequ.sites import tally
+from shequ.sites import queries
 from shequ.sites.choices import Channel, Choice, MatterCategory, Organiser, VoteStatus
 from shequ.sites.models import DEVELOPER_KEY, Ballot, ChoiceTotal, Elector, Ownership, Vote
 
@@ -164,16 +164,6 @@ def close_vote(*, actor: User, vote: Vote, now: dt.datetime | None = None) -> Vo
     return vote
 
 
-def verdict_of(vote: Vote) -> tally.Verdict:
-    """The vote's four figures against their thresholds, from its frozen electorate and its counters."""
-    electorate = Elector.objects.filter(vote=vote).aggregate(heads=Count("pk"), area=Sum("area"))
-    totals = {t.choice: tally.Count(t.heads, tally.centi(t.area)) for t in ChoiceTotal.objects.filter(vote=vote)}
-    participating = tally.total(totals.values())
-    return tally.judge(electorate=tally.Count(electorate["heads"] or 0, tally.centi(electorate["area"] or 0)),
-                       participating=participating, yes=totals.get(Choice.YES, tally.Count()),
-                       special=vote.special)
-
-
 @transaction.atomic(durable=True)
 def publish_vote(*, actor: User, vote: Vote, now: dt.datetime | None = None) -> Vote:
     """Publish a closed vote's result: the four figures against their thresholds, frozen into ``result``."""
@@ -181,20 +171,9 @@ def publish_vote(*, actor: User, vote: Vote, now: dt.datetime | None = None) -> 
     vote = _organised(actor, vote)
     if vote.status != VoteStatus.CLOSED:
         raise Conflict(_("Only a closed vote can be published."))
-    verdict = verdict_of(vote)
-    no = ChoiceTotal.objects.get(vote=vote, choice=Choice.NO)
-    abstain = ChoiceTotal.objects.get(vote=vote, choice=Choice.ABSTAIN)
-    vote.result = {
-        "valid": verdict.valid, "passed": verdict.passed, "special": verdict.special,
-        "electorate": [verdict.electorate.heads, verdict.electorate.area],
-        "participating": [verdict.participating.heads, verdict.participating.area],
-        "yes": [verdict.yes.heads, verdict.yes.area],
-        "no": [no.heads, tally.centi(no.area)], "abstain": [abstain.heads, tally.centi(abstain.area)],
-        "checks": [{"key": c.key, "part": c.part, "whole": c.whole, "threshold": str(c.threshold),
-                    "strict": c.strict, "met": c.met} for c in verdict.checks],
-    }
+    vote.result = queries.result_of(vote)
     vote.status, vote.published_at = VoteStatus.PUBLISHED, now
     vote.save(update_fields=["status", "published_at", "result"])
     audit.record(actor=actor, event=VOTE_PUBLISHED, obj=vote,
-                 after={"valid": verdict.valid, "passed": verdict.passed})
+                 after={"valid": vote.result["valid"], "passed": vote.result["passed"]})
     return vote
