@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class MatterCategory(models.TextChoices):
@@ -26,10 +27,10 @@ SPECIAL_MAJORITY = frozenset({MatterCategory.RAISE_REPAIR_FUNDS, MatterCategory.
 
 
 class VoteStatus(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    OPEN = "open", _("Open")
-    CLOSED = "closed", _("Closed")
-    PUBLISHED = "published", _("Published")
+    DRAFT = "draft", pgettext_lazy("vote status", "Draft")
+    OPEN = "open", pgettext_lazy("vote status", "Open")
+    CLOSED = "closed", pgettext_lazy("vote status", "Closed")
+    PUBLISHED = "published", pgettext_lazy("vote status", "Published")
 
 
 class Organiser(models.TextChoices):
@@ -38,9 +39,9 @@ class Organiser(models.TextChoices):
 
 
 class Choice(models.TextChoices):
-    YES = "yes", _("For")
-    NO = "no", _("Against")
-    ABSTAIN = "abstain", _("Abstain")
+    YES = "yes", pgettext_lazy("ballot", "For")
+    NO = "no", pgettext_lazy("ballot", "Against")
+    ABSTAIN = "abstain", pgettext_lazy("ballot", "Abstain")
 
 
 class Channel(models.TextChoices):

@@ -182,8 +182,8 @@ class Ballot(models.Model):
 
     vote = models.ForeignKey(Vote, on_delete=models.PROTECT, related_name="ballots")
     elector = models.OneToOneField(Elector, on_delete=models.PROTECT, related_name="ballot")
-    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
-    choice = models.CharField(_("choice"), max_length=10, choices=Choice.choices, blank=True)
+    channel = models.CharField(pgettext_lazy("ballot", "channel"), max_length=10, choices=Channel.choices)
+    choice = models.CharField(pgettext_lazy("ballot", "choice"), max_length=10, choices=Choice.choices, blank=True)
     entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                    related_name="+")
     at = models.DateTimeField()
