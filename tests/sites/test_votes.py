@@ -169,3 +169,27 @@ def test_an_owner_living_elsewhere_is_on_the_roll_without_a_registry_person(make
     vote = make_vote()
     zhang = elector(vote, name="张建国")
     assert zhang.person is None and zhang.owner_key != ZHANG_ID  # keyed by the blind index, never the number
+
+
+def test_two_of_three_owners_are_enough_heads_but_not_enough_area_on_the_real_roll(
+        make_vote: VoteMaker, resident: User, owners_committee: User, during: dt.datetime) -> None:
+    # 王秀英 (80 m²) and the developer (280 m²): 2/3 of the heads exactly, 360/640.50 of the area (< 2/3).
+    vote = make_vote()
+    actions.cast_online(actor=resident, vote=vote, choice=Choice.YES, now=during)
+    actions.enter_paper_ballot(actor=owners_committee, vote=vote, elector=elector(vote, developer=True),
+                               choice=Choice.YES, now=during)
+    verdict = queries.verdict_of(vote)
+    assert verdict.checks[1].met and not verdict.checks[0].met and not verdict.valid
+
+
+def test_the_owner_of_three_units_and_the_developer_make_a_valid_vote_on_their_own(
+        make_vote: VoteMaker, owners_committee: User, during: dt.datetime) -> None:
+    vote = make_vote()
+    actions.enter_paper_ballot(actor=owners_committee, vote=vote, elector=elector(vote, name="张建国"),
+                               choice=Choice.YES, now=during)
+    actions.enter_paper_ballot(actor=owners_committee, vote=vote, elector=elector(vote, developer=True),
+                               choice=Choice.ABSTAIN, now=during)
+    verdict = queries.verdict_of(vote)
+    # 2 of 3 heads, 560.50 of 640.50 m²: valid; 1 of 2 participating heads in favour is exactly half: not passed.
+    assert verdict.valid and not verdict.passed
+    assert (verdict.participating.heads, verdict.participating.area, verdict.yes.heads) == (2, 560_50, 1)

@@ -128,6 +128,18 @@ def result_of(vote: Vote) -> dict[str, Any]:
     }
 
 
+def live_tally(vote: Vote) -> dict[str, Any] | None:
+    """The tally an organiser may watch: all of it for an open ballot; for a secret vote still open, only whether
+    enough owners took part and the two participation figures (the choices stay in the counters until it closes)."""
+    if vote.status == VoteStatus.DRAFT:
+        return None
+    result = result_of(vote)
+    if vote.choices_visible:
+        return result
+    return {"valid": result["valid"], "participating": result["participating"],
+            "electorate": result["electorate"], "checks": result["checks"][:2]}
+
+
 def totals(vote: Vote) -> dict[str, ChoiceTotal]:
     return {total.choice: total for total in ChoiceTotal.objects.filter(vote=vote)} if vote.choices_visible else {}
 

@@ -67,11 +67,10 @@ def vote_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The paper ballot is counted."))
             return redirect("sites:vote", vote.pk)
-    live = queries.result_of(vote) if vote.status != VoteStatus.DRAFT else None
+    live = queries.live_tally(vote)
     return render(request, "sites/vote_detail.html", {
         "vote": vote, "electors": electors, "paper": paper if vote.status == VoteStatus.OPEN else None,
-        "figures": queries.figures(live) if live else [], "live": live,
-        "totals": queries.totals(vote),
+        "figures": queries.figures(live) if live else [], "live": live, "totals": queries.totals(vote),
     })
 
 
