@@ -128,3 +128,15 @@ def test_a_bad_roll_file_shows_the_rows_to_correct_and_imports_nothing(
 
 def test_a_committee_worker_cannot_open_the_roll_import(client: Client, alice: User) -> None:
     assert login(client, alice).get(reverse("sites:roll")).status_code == 404
+
+
+def test_the_workbench_count_of_votes_to_close_opens_the_same_votes(
+        client: Client, make_vote: VoteMaker, owners_committee: User, yuyuan_owners_committee: User) -> None:
+    from shequ.core.registry import counts_for
+
+    past = make_vote()  # closed on 2026-03-16, long before the real clock's today
+    entry = next(count for count in counts_for(owners_committee) if count.key == "sites.votes_to_close")
+    assert entry.count(owners_committee) == 1
+    html = login(client, owners_committee).get(entry.url(owners_committee)).content.decode()
+    assert html.count('data-testid="vote"') == 1 and reverse("sites:vote", args=[past.pk]) in html
+    assert entry.count(yuyuan_owners_committee) == 0

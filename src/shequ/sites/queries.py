@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
 from django.db.models import Count, QuerySet, Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shequ.core.errors import NotFound
@@ -25,6 +27,12 @@ def votes(user: User) -> QuerySet[Vote]:
     if user.is_resident:
         found = found.exclude(status=VoteStatus.DRAFT)
     return found
+
+
+def votes_to_close(user: User, now: dt.datetime | None = None) -> QuerySet[Vote]:
+    """Votes the user runs that are past their closing time and still open: no ballot is taken any more."""
+    return restrict(Vote.objects.select_related("compound"), user, "change").filter(
+        status=VoteStatus.OPEN, closes_at__lte=now or timezone.now())
 
 
 def vote(user: User, pk: int, action: str = "view") -> Vote:

@@ -28,8 +28,10 @@ def _form_error(form: forms.Form, error: DomainError) -> None:
 
 @login_required
 def vote_list(request: AuthedRequest) -> HttpResponse:
+    to_close = request.GET.get("due") == "close"
+    found = queries.votes_to_close(request.user) if to_close else queries.votes(request.user)
     return render(request, "sites/vote_list.html", {
-        "votes": queries.votes(request.user)[:200], "may_organise": queries.may_organise(request.user),
+        "votes": found[:200], "to_close": to_close, "may_organise": queries.may_organise(request.user),
         "may_import": can(request.user, Ownership, "import"),
     })
 
