@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-import pytest
 from django.test import Client
 from django.urls import reverse
 
@@ -109,10 +108,9 @@ def test_an_organiser_creates_a_vote_through_the_form(client: Client, owners_com
     assert Vote.objects.get().special
 
 
-@pytest.mark.parametrize("who", ["property_company"])
 def test_a_bad_roll_file_shows_the_rows_to_correct_and_imports_nothing(
-        client: Client, who: str, request: pytest.FixtureRequest, resident: User, org: Org) -> None:
-    user = request.getfixturevalue(who)
+        client: Client, property_company: User, resident: User, org: Org) -> None:
+    user = property_company
     rows = roll_rows(Person.objects.get(user=resident).id_number)
     rows[1][3] = "not-an-id!"
     upload = xlsx(rows)

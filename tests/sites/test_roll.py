@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
@@ -74,7 +75,7 @@ def test_a_file_over_the_size_limit_is_refused_before_it_is_parsed(property_comp
 
 
 def test_another_compounds_property_company_and_a_committee_worker_may_not_import(
-        make_staff, alice: User, org: Org) -> None:  # type: ignore[no-untyped-def]
+        make_staff: Callable[..., User], alice: User, org: Org) -> None:
     other = make_staff("property", "yuyuan-property", compound=org.yuyuan_compound)
     for actor in (other, alice):
         with pytest.raises(NotFound):

@@ -7,10 +7,10 @@ from fractions import Fraction
 
 import pytest
 
-from shequ.sites.tally import Count, Holding, centi, electorate, judge, total
+from shequ.sites.tally import Count, Holding, Verdict, centi, electorate, judge, total
 
 
-def verdict(*, of: Count, took_part: Count, yes: Count, special: bool = False):  # type: ignore[no-untyped-def]
+def verdict(*, of: Count, took_part: Count, yes: Count, special: bool = False) -> Verdict:
     return judge(electorate=of, participating=took_part, yes=yes, special=special)
 
 

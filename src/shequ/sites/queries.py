@@ -18,7 +18,7 @@ from shequ.core.queries import compounds
 from shequ.core.scopes import can, get_visible, restrict
 from shequ.sites import tally
 from shequ.sites.choices import Choice, VoteStatus
-from shequ.sites.models import DEVELOPER_KEY, ChoiceTotal, Elector, Ownership, Vote
+from shequ.sites.models import ChoiceTotal, Elector, Ownership, Vote
 
 
 def votes(user: User) -> QuerySet[Vote]:
@@ -66,9 +66,7 @@ def my_elector(user: User, vote: Vote) -> Elector | None:
     person = getattr(user, "person", None)
     if person is None or not person.id_number_index:
         return None
-    found = Elector.objects.filter(vote=vote).select_related("ballot")
-    return (found.filter(owner_key=person.id_number_index).first()
-            or found.filter(person=person).exclude(owner_key=DEVELOPER_KEY).first())
+    return Elector.objects.filter(vote=vote, owner_key=person.id_number_index).select_related("ballot").first()
 
 
 def roll(user: User, compound: Compound) -> QuerySet[Ownership]:

@@ -19,6 +19,7 @@ from shequ.core import audit
 from shequ.core.errors import Conflict, Invalid, NotFound
 from shequ.core.models import Compound, User
 from shequ.core.queries import compounds
+from shequ.core.roles import Role
 from shequ.core.scopes import can, restrict
 from shequ.sites import queries
 from shequ.sites.choices import Channel, Choice, MatterCategory, Organiser, VoteStatus
@@ -51,7 +52,7 @@ def create_vote(*, actor: User, compound: Compound, title: str, category: str, o
         raise Invalid(_("The matter needs a title."), field="title")
     if closes_at <= opens_at:
         raise Invalid(_("The vote must close after it opens."), field="closes_at")
-    organiser = organiser or (Organiser.OWNERS_COMMITTEE if actor.role == "owners_committee"
+    organiser = organiser or (Organiser.OWNERS_COMMITTEE if actor.role == Role.OWNERS_COMMITTEE
                               else Organiser.RESIDENTS_COMMITTEE)
     vote = Vote.objects.create(compound=compound, title=title.strip()[:200], description=description,
                                category=category, secret=secret, organiser=organiser, opens_at=opens_at,
@@ -132,9 +133,8 @@ def cast_online(*, actor: User, vote: Vote, choice: str, now: dt.datetime | None
     person = getattr(actor, "person", None)
     elector = None
     if person is not None and person.id_number_index:
-        elector = (Elector.objects.select_for_update().filter(vote=vote, owner_key=person.id_number_index).first()
-                   or Elector.objects.select_for_update().filter(vote=vote, person=person).exclude(
-                       owner_key=DEVELOPER_KEY).first())
+        # By the blind index of her ID number, never by name; the developer's key is no person's index.
+        elector = Elector.objects.select_for_update().filter(vote=vote, owner_key=person.id_number_index).first()
     if elector is None:
         raise Conflict(_("Only owners of record of this compound may vote."))
     return _cast(actor=actor, vote=vote, elector=elector, choice=choice, channel=Channel.ONLINE, now=now)
