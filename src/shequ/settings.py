@@ -105,6 +105,7 @@ INSTALLED_APPS = [
     "shequ.volunteers",
     "shequ.safety",
     "shequ.eldercare",
+    "shequ.sites",
     "shequ.portal",
     "shequ.dashboard",
     "shequ.demo",

@@ -236,6 +236,22 @@ _ELDERCARE_VISIT_GRANTS: dict[str, dict[str, frozenset[str]]] = {
 for _role, _grants in _ELDERCARE_VISIT_GRANTS.items():
     PERMISSIONS[_role] = {**PERMISSIONS[_role], **_grants}
 
+# Owners' votes (sites, Civil Code art. 278): the residents' committee and the owners' committee run the votes of
+# their neighbourhood or compound and enter paper ballots; the property company (or the housing office through the
+# administrator) imports the owners' roll; a resident sees her compound's votes and votes online if she is an owner.
+_SITES_VOTES = ("sites.vote", "sites.elector", "sites.ballot", "sites.choicetotal")
+_SITES_GRANTS: dict[str, dict[str, frozenset[str]]] = {
+    Role.ADMIN: {**_grant(_SITES_VOTES, {"view", "add", "change"}),
+                 "sites.ownership": frozenset({"view", "import", "reveal"})},
+    Role.COMMITTEE: {**_grant(_SITES_VOTES, {"view", "add", "change"}), "sites.ownership": frozenset({"view"})},
+    Role.OWNERS_COMMITTEE: {**_grant(_SITES_VOTES, {"view", "add", "change"}),
+                            "sites.ownership": frozenset({"view"})},
+    Role.PROPERTY: {"sites.ownership": frozenset({"view", "import"}), "sites.vote": frozenset({"view"})},
+    Role.RESIDENT: {"sites.vote": frozenset({"view"}), "sites.ballot": frozenset({"add"})},
+}
+for _role, _grants in _SITES_GRANTS.items():
+    PERMISSIONS[_role] = {**PERMISSIONS[_role], **_grants}
+
 # Which categories of audit entries (shequ.core.audit) each role that may view the audit log reads: health
 # entries only with a health right. A check narrows a role further (a dotted path of ``f(user) -> bool``).
 AUDIT_CATEGORIES: dict[str, frozenset[str]] = {

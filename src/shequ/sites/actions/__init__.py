@@ -1,0 +1,1 @@
+"""Every write of the sites app: the owners' roll (:mod:`.roll`) and owners' votes (:mod:`.votes`)."""
