@@ -18,6 +18,7 @@ urlpatterns = [
     path("volunteers/", include("shequ.volunteers.urls")),
     path("safety/", include("shequ.safety.urls")),
     path("eldercare/", include("shequ.eldercare.urls")),
+    path("culture/", include("shequ.culture.urls")),
     path("dashboard/", include("shequ.dashboard.urls")),
     path("demo/", include("shequ.demo.urls")),
     path("", include("shequ.portal.urls")),
