@@ -77,6 +77,9 @@ class OpeningHours(models.Model):
             models.CheckConstraint(condition=Q(opens__lt=F("closes")), name="culture_hours_order"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.room} {self.weekday} {self.opens:%H:%M}–{self.closes:%H:%M}"
+
 
 class Closure(models.Model):
     """A day a room is closed although its weekday is open (a holiday, a repair)."""
@@ -92,6 +95,9 @@ class Closure(models.Model):
         verbose_name = _("closure")
         verbose_name_plural = _("closures")
         constraints: ClassVar = [models.UniqueConstraint(fields=["room", "day"], name="culture_closure_once")]
+
+    def __str__(self) -> str:
+        return f"{self.room} {self.day:%Y-%m-%d}"
 
 
 class Booking(models.Model):
@@ -160,3 +166,6 @@ class Restriction(models.Model):
         constraints: ClassVar = [
             models.CheckConstraint(condition=Q(starts_at__lt=F("until")), name="culture_restriction_order"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.until:%Y-%m-%d}"

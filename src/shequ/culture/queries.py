@@ -29,7 +29,7 @@ class Slot:
 
 def bookable_rooms(user: User) -> QuerySet[Room]:
     """The active rooms of the user's sub-district (the catalogue a resident books from)."""
-    if not can(user, Booking, "add"):
+    if not can(user, Booking, "add") or user.subdistrict_id is None:
         return Room.objects.none()
     return Room.objects.filter(subdistrict_id=user.subdistrict_id, active=True)
 
