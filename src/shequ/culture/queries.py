@@ -12,8 +12,10 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from shequ.core.models import User
+from shequ.core.registry import Period, TileLine, per_period
 from shequ.core.scopes import can, countable, restrict
 from shequ.culture.actions import active_restriction
 from shequ.culture.choices import LIVE, BookingStatus
@@ -95,3 +97,23 @@ def restrictions(user: User) -> QuerySet[Restriction]:
 
 def my_upcoming(user: User, now: dt.datetime | None = None) -> QuerySet[Booking]:
     return my_bookings(user).filter(status__in=LIVE, ends_at__gt=now or timezone.now()).order_by("starts_at")
+
+
+def used_by_period(user: User, periods: list[Period]) -> list[int]:
+    """Bookings used (checked in at the door) starting in each period that the user may count, in one query."""
+    used = countable(Booking.objects.filter(status__in=(BookingStatus.CHECKED_IN, BookingStatus.COMPLETED)), user)
+    return per_period(used, periods, "starts_at", moment=True)
+
+
+def my_tile(user: User) -> list[TileLine]:
+    """The portal tile: her restriction first (she must know before she tries), then her next booking."""
+    now = timezone.now()
+    lines = []
+    restriction = my_restriction(user, now)
+    if restriction is not None:
+        lines.append(TileLine(_("Booking paused until"), f"{timezone.localtime(restriction.until):%m-%d}", warn=True))
+    upcoming = my_upcoming(user, now).first()
+    if upcoming is not None:
+        lines.append(TileLine(upcoming.room.name, f"{timezone.localtime(upcoming.starts_at):%m-%d %H:%M}",
+                              warn=upcoming.status == BookingStatus.REQUESTED))
+    return lines
