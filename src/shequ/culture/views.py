@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
@@ -102,7 +103,7 @@ def book(request: AuthedRequest, pk: int) -> HttpResponse:
                 if booking.status == "confirmed" else _("Request sent; you will see the answer under My bookings."))
             return redirect("culture:mine")
     return render(request, "culture/book.html", {"room": room, "form": form,
-                                                 "hours": room.opening_hours.all()})
+                                                 "release_minutes": settings.CULTURE_RELEASE_MINUTES})
 
 
 @login_required
