@@ -162,3 +162,18 @@ def test_a_booking_cannot_be_cancelled_once_it_started(resident, room, now):
     booking = book(resident, room, at(MONDAY, 10), 60, now)
     with pytest.raises(Conflict, match="already started"):
         actions.cancel_booking(actor=resident, booking=booking, now=at(MONDAY, 10, 5))
+
+
+def test_the_days_slots_show_free_and_taken_stretches_and_nothing_already_past(resident, room, now):
+    from shequ.culture.queries import day_slots
+
+    book(resident, room, at(MONDAY, 10), 60, now)
+    slots = day_slots(room, MONDAY, now)
+    assert [(s.starts_at, s.ends_at, s.free) for s in slots] == [
+        (at(MONDAY, 9), at(MONDAY, 10), True), (at(MONDAY, 10), at(MONDAY, 11), False),
+        (at(MONDAY, 11), at(MONDAY, 17), True)]
+    later = day_slots(room, MONDAY, at(MONDAY, 11, 20))
+    assert [(s.starts_at, s.free) for s in later] == [
+        (at(MONDAY, 9), False), (at(MONDAY, 10), False), (at(MONDAY, 11, 30), True)]
+    Closure.objects.create(room=room, day=MONDAY)
+    assert day_slots(room, MONDAY, now) == []

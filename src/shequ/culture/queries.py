@@ -57,7 +57,15 @@ def day_slots(room: Room, day: dt.date, now: dt.datetime | None = None) -> list[
             cursor = max(cursor, stop)
         if cursor < end:
             slots.append(Slot(cursor, end, free=end > now))
-    return slots
+    return [_from_now(slot, now) for slot in slots]
+
+
+def _from_now(slot: Slot, now: dt.datetime) -> Slot:
+    """A free stretch under way starts at the next quarter hour: the part already past cannot be booked."""
+    if not slot.free or slot.starts_at >= now:
+        return slot
+    quarter = now.replace(second=0, microsecond=0) + dt.timedelta(minutes=-(now.minute % 15) + 15)
+    return Slot(quarter, slot.ends_at, free=quarter < slot.ends_at)
 
 
 def my_bookings(user: User) -> QuerySet[Booking]:
