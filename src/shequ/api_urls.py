@@ -8,6 +8,7 @@ from shequ.cards.api import register as register_cards
 from shequ.cards.api import terminal_urls as cards_terminal_urls
 from shequ.charity.api import terminal_urls as charity_terminal_urls
 from shequ.core.api import register as register_core
+from shequ.culture.api import register as register_culture
 from shequ.dining.api import register as register_dining
 from shequ.dining.api import terminal_urls as dining_terminal_urls
 from shequ.eldercare.api import register as register_eldercare
@@ -29,6 +30,7 @@ register_library(router)
 register_volunteers(router)
 register_safety(router)
 register_eldercare(router)
+register_culture(router)
 
 urlpatterns = [
     # The devices' own HTTP ingest, before the router: its paths must not be taken for a registry's detail.

@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "shequ.safety",
     "shequ.eldercare",
     "shequ.sites",
+    "shequ.culture",
     "shequ.portal",
     "shequ.dashboard",
     "shequ.demo",
@@ -309,6 +310,12 @@ ELDERCARE_TUNING_DAYS = max(env_int("SHEQU_ELDERCARE_TUNING_DAYS", 90), 1)
 # with this many pairs or more is warned of when paired again (老伙伴计划: one volunteer to about five elders).
 ELDERCARE_PAIR_VISITS_PER_WEEK = env_int("SHEQU_ELDERCARE_PAIR_VISITS_PER_WEEK", 1)
 ELDERCARE_PAIRS_PER_VOLUNTEER = env_int("SHEQU_ELDERCARE_PAIRS_PER_VOLUNTEER", 5)
+# Culture-centre bookings (docs/culture.md): a booking not checked in this many minutes after its start is released;
+# NO_SHOWS no-shows within NO_SHOW_DAYS days restrict the booker for RESTRICT_DAYS days.
+CULTURE_RELEASE_MINUTES = env_int("SHEQU_CULTURE_RELEASE_MINUTES", 15)
+CULTURE_NO_SHOWS = max(env_int("SHEQU_CULTURE_NO_SHOWS", 3), 1)
+CULTURE_NO_SHOW_DAYS = env_int("SHEQU_CULTURE_NO_SHOW_DAYS", 60)
+CULTURE_RESTRICT_DAYS = env_int("SHEQU_CULTURE_RESTRICT_DAYS", 30)
 
 LOGGING = {
     "version": 1,

@@ -19,6 +19,7 @@ urlpatterns = [
     path("safety/", include("shequ.safety.urls")),
     path("eldercare/", include("shequ.eldercare.urls")),
     path("sites/", include("shequ.sites.urls")),
+    path("culture/", include("shequ.culture.urls")),
     path("dashboard/", include("shequ.dashboard.urls")),
     path("demo/", include("shequ.demo.urls")),
     path("", include("shequ.portal.urls")),

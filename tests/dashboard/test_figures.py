@@ -52,6 +52,7 @@ def test_every_figure_of_the_administrator_matches_the_hand_computed_one(world, 
     # Open care alerts are counted as they stood at each period's end: none in this world.
     assert found["eldercare.open_alerts"] == (0, 0, 0, 0)
     assert found["eldercare.visits"] == (0, 0, 0, 0)
+    assert found["culture.bookings_used"] == (0, 0, 0, 0)
 
 
 def test_a_committee_worker_sees_only_her_neighborhood_and_only_what_her_role_counts(world, alice_committee):
@@ -60,7 +61,7 @@ def test_a_committee_worker_sees_only_her_neighborhood_and_only_what_her_role_co
                           "population.death", "affairs.received", "affairs.on_time", "affairs.overdue",
                           "affairs.satisfaction", "affairs.emergencies", "safety.devices_online",
                           "safety.incidents_opened", "safety.incidents_closed", "eldercare.on_roll",
-                          "eldercare.open_alerts", "eldercare.visits"}
+                          "eldercare.open_alerts", "eldercare.visits", "culture.bookings_used"}
     assert found["population.living"] == (3, 1, 3, 2)
     assert found["population.death"] == (0, 0, 0, 0)  # 赵五 lived in 愚园
     assert found["affairs.received"] == (2, 1, 3, 1)

@@ -252,6 +252,20 @@ _SITES_GRANTS: dict[str, dict[str, frozenset[str]]] = {
 for _role, _grants in _SITES_GRANTS.items():
     PERMISSIONS[_role] = {**PERMISSIONS[_role], **_grants}
 
+# Culture centre (文化活动中心) rooms: the sub-district's admin and committee workers keep the rooms' bookings (approve,
+# check in at the door); only the admin sets rooms up. A resident books and cancels her own and sees her restrictions.
+_CULTURE_ROOMS = ("culture.room", "culture.openinghours", "culture.closure")
+_CULTURE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
+    Role.ADMIN: {**_grant(_CULTURE_ROOMS, {"view", "add", "change"}),
+                 **_grant(("culture.booking", "culture.restriction"), {"view", "add", "change"})},
+    Role.COMMITTEE: {**_grant(_CULTURE_ROOMS, {"view"}),
+                     **_grant(("culture.booking", "culture.restriction"), {"view", "add", "change"})},
+    Role.RESIDENT: {"culture.booking": frozenset({"view", "add", "change"}),
+                    "culture.restriction": frozenset({"view"})},
+}
+for _role, _grants in _CULTURE_GRANTS.items():
+    PERMISSIONS[_role] = {**PERMISSIONS[_role], **_grants}
+
 # Which categories of audit entries (shequ.core.audit) each role that may view the audit log reads: health
 # entries only with a health right. A check narrows a role further (a dotted path of ``f(user) -> bool``).
 AUDIT_CATEGORIES: dict[str, frozenset[str]] = {

@@ -52,6 +52,7 @@ PERIODIC_JOBS = [
     PeriodicJob("refresh the care roll", "shequ.eldercare.tasks.refresh_care_roll", 86400),
     # The rules over every elder's home sensors, and the alert ladder's deadlines.
     PeriodicJob("watch elders living alone", "shequ.eldercare.tasks.watch_elders", 60, own_thread=True),
+    PeriodicJob("release culture-room no-shows", "shequ.culture.tasks.release_no_shows", 60),
 ]
 
 
