@@ -31,7 +31,7 @@ def test_a_resident_books_a_free_slot_and_the_booking_is_confirmed_and_audited(r
 
 def test_a_slot_overlapping_a_live_booking_is_refused(resident, neighbour, room, now):
     book(resident, room, at(MONDAY, 10), 60, now)
-    with pytest.raises(Conflict, match="already booked"):
+    with pytest.raises(Conflict, match="已被预约"):
         book(neighbour, room, at(MONDAY, 10, 30), 60, now)
     assert Booking.objects.count() == 1
 
@@ -58,15 +58,15 @@ def test_a_booking_must_fit_inside_opening_hours(resident, room, now):
 
 def test_a_room_is_not_bookable_on_a_closure_day_or_a_closed_weekday(resident, room, now):
     Closure.objects.create(room=room, day=TUESDAY, reason="设备检修")
-    with pytest.raises(Invalid, match="closed"):
+    with pytest.raises(Invalid, match="不开放"):
         book(resident, room, at(TUESDAY, 10), 60, now)
     room.opening_hours.filter(weekday=MONDAY.weekday()).delete()
-    with pytest.raises(Invalid, match="closed"):
+    with pytest.raises(Invalid, match="不开放"):
         book(resident, room, at(MONDAY, 10), 60, now)
 
 
 def test_the_longest_booking_is_just_allowed_and_a_minute_more_is_refused(resident, room, now):
-    with pytest.raises(Invalid, match="at most 120 minutes"):
+    with pytest.raises(Invalid, match="每次最多预约120分钟"):
         book(resident, room, at(MONDAY, 10), 121, now)
     assert book(resident, room, at(MONDAY, 10), 120, now).minutes == 120
 
@@ -75,7 +75,7 @@ def test_the_rolling_window_allowance_is_just_reached_and_not_exceeded(resident,
     for day in range(1, 3):
         book(resident, room, at(MONDAY + dt.timedelta(days=day), 10), 120, now)
     book(resident, room, at(MONDAY + dt.timedelta(days=3), 10), 60, now)
-    with pytest.raises(Conflict, match="at most 360 minutes"):
+    with pytest.raises(Conflict, match="共360分钟"):
         book(resident, room, at(MONDAY + dt.timedelta(days=4), 10), 61, now)
     assert book(resident, room, at(MONDAY + dt.timedelta(days=4), 10), 60, now).minutes == 60
 
@@ -88,20 +88,20 @@ def test_past_bookings_no_longer_count_against_the_window(resident, room, now):
 
 
 def test_a_room_can_be_booked_only_within_the_window_days_ahead(resident, room, now):
-    with pytest.raises(Invalid, match="14 days ahead"):
+    with pytest.raises(Invalid, match="最多可提前14天预约"):
         book(resident, room, at(MONDAY + dt.timedelta(days=14), 10), 60, now)
     assert book(resident, room, at(MONDAY + dt.timedelta(days=13), 10), 60, now)
 
 
 def test_a_past_time_cannot_be_booked(resident, room, now):
-    with pytest.raises(Invalid, match="already passed"):
+    with pytest.raises(Invalid, match="已经过去"):
         book(resident, room, at(MONDAY, 10), 60, at(MONDAY, 10, 1))
 
 
 def test_a_staff_only_room_refuses_residents_and_takes_staff(resident, admin, room, now):
     room.bookable_by = BookableBy.STAFF
     room.save()
-    with pytest.raises(Forbidden, match="staff only"):
+    with pytest.raises(Forbidden, match="仅由中心工作人员预约"):
         book(resident, room, at(MONDAY, 10), 60, now)
     assert book(admin, room, at(MONDAY, 10), 60, now).status == BookingStatus.CONFIRMED
 
@@ -109,7 +109,7 @@ def test_a_staff_only_room_refuses_residents_and_takes_staff(resident, admin, ro
 def test_a_groups_only_room_needs_the_groups_name(resident, room, now):
     room.bookable_by = BookableBy.GROUPS
     room.save()
-    with pytest.raises(Invalid, match="group"):
+    with pytest.raises(Invalid, match="团队名称"):
         book(resident, room, at(MONDAY, 10), 60, now)
     assert book(resident, room, at(MONDAY, 10), 60, now, group_name="华山合唱队").group_name == "华山合唱队"
 
@@ -141,7 +141,7 @@ def test_a_rejected_request_frees_the_slot_and_cannot_be_decided_again(resident,
     actions.reject_booking(actor=alice, booking=booking, note="当天有社区会议", now=now)
     assert Booking.objects.get(pk=booking.pk).status == BookingStatus.REJECTED
     assert AuditEntry.objects.filter(event=actions.REJECTED, actor=alice).count() == 1
-    with pytest.raises(Conflict, match="no longer awaiting"):
+    with pytest.raises(Conflict, match="已不在待审批状态"):
         actions.approve_booking(actor=alice, booking=booking, now=now)
     assert book(neighbour, approval_room, at(MONDAY, 10), 60, now).status == BookingStatus.REQUESTED
 
@@ -160,7 +160,7 @@ def test_a_resident_cannot_cancel_someone_elses_booking(resident, neighbour, roo
 
 def test_a_booking_cannot_be_cancelled_once_it_started(resident, room, now):
     booking = book(resident, room, at(MONDAY, 10), 60, now)
-    with pytest.raises(Conflict, match="already started"):
+    with pytest.raises(Conflict, match="已经开始"):
         actions.cancel_booking(actor=resident, booking=booking, now=at(MONDAY, 10, 5))
 
 

@@ -39,14 +39,14 @@ def test_the_booker_checks_in_with_her_card_in_time(resident, admin, room, card,
 
 def test_check_in_opens_ten_minutes_before_the_start(resident, admin, room, card, now):
     booking = book(resident, room, at(MONDAY, 10), now)
-    with pytest.raises(Conflict, match="Too early"):
+    with pytest.raises(Conflict, match="太早了"):
         check_in(admin, booking, card, at(MONDAY, 9, 49))
     assert check_in(admin, booking, card, at(MONDAY, 9, 50)).status == BookingStatus.CHECKED_IN
 
 
 def test_check_in_closes_fifteen_minutes_after_the_start(resident, admin, room, card, now):
     booking = book(resident, room, at(MONDAY, 10), now)
-    with pytest.raises(Conflict, match="Too late"):
+    with pytest.raises(Conflict, match="太晚了"):
         check_in(admin, booking, card, at(MONDAY, 10, 15, ) + dt.timedelta(seconds=1))
     assert check_in(admin, booking, card, at(MONDAY, 10, 15)).status == BookingStatus.CHECKED_IN
 
@@ -54,7 +54,7 @@ def test_check_in_closes_fifteen_minutes_after_the_start(resident, admin, room, 
 def test_someone_elses_card_does_not_check_the_booker_in(resident, neighbour, admin, room, card, neighbour_card,
                                                           now):
     booking = book(resident, room, at(MONDAY, 10), now)
-    with pytest.raises(Conflict, match="not the booker's"):
+    with pytest.raises(Conflict, match="不是预约人的卡"):
         check_in(admin, booking, neighbour_card, at(MONDAY, 10))
     assert Booking.objects.get(pk=booking.pk).status == BookingStatus.CONFIRMED
 
@@ -67,7 +67,7 @@ def test_an_unknown_card_number_is_not_found(resident, admin, room, card, now):
 
 def test_a_request_not_yet_approved_cannot_check_in(resident, admin, approval_room, card, now):
     booking = book(resident, approval_room, at(MONDAY, 10), now)
-    with pytest.raises(Conflict, match="not been approved"):
+    with pytest.raises(Conflict, match="尚未审批通过"):
         check_in(admin, booking, card, at(MONDAY, 10))
 
 
@@ -105,7 +105,7 @@ def test_the_third_no_show_within_sixty_days_restricts_the_booker_for_thirty_day
     restriction = Restriction.objects.get(user=resident)
     assert restriction.until == at(third, 10, 15) + dt.timedelta(days=30)
     assert AuditEntry.objects.filter(event=actions.RESTRICTED).count() == 1
-    with pytest.raises(Exception, match="cannot book until"):
+    with pytest.raises(Exception, match="之前您不能预约"):
         book(resident, room, at(third + dt.timedelta(days=1), 10), at(third + dt.timedelta(days=1), 8))
 
 
