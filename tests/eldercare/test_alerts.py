@@ -345,3 +345,34 @@ def test_the_api_lists_her_workers_alerts_with_their_timeline_and_no_phone(
     assert client.get(f"/api/v1/eldercare/alerts/{rows[0]['id']}/").status_code == 404
     client.force_login(volunteer_user)  # a resident reads her door visits on her page, not here
     assert client.get("/api/v1/eldercare/alerts/").json()["count"] == 0
+
+
+def test_no_eldercare_page_or_answer_shows_her_health_data(
+        client: Any, home: QuietHome, cared: CareRecipient, worker: User, volunteer_user: User, make_staff: Any,
+        admin: User, now: dt.datetime) -> None:
+    """Her chronic condition is the health app's: the care desk, the alert, her care page, the API and her
+    volunteer's pages never show it, though the alert is about her staying at home."""
+    from shequ.core.roles import Role
+    from shequ.health import actions as health_actions
+    from shequ.health.choices import ConditionCode, WorkerKind
+
+    centre_staff = make_staff(Role.HEALTH, "hc-centre")
+    health_actions.assign_health_worker(actor=admin, user=centre_staff, kind=WorkerKind.CENTRE_STAFF, team="华山团队")
+    health_actions.register_condition(actor=centre_staff, person=cared.person, code=ConditionCode.HYPERTENSION,
+                                      note="每日服用氨氯地平")
+    home.quiet()
+    watch(now)
+    for minutes in (15, 45, 105):
+        alerts.climb_due(now + dt.timedelta(minutes=minutes))
+    alert = _alert()
+    assert alert.step == LadderStep.DOOR_VISIT
+    client.force_login(worker)
+    pages = [client.get(url) for url in ("/eldercare/desk/", f"/eldercare/alerts/{alert.pk}/",
+                                         f"/eldercare/elders/{cared.pk}/", "/api/v1/eldercare/alerts/")]
+    client.force_login(volunteer_user)
+    pages.append(client.get("/eldercare/my-pairs/"))
+    assert [page.status_code for page in pages] == [200] * 5
+    assert "王秀英" in pages[0].content.decode() and "王秀英" in pages[4].content.decode()
+    for page in pages:
+        text = page.content.decode()
+        assert "高血压" not in text and "氨氯地平" not in text and "Hypertension" not in text
